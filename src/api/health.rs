@@ -1,0 +1,28 @@
+//! GET /api/health
+
+use super::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+    pub movies: usize,
+    pub ratings: usize,
+    pub index_built_at_unix: u64,
+}
+
+/// Liveness and what the server has loaded.
+#[utoipa::path(get, path = "/api/health", responses((status = 200, body = Health)))]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let a = &state.artifacts;
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        movies: a.catalog.len(),
+        ratings: a.ratings.len(),
+        index_built_at_unix: a.manifest.built_at_unix,
+    })
+}

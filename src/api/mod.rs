@@ -1,0 +1,73 @@
+//! The REST API: one file per resource, one error type, one OpenAPI document.
+
+mod error;
+mod health;
+mod movies;
+pub mod openapi;
+mod params;
+mod popular;
+mod search;
+mod users;
+
+pub use error::{ApiError, ErrorBody};
+
+use crate::artifacts::Artifacts;
+use crate::catalog::{Movie, PopularityBand};
+use crate::config::Settings;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What every handler reads: the loaded index and the settings. Immutable after start.
+pub struct AppState {
+    pub artifacts: std::sync::Arc<Artifacts>,
+    pub settings: Settings,
+}
+
+/// A movie in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MovieSummary {
+    pub id: u32,
+    pub title: String,
+    pub year: Option<u16>,
+    pub genres: Vec<String>,
+    pub rating_count: u32,
+    pub rating_mean: f32,
+    pub weighted_rating: f32,
+    pub popularity_band: PopularityBand,
+}
+
+impl From<&Movie> for MovieSummary {
+    fn from(m: &Movie) -> Self {
+        MovieSummary {
+            id: m.id,
+            title: m.title.clone(),
+            year: m.year,
+            genres: m.genres.clone(),
+            rating_count: m.rating_count,
+            rating_mean: (m.rating_mean * 100.0).round() / 100.0,
+            weighted_rating: (m.weighted_rating * 1000.0).round() / 1000.0,
+            popularity_band: m.popularity_band,
+        }
+    }
+}
+
+/// Mounts every /api route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .route("/health", web::get().to(health::health))
+            .route("/openapi.json", web::get().to(openapi::document))
+            .route("/genres", web::get().to(popular::genres))
+            .route("/popular", web::get().to(popular::popular))
+            .route("/search", web::get().to(search::search))
+            .route("/movies/{id}", web::get().to(movies::movie))
+            .route("/movies/{id}/similar", web::get().to(movies::similar))
+            .route("/users/{id}/recommendations", web::get().to(users::recommendations))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("no API route {} {}", req.method(), req.path())))
+}

@@ -1,0 +1,25 @@
+//! GET /api/openapi.json: the OpenAPI 3 document, generated from the handlers' annotations and
+//! the response types, so it cannot drift from the code.
+
+use actix_web::HttpResponse;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "cinesense", description = "Movie search, more-like-this and recommendations."),
+    paths(
+        super::health::health,
+        super::movies::movie,
+        super::movies::similar,
+        super::popular::popular,
+        super::popular::genres,
+        super::search::search,
+        super::users::recommendations,
+    ),
+    components(schemas(super::ErrorBody, crate::catalog::Movie, crate::catalog::PopularityBand))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

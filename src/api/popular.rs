@@ -1,0 +1,80 @@
+//! GET /api/popular and GET /api/genres
+
+use super::params::{self, Query};
+use super::{ApiError, AppState, MovieSummary};
+use crate::catalog::PopularityBand;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct GenresResponse {
+    pub genres: Vec<GenreCount>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GenreCount {
+    pub name: String,
+    pub movies: usize,
+}
+
+/// Every genre with its number of movies.
+#[utoipa::path(get, path = "/api/genres", responses((status = 200, body = GenresResponse)))]
+pub async fn genres(state: web::Data<AppState>) -> HttpResponse {
+    let c = &state.artifacts.catalog;
+    let genres = c
+        .genres()
+        .iter()
+        .map(|g| GenreCount { name: g.clone(), movies: c.movies().iter().filter(|m| m.genres.contains(g)).count() })
+        .collect();
+    HttpResponse::Ok().json(GenresResponse { genres })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PopularResponse {
+    pub genre: Option<String>,
+    pub band: Option<PopularityBand>,
+    pub movies: Vec<MovieSummary>,
+}
+
+/// Movies by IMDb-style weighted rating, optionally in one genre and popularity band
+/// (`band=niche` gives the hidden gems).
+#[utoipa::path(get, path = "/api/popular",
+    params(("genre" = Option<String>, Query, description = "a name from /api/genres"),
+           ("band" = Option<String>, Query, description = "popular | known | niche | unrated"),
+           ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
+           ("limit" = Option<usize>, Query, description = "1..=100, default 20")),
+    responses((status = 200, body = PopularResponse), (status = 400, body = super::ErrorBody)))]
+pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    let limit = params::limit(&query, 20)?;
+    let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
+    let c = &state.artifacts.catalog;
+    let genre = match query.get("genre").map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        Some(g) => Some(
+            c.genres()
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(g))
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::bad_parameter("genre", format!("unknown genre {g:?}; choose one of {}", c.genres().join(", ")))
+                })?,
+        ),
+        None => None,
+    };
+    let band = match query.get("band").map(|b| b.trim()).filter(|b| !b.is_empty()) {
+        Some(b) => Some(PopularityBand::parse(b).ok_or_else(|| {
+            ApiError::bad_parameter("band", format!("unknown band {b:?}; choose popular, known, niche or unrated"))
+        })?),
+        None => None,
+    };
+    let mut movies: Vec<_> = c
+        .movies()
+        .iter()
+        .filter(|m| genre.as_ref().is_none_or(|g| m.genres.contains(g)))
+        .filter(|m| band.is_none_or(|b| m.popularity_band == b))
+        .filter(|m| m.rating_count >= min_votes)
+        .collect();
+    movies.sort_by(|a, b| b.weighted_rating.total_cmp(&a.weighted_rating).then(b.rating_count.cmp(&a.rating_count)));
+    let movies = movies.into_iter().take(limit).map(MovieSummary::from).collect();
+    Ok(HttpResponse::Ok().json(PopularResponse { genre, band, movies }))
+}

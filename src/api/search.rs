@@ -1,0 +1,64 @@
+//! GET /api/search: search-as-you-type.
+
+use super::params::{self, Query};
+use super::{ApiError, AppState};
+use crate::search::MAX_QUERY_CHARS;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    pub id: u32,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<u16>,
+    pub genres: Vec<String>,
+    pub score: f32,
+    /// True when the match needed typo tolerance.
+    pub fuzzy: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub query: String,
+    pub results: Vec<SearchResult>,
+}
+
+/// Title matches as you type: prefix on the last word, one typo forgiven in words of 4+ letters.
+#[utoipa::path(get, path = "/api/search",
+    params(("q" = String, Query, description = "what was typed, at most 200 characters"),
+           ("limit" = Option<usize>, Query, description = "1..=50, default 8")),
+    responses((status = 200, body = SearchResponse), (status = 400, body = super::ErrorBody)))]
+pub async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    let limit: usize = params::number(&query, "limit", 8, 1, 50)?;
+    let q = query.get("q").cloned().unwrap_or_default();
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_parameter("q", format!("query parameter `q` must be at most {MAX_QUERY_CHARS} characters")));
+    }
+    if q.trim().is_empty() {
+        return Ok(HttpResponse::Ok().json(SearchResponse { query: q, results: Vec::new() }));
+    }
+    let state2 = state.clone();
+    let q2 = q.clone();
+    let hits = web::block(move || state2.artifacts.search.search(&q2, limit))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("search worker: {e}")))??;
+    let catalog = &state.artifacts.catalog;
+    let results = hits
+        .into_iter()
+        .map(|h| {
+            let m = catalog.at(h.row);
+            SearchResult {
+                id: m.id,
+                title: m.title.clone(),
+                original_title: m.original_title.clone(),
+                year: m.year,
+                genres: m.genres.clone(),
+                score: h.score,
+                fuzzy: h.fuzzy,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SearchResponse { query: q, results }))
+}

@@ -1,0 +1,257 @@
+//! `cinesense bench ...`: benchmarks that print one JSON line of figures. Targets live here and
+//! in the README, not in timed tests.
+
+use crate::api::AppState;
+use crate::artifacts;
+use crate::catalog::{load_catalog, DataFiles};
+use crate::cli::BenchCommand;
+use crate::collab::{fold_in, synthetic::synthetic_ratings, MfModel, MfParams, Ratings};
+use crate::config::Settings;
+use crate::content::{documents, feature_matrix, top_k_cosine, ContentDoc};
+use crate::hybrid::{self, Model, Profile, Signals};
+use anyhow::{Context, Result};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::time::Instant;
+
+/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
+    match command {
+        BenchCommand::Content { movies } => content(settings, movies),
+        BenchCommand::Search { titles } => search(settings, titles),
+        BenchCommand::Collab { ratings, file, factors, epochs } => collab(ratings, file, factors, epochs, settings),
+        BenchCommand::Recommend => recommend(settings),
+    }
+}
+
+/// `n` documents: the real catalog first, then seeded recombinations of real fields.
+pub fn synthetic_documents(real: &[ContentDoc], n: usize, seed: u64) -> Vec<ContentDoc> {
+    let mut out: Vec<ContentDoc> = real.iter().take(n).cloned().collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    while out.len() < n {
+        let mut pick = || &real[rng.gen_range(0..real.len())];
+        out.push(ContentDoc {
+            genres: pick().genres.clone(),
+            keywords: pick().keywords.clone(),
+            tags: pick().tags.clone(),
+            overview: pick().overview.clone(),
+            title: pick().title.clone(),
+        });
+    }
+    out
+}
+
+fn content(settings: &Settings, n: usize) -> Result<()> {
+    let catalog = load_catalog(&DataFiles::in_dir(&settings.data_dir))?;
+    let docs = synthetic_documents(&documents(&catalog), n, 7);
+    let started = Instant::now();
+    let features = feature_matrix(&docs, &settings.field_weights)?;
+    let sim = top_k_cosine(&features, settings.similar_k);
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"movies": n, "k": sim.k, "threads": rayon::current_num_threads(), "seconds": round3(seconds), "peak_rss_mib": round3(peak_rss_mib())})
+    );
+    Ok(())
+}
+
+/// The query with one letter replaced, at a seeded position.
+fn with_typo(prefix: &str, rng: &mut StdRng) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let letters: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_alphabetic()).collect();
+    if letters.is_empty() {
+        return prefix.to_string();
+    }
+    let i = letters[rng.gen_range(0..letters.len())];
+    let replacement = (b'a' + rng.gen_range(0..26u8)) as char;
+    chars[i] = if chars[i].eq_ignore_ascii_case(&replacement) { 'x' } else { replacement };
+    chars.into_iter().collect()
+}
+
+fn search(settings: &Settings, titles: usize) -> Result<()> {
+    let a = artifacts::load_or_build(settings, true)?;
+    let mut rng = StdRng::seed_from_u64(300);
+    let mut queries = Vec::new();
+    for _ in 0..titles {
+        let title = a.catalog.at(rng.gen_range(0..a.catalog.len())).title.clone();
+        let ends: Vec<usize> = title.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+        for end in ends {
+            let prefix = &title[..end];
+            queries.push(prefix.to_string());
+            queries.push(with_typo(prefix, &mut rng));
+        }
+    }
+    // In-process.
+    let mut times = Vec::with_capacity(queries.len());
+    let started = Instant::now();
+    for q in &queries {
+        let t = Instant::now();
+        std::hint::black_box(a.search.search(q, 8)?);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let total = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+
+    // Over HTTP on loopback, one keep-alive client.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let state = AppState { artifacts: std::sync::Arc::new(a), settings: settings.clone() };
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Ok(server) = crate::startup::run(listener, state) {
+                let _ = server.await;
+            }
+        })
+    });
+    let mut http_times = Vec::with_capacity(queries.len());
+    let stream = connect(addr)?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    let http_started = Instant::now();
+    for q in &queries {
+        let t = Instant::now();
+        let status = http_get(&mut writer, &mut reader, &format!("/api/search?q={}&limit=8", url_encode(q)))?;
+        anyhow::ensure!(status == 200, "search over HTTP answered {status} for {q:?}");
+        http_times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let http_total = http_started.elapsed().as_secs_f64();
+    http_times.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        json!({
+            "count": queries.len(),
+            "p50_ms": round3(percentile(&times, 0.5)),
+            "p99_ms": round3(percentile(&times, 0.99)),
+            "queries_per_second": (queries.len() as f64 / total).round(),
+            "http": {
+                "p50_ms": round3(percentile(&http_times, 0.5)),
+                "p99_ms": round3(percentile(&http_times, 0.99)),
+                "queries_per_second": (queries.len() as f64 / http_total).round(),
+            }
+        })
+    );
+    Ok(())
+}
+
+fn connect(addr: std::net::SocketAddr) -> Result<std::net::TcpStream> {
+    for _ in 0..100 {
+        if let Ok(s) = std::net::TcpStream::connect(addr) {
+            s.set_nodelay(true)?;
+            return Ok(s);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    anyhow::bail!("server on {addr} did not start")
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One keep-alive HTTP/1.1 GET; returns the status and drains the body.
+fn http_get(w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>, path: &str) -> Result<u16> {
+    write!(w, "GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\n\r\n")?;
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
+    let mut len = 0usize;
+    loop {
+        line.clear();
+        r.read_line(&mut line)?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse()?;
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    Ok(status)
+}
+
+fn collab(n: Option<usize>, file: Option<std::path::PathBuf>, factors: usize, epochs: usize, settings: &Settings) -> Result<()> {
+    let ratings = match (n, file) {
+        (_, Some(path)) => Ratings::load_raw(&path)?,
+        (Some(n), None) => synthetic_ratings(n, 25),
+        (None, None) => anyhow::bail!("give --ratings N or --file ratings.csv"),
+    };
+    let params = MfParams { factors, epochs, ..settings.mf };
+    let started = Instant::now();
+    let model = MfModel::train(&ratings.entries, ratings.n_users(), ratings.n_items, &params, None);
+    let seconds = started.elapsed().as_secs_f64();
+    std::hint::black_box(&model);
+    println!(
+        "{}",
+        json!({"ratings": ratings.len(), "users": ratings.n_users(), "items": ratings.n_items, "factors": factors, "epochs": epochs,
+               "threads": rayon::current_num_threads(), "seconds": round3(seconds), "peak_rss_mib": round3(peak_rss_mib())})
+    );
+    Ok(())
+}
+
+fn recommend(settings: &Settings) -> Result<()> {
+    let a = artifacts::load_or_build(settings, true)?;
+    let by_user = a.ratings.by_user();
+    let user = by_user.iter().find(|r| r.len() >= 40).context("no user with 40 ratings")?;
+    let rated: Vec<(usize, f32)> = user.iter().take(20).map(|&(i, r, _)| (i as usize, r)).collect();
+    let reps = 200;
+    let mut fold = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        std::hint::black_box(fold_in(&a.mf, &rated, settings.fold_in_reg));
+        fold.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    fold.sort_by(f64::total_cmp);
+    let vector = fold_in(&a.mf, &rated, settings.fold_in_reg);
+    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores };
+    let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
+    let genres = vec!["Comedy".to_string(), "Drama".to_string(), "Action".to_string()];
+    let profile = Profile { ratings: &rated, genres: &genres, vector: Some(&vector) };
+    let mut top = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        std::hint::black_box(hybrid::recommend(&signals, &profile, Model::Hybrid, &exclude, 10));
+        top.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    top.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        json!({"fold_in_ratings": rated.len(), "fold_in_p50_ms": round3(percentile(&fold, 0.5)), "fold_in_p99_ms": round3(percentile(&fold, 0.99)),
+               "hybrid_top10_p50_ms": round3(percentile(&top, 0.5)), "hybrid_top10_p99_ms": round3(percentile(&top, 0.99)), "catalog": a.catalog.len()})
+    );
+    Ok(())
+}

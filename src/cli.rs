@@ -1,0 +1,146 @@
+//! The sub-commands: serve, build, eval, bench.
+
+use crate::api::AppState;
+use crate::artifacts;
+use crate::bench;
+use crate::collab::eval;
+use crate::config::Settings;
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::net::{SocketAddr, TcpListener};
+
+#[derive(Parser, Debug)]
+#[command(name = "cinesense", version, about = "A movie recommender: search, more-like-this, personal recommendations.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API and the browser app, building index/ first if it is missing or stale.
+    Serve {
+        /// Address to listen on (setting CINESENSE_ADDR, default 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Derive everything into index/ from data/.
+    Build {
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Evaluate the models: 5-fold CV for rating prediction, leave-latest-out for ranking.
+    Eval(EvalArgs),
+    /// Benchmarks that print one JSON line of figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Build the content model for N movies (real ones, then seeded recombinations).
+    Content {
+        #[arg(long, default_value_t = 9742)]
+        movies: usize,
+    },
+    /// Replay every prefix of 300 catalog titles (and one-typo variants) against the index.
+    Search {
+        #[arg(long, default_value_t = 300)]
+        titles: usize,
+    },
+    /// Train MF on N synthetic ratings, or on a MovieLens-format file.
+    Collab {
+        #[arg(long, conflicts_with = "file")]
+        ratings: Option<usize>,
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 100)]
+        factors: usize,
+        #[arg(long, default_value_t = 20)]
+        epochs: usize,
+    },
+    /// Fold-in and hybrid top-10 latency over the built index.
+    Recommend,
+}
+
+/// Runs a command; returns the process exit code (0 ok, 1 failure, 2 bad settings).
+pub fn run(cli: Cli) -> i32 {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,tantivy=warn")).init();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return 2;
+        }
+    };
+    match execute(cli.command, settings) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn execute(command: Command, mut settings: Settings) -> Result<()> {
+    match command {
+        Command::Serve { addr } => {
+            if let Some(addr) = addr {
+                settings.addr = addr;
+            }
+            serve(settings)
+        }
+        Command::Build { quiet } => {
+            let m = artifacts::build(&settings, quiet)?;
+            println!("index built: {} movies, {} ratings in {:.1} s", m.movies, m.ratings, m.build_seconds);
+            Ok(())
+        }
+        Command::Eval(args) => {
+            let a = artifacts::load_or_build(&settings, args.json)?;
+            let bar = if args.json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(args.folds as u64 + 1) };
+            let report = eval::evaluate(
+                &a.catalog,
+                &a.similarity,
+                &a.ratings,
+                &settings.mf,
+                settings.popularity_quantile,
+                args.folds,
+                args.seed,
+                Some(&bar),
+            );
+            bar.finish_and_clear();
+            if args.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", report.table());
+            }
+            Ok(())
+        }
+        Command::Bench(b) => bench::run(b, &settings),
+    }
+}
+
+fn serve(settings: Settings) -> Result<()> {
+    let artifacts = artifacts::load_or_build(&settings, false)?;
+    let listener = TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
+    log::info!(
+        "cinesense serving {} movies on http://{}",
+        artifacts.catalog.len(),
+        listener.local_addr()?
+    );
+    let state = AppState { artifacts: std::sync::Arc::new(artifacts), settings };
+    actix_web::rt::System::new().block_on(async move { crate::startup::run(listener, state)?.await })?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! Typed settings: defaults, then `.env`, then the environment, then command-line flags.
+//! Every setting is parsed once at start; a bad value stops the program with a message that
+//! names it.
+
+use crate::collab::MfParams;
+use crate::content::FieldWeights;
+use anyhow::{bail, Context, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Largest `limit` any list endpoint accepts.
+pub const MAX_LIMIT: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// CINESENSE_ADDR: where `serve` listens.
+    pub addr: SocketAddr,
+    /// DATABASE_URL: the store, `sqlite://path` or a plain path.
+    pub database_url: String,
+    /// CINESENSE_DATA_DIR: the shipped datasets.
+    pub data_dir: PathBuf,
+    /// CINESENSE_INDEX_DIR: what `build` derives.
+    pub index_dir: PathBuf,
+    /// CINESENSE_WEB_DIR: the browser app.
+    pub web_dir: PathBuf,
+    /// SIMILAR_K: neighbours kept per movie.
+    pub similar_k: usize,
+    /// SIMILAR_POPULARITY_WEIGHT: share of popularity in "more like this" ranking (0..1).
+    pub similar_popularity_weight: f32,
+    /// POPULARITY_QUANTILE: m of the weighted rating is this quantile of rating counts.
+    pub popularity_quantile: f64,
+    /// CONTENT_WEIGHT_{GENRES,KEYWORDS,TAGS,OVERVIEW,TITLE}
+    pub field_weights: FieldWeights,
+    /// MF_FACTORS, MF_EPOCHS, MF_LEARNING_RATE, MF_REGULARIZATION, MF_SEED
+    pub mf: MfParams,
+    /// FOLD_IN_REGULARIZATION
+    pub fold_in_reg: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: "127.0.0.1:8080".parse().expect("valid default"),
+            database_url: "sqlite://data/cinesense.sqlite".into(),
+            data_dir: "data".into(),
+            index_dir: "index".into(),
+            web_dir: "web".into(),
+            similar_k: 50,
+            similar_popularity_weight: 0.15,
+            popularity_quantile: 0.90,
+            field_weights: FieldWeights::default(),
+            mf: MfParams::default(),
+            fold_in_reg: crate::collab::fold_in::DEFAULT_FOLD_IN_REG,
+        }
+    }
+}
+
+fn read<T: FromStr>(name: &str, into: &mut T) -> Result<()>
+where
+    T::Err: std::fmt::Display,
+{
+    if let Ok(raw) = std::env::var(name) {
+        let raw = raw.trim();
+        if !raw.is_empty() {
+            *into = raw.parse().map_err(|e| anyhow::anyhow!("setting {name}={raw:?} is invalid: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Defaults, overridden by `.env` (if present), overridden by the environment.
+    pub fn load() -> Result<Self> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(e).context(".env could not be read"),
+        }
+        Self::from_env()
+    }
+
+    /// Defaults overridden by the environment only.
+    pub fn from_env() -> Result<Self> {
+        let mut s = Settings::default();
+        read("CINESENSE_ADDR", &mut s.addr)?;
+        read("DATABASE_URL", &mut s.database_url)?;
+        read("CINESENSE_DATA_DIR", &mut s.data_dir)?;
+        read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
+        read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
+        read("SIMILAR_K", &mut s.similar_k)?;
+        read("SIMILAR_POPULARITY_WEIGHT", &mut s.similar_popularity_weight)?;
+        read("POPULARITY_QUANTILE", &mut s.popularity_quantile)?;
+        read("CONTENT_WEIGHT_GENRES", &mut s.field_weights.genres)?;
+        read("CONTENT_WEIGHT_KEYWORDS", &mut s.field_weights.keywords)?;
+        read("CONTENT_WEIGHT_TAGS", &mut s.field_weights.tags)?;
+        read("CONTENT_WEIGHT_OVERVIEW", &mut s.field_weights.overview)?;
+        read("CONTENT_WEIGHT_TITLE", &mut s.field_weights.title)?;
+        read("MF_FACTORS", &mut s.mf.factors)?;
+        read("MF_EPOCHS", &mut s.mf.epochs)?;
+        read("MF_LEARNING_RATE", &mut s.mf.learning_rate)?;
+        read("MF_REGULARIZATION", &mut s.mf.regularization)?;
+        read("MF_SEED", &mut s.mf.seed)?;
+        read("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=500).contains(&self.similar_k) {
+            bail!("setting SIMILAR_K={} must be between 1 and 500", self.similar_k);
+        }
+        if !(0.0..=1.0).contains(&self.similar_popularity_weight) {
+            bail!("setting SIMILAR_POPULARITY_WEIGHT must be between 0 and 1");
+        }
+        if !(0.0..=1.0).contains(&self.popularity_quantile) {
+            bail!("setting POPULARITY_QUANTILE must be between 0 and 1");
+        }
+        let w = &self.field_weights;
+        if [w.genres, w.keywords, w.tags, w.overview, w.title].iter().any(|v| *v < 0.0 || !v.is_finite()) {
+            bail!("CONTENT_WEIGHT_* settings must be non-negative numbers");
+        }
+        if self.mf.factors == 0 || self.mf.factors > 1000 {
+            bail!("setting MF_FACTORS must be between 1 and 1000");
+        }
+        if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
+            bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");
+        }
+        Ok(())
+    }
+
+    /// The SQLite file named by DATABASE_URL.
+    pub fn database_path(&self) -> PathBuf {
+        let url = self.database_url.as_str();
+        PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url))
+    }
+
+    /// What the build depends on besides the input files (changes here make index/ stale).
+    pub fn build_fingerprint(&self) -> String {
+        format!(
+            "k={} q={} w={:?} mf={:?}",
+            self.similar_k, self.popularity_quantile, self.field_weights, self.mf
+        )
+    }
+}

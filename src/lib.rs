@@ -1,0 +1,19 @@
+//! cinesense: a movie recommender. Search-as-you-type (tantivy), "more like this" (TF-IDF and
+//! sparse top-k cosine), an IMDb-style weighted rating, matrix factorisation with fold-in for
+//! new users, and a hybrid of the three, served over a REST API and to the browser app in web/.
+//!
+//! Data flow: `catalog` reads data/, `artifacts::build` derives index/ (content similarity,
+//! popularity, MF, search index), `api` serves it through `startup`.
+
+pub mod api;
+pub mod artifacts;
+pub mod bench;
+pub mod catalog;
+pub mod cli;
+pub mod collab;
+pub mod config;
+pub mod content;
+pub mod hybrid;
+pub mod popularity;
+pub mod search;
+pub mod startup;

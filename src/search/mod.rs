@@ -1,0 +1,12 @@
+//! Search-as-you-type over movie titles with tantivy.
+//!
+//! Every finished word must match a whole title word; the last word matches as a prefix
+//! (an edge-n-gram field, so a prefix is one term lookup); words of 4+ letters forgive one typo.
+//! Exact and prefix matches always come before fuzzy ones: the fuzzy query runs only to fill
+//! what the exact one left. Case and accents fold, a year narrows, popularity breaks ties.
+
+mod query;
+mod schema;
+
+pub use query::{SearchHit, SearchQuery, MAX_QUERY_CHARS};
+pub use schema::{build_index, SearchIndex};

@@ -1,0 +1,77 @@
+//! Spawns the real app on port 0 over an index built once per test run from the shipped data.
+
+use cinesense::api::AppState;
+use cinesense::artifacts::{self, Artifacts};
+use cinesense::config::Settings;
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// Settings pointing at the repository's data/ and a per-run index folder.
+pub fn test_settings() -> Settings {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Settings {
+        data_dir: root.join("data"),
+        index_dir: root.join("target").join("test-index"),
+        web_dir: root.join("web"),
+        ..Settings::default()
+    }
+}
+
+/// The index, built (or reused when fresh) once per test binary.
+pub fn shared_artifacts() -> Arc<Artifacts> {
+    static ARTIFACTS: OnceLock<Arc<Artifacts>> = OnceLock::new();
+    ARTIFACTS
+        .get_or_init(|| Arc::new(artifacts::load_or_build(&test_settings(), true).expect("index builds")))
+        .clone()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self.client.get(format!("{}{}", self.address, path)).send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
+        (status, body)
+    }
+
+    /// Ids of a list of movies found at `pointer` (e.g. "/similar" with "movie/id").
+    pub async fn ids(&self, path: &str, list: &str, id: &str) -> Vec<u64> {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body.pointer(list)
+            .and_then(Value::as_array)
+            .unwrap_or_else(|| panic!("{path}: no list at {list}: {body}"))
+            .iter()
+            .map(|v| v.pointer(id).and_then(Value::as_u64).expect("id"))
+            .collect()
+    }
+}
+
+/// Starts the server on a free port, in its own thread and actix system.
+pub async fn spawn_app() -> TestApp {
+    let state = AppState { artifacts: shared_artifacts(), settings: test_settings() };
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            cinesense::startup::run(listener, state).expect("server starts").await.expect("server runs");
+        })
+    });
+    TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() }
+}
+
+/// Asserts the JSON error shape and returns the error object.
+pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) -> Value {
+    assert_eq!(status, expected_status, "{body}");
+    let err = body.get("error").unwrap_or_else(|| panic!("no error object: {body}"));
+    assert_eq!(err["code"], code, "{body}");
+    assert!(err["message"].as_str().map(|m| !m.is_empty()).unwrap_or(false), "{body}");
+    err.clone()
+}

@@ -1,0 +1,7 @@
+//! API tests: the real server on port 0 over a real index built from data/.
+
+mod helpers;
+mod movies;
+mod popular;
+mod recommendations;
+mod search;

@@ -1,0 +1,47 @@
+use crate::helpers::{assert_error, shared_artifacts, spawn_app};
+use std::collections::HashSet;
+
+#[tokio::test]
+async fn every_model_excludes_what_the_user_rated() {
+    let a = shared_artifacts();
+    let u = a.ratings.user_index(1).unwrap();
+    let rated: HashSet<u64> = a
+        .ratings
+        .entries
+        .iter()
+        .filter(|r| r.user as usize == u)
+        .map(|r| a.catalog.at(r.item as usize).id as u64)
+        .collect();
+    let app = spawn_app().await;
+    for model in ["popular", "content", "mf", "hybrid"] {
+        let (status, body) = app.get(&format!("/api/users/1/recommendations?model={model}&limit=20")).await;
+        assert_eq!(status, 200, "{body}");
+        let recs = body["recommendations"].as_array().unwrap();
+        assert_eq!(recs.len(), 20);
+        for r in recs {
+            let id = r["movie"]["id"].as_u64().unwrap();
+            assert!(!rated.contains(&id), "{model} recommended rated movie {id}");
+            assert!(!r["reason"].as_str().unwrap().is_empty());
+        }
+        if model == "mf" || model == "hybrid" {
+            let p = recs[0]["predicted_rating"].as_f64().unwrap();
+            assert!((0.5..=5.0).contains(&p));
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_users_and_models_are_errors() {
+    let app = spawn_app().await;
+    let (s, b) = app.get("/api/users/999999/recommendations").await;
+    assert_error(s, &b, 404, "not_found");
+    let (s, b) = app.get("/api/users/1/recommendations?model=magic").await;
+    let e = assert_error(s, &b, 400, "bad_parameter");
+    assert_eq!(e["parameter"], "model");
+    let msg = e["message"].as_str().unwrap();
+    for name in ["popular", "content", "mf", "hybrid"] {
+        assert!(msg.contains(name), "{msg}");
+    }
+    let (s, b) = app.get("/api/users/x/recommendations").await;
+    assert_error(s, &b, 400, "bad_parameter");
+}

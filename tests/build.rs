@@ -1,0 +1,44 @@
+//! index/ life cycle: built once, reused while fresh, rebuilt when stale, rejected when corrupt.
+
+use cinesense::artifacts::{self, Freshness};
+use cinesense::config::Settings;
+use std::path::PathBuf;
+
+fn settings(index: &std::path::Path) -> Settings {
+    Settings {
+        data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        index_dir: index.to_path_buf(),
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn stale_and_corrupt_indexes_are_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path());
+    assert_eq!(artifacts::freshness(&s).unwrap(), Freshness::Missing);
+    let manifest = artifacts::build(&s, true).unwrap();
+    assert_eq!(manifest.movies, 9742);
+    assert_eq!(manifest.ratings, 100836);
+    assert_eq!(artifacts::freshness(&s).unwrap(), Freshness::Fresh);
+    // No temporary folders are left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    assert_eq!(names, vec!["current".to_string()]);
+
+    // A build setting changed: stale.
+    s.similar_k = 20;
+    assert!(matches!(artifacts::freshness(&s).unwrap(), Freshness::Stale(_)));
+    s.similar_k = 50;
+
+    // A damaged artifact is rejected with a message naming it, never half-loaded.
+    let path = dir.path().join("current").join("similarity.bin");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let err = artifacts::load(&s).err().expect("corrupt index must not load");
+    assert!(format!("{err:#}").contains("similarity.bin"), "{err:#}");
+    // load_or_build repairs it.
+    let a = artifacts::load_or_build(&s, true).unwrap();
+    assert_eq!(a.catalog.len(), 9742);
+}
