@@ -237,7 +237,7 @@ fn recommend(settings: &Settings) -> Result<()> {
     }
     fold.sort_by(f64::total_cmp);
     let vector = fold_in(&a.mf, &rated, settings.fold_in_reg);
-    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores };
+    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores, params: Default::default() };
     let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
     let genres = vec!["Comedy".to_string(), "Drama".to_string(), "Action".to_string()];
     let profile = Profile { ratings: &rated, genres: &genres, vector: Some(&vector) };

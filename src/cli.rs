@@ -115,6 +115,7 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
                 &a.similarity,
                 &a.ratings,
                 &settings.mf,
+                &Default::default(),
                 settings.popularity_quantile,
                 args.folds,
                 args.seed,

@@ -44,6 +44,28 @@ pub struct Signals<'a> {
     pub similarity: &'a SimilarityMatrix,
     pub mf: &'a MfModel,
     pub popularity: &'a [f32],
+    pub params: BlendParams,
+}
+
+/// The shape of the blend. Defaults were tuned with `cinesense eval` (leave-latest-out).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlendParams {
+    /// Weight of popularity for a user with a single rating...
+    pub popularity_few: f32,
+    /// ...growing towards this for a user with many ratings...
+    pub popularity_many: f32,
+    /// ...reaching half-way at this many ratings.
+    pub popularity_half_at: f32,
+    /// Number of ratings at which MF gets half of the personal weight (content the other half).
+    pub mf_half_at: f32,
+    /// Weight of the signup genres.
+    pub genre: f32,
+}
+
+impl Default for BlendParams {
+    fn default() -> Self {
+        BlendParams { popularity_few: 0.25, popularity_many: 0.9, popularity_half_at: 10.0, mf_half_at: 3.0, genre: 0.25 }
+    }
 }
 
 /// The user being recommended for.
@@ -79,18 +101,20 @@ pub struct Scored {
 }
 
 /// Blend weights for a user with `n` ratings.
-pub fn weights_for(n: usize, has_genres: bool) -> Components {
-    let genre = if has_genres { 0.15 } else { 0.0 };
+pub fn weights_for(n: usize, has_genres: bool, p: &BlendParams) -> Components {
+    let genre = if has_genres { p.genre } else { 0.0 };
     if n == 0 {
         return Components { content: 0.0, collaborative: 0.0, popularity: 1.0 - genre, genre };
     }
-    let trust_mf = n as f32 / (n as f32 + 15.0);
-    let personal = 0.8;
+    let n = n as f32;
+    let trust_mf = n / (n + p.mf_half_at);
+    let popularity = p.popularity_few + (p.popularity_many - p.popularity_few) * n / (n + p.popularity_half_at);
+    let personal = (1.0 - popularity - genre).max(0.0);
     Components {
-        content: personal * (1.0 - trust_mf) * 0.9 + 0.1 * personal * trust_mf,
-        collaborative: personal * trust_mf * 0.9,
-        popularity: 1.0 - personal - genre * 0.5,
-        genre: genre * 0.5,
+        content: personal * (1.0 - trust_mf),
+        collaborative: personal * trust_mf,
+        popularity,
+        genre,
     }
     .normalized()
 }
@@ -180,7 +204,7 @@ pub fn score_rows(signals: &Signals, profile: &Profile, model: Model, rows: &[us
         Model::Popular => Components { popularity: 1.0, ..Default::default() },
         Model::Content => Components { content: 1.0, ..Default::default() },
         Model::Mf => Components { collaborative: 1.0, ..Default::default() },
-        Model::Hybrid => weights_for(profile.ratings.len(), !profile.genres.is_empty()),
+        Model::Hybrid => weights_for(profile.ratings.len(), !profile.genres.is_empty(), &signals.params),
     };
     let content = if weights.content > 0.0 {
         Some(content_scores(signals.similarity, profile.ratings, n).0)

@@ -66,7 +66,7 @@ pub async fn recommendations(state: web::Data<AppState>, path: web::Path<String>
         .collect();
     let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
     let vector = a.mf.user(u);
-    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores };
+    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores, params: Default::default() };
     let profile = Profile { ratings: &rated, genres: &[], vector: Some(&vector) };
     let scored = hybrid::recommend(&signals, &profile, model, &exclude, limit);
     Ok(HttpResponse::Ok().json(RecommendationsResponse {

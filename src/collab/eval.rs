@@ -9,7 +9,7 @@
 use super::{MfModel, MfParams, Rating, Ratings};
 use crate::catalog::Catalog;
 use crate::content::SimilarityMatrix;
-use crate::hybrid::{self, Model, Profile, Signals};
+use crate::hybrid::{self, BlendParams, Model, Profile, Signals};
 use crate::popularity;
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
@@ -163,6 +163,7 @@ pub fn ranking(
     similarity: &SimilarityMatrix,
     ratings: &Ratings,
     params: &MfParams,
+    blend: &BlendParams,
     quantile_of_votes: f64,
     seed: u64,
     progress: Option<&ProgressBar>,
@@ -175,7 +176,7 @@ pub fn ranking(
     let train_ratings = Ratings { user_ids: ratings.user_ids.clone(), entries: train.clone(), n_items: ni };
     let stats = popularity::apply(&mut train_catalog, &train_ratings, quantile_of_votes);
     let pop = popularity::blend_scores(&train_catalog, &stats);
-    let signals = Signals { catalog: &train_catalog, similarity, mf: &mf, popularity: &pop };
+    let signals = Signals { catalog: &train_catalog, similarity, mf: &mf, popularity: &pop, params: *blend };
     let mut rated: Vec<Vec<(usize, f32)>> = vec![Vec::new(); nu];
     for r in &train {
         rated[r.user as usize].push((r.item as usize, r.value));
@@ -243,13 +244,14 @@ pub fn evaluate(
     similarity: &SimilarityMatrix,
     ratings: &Ratings,
     params: &MfParams,
+    blend: &BlendParams,
     quantile_of_votes: f64,
     folds: usize,
     seed: u64,
     progress: Option<&ProgressBar>,
 ) -> EvalReport {
     let (cv, fit_seconds) = cross_validate(ratings, params, folds, seed, progress);
-    let (rank, users) = ranking(catalog, similarity, ratings, params, quantile_of_votes, seed, progress);
+    let (rank, users) = ranking(catalog, similarity, ratings, params, blend, quantile_of_votes, seed, progress);
     let mut report = EvalReport { fit_seconds, folds, ratings: ratings.len(), users_ranked: users, seed, ..Default::default() };
     for (name, (rmse, mae)) in cv {
         report.rmse.insert(name.clone(), rmse);

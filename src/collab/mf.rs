@@ -38,8 +38,8 @@ impl Default for MfParams {
         MfParams {
             factors: 100,
             epochs: 40,
-            learning_rate: 0.01,
-            regularization: 0.08,
+            learning_rate: 0.02,
+            regularization: 0.06,
             bias_regularization: 0.02,
             decay: 0.96,
             init_std: 0.05,

@@ -1,0 +1,254 @@
+// cinesense browser app: hash routes, no build step, no dependencies.
+const main = document.getElementById('main');
+
+// ---------- helpers ----------
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+class ApiError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+async function api(path, options = {}) {
+  let resp;
+  try {
+    resp = await fetch(path, { credentials: 'same-origin', ...options,
+      headers: { 'Accept': 'application/json', ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.headers || {}) } });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'The server could not be reached. Check your connection and try again.');
+  }
+  if (resp.status === 204) return null;
+  let body = null;
+  try { body = await resp.json(); } catch { /* not JSON */ }
+  if (!resp.ok) {
+    const err = body && body.error;
+    throw new ApiError(resp.status, err ? err.code : 'http', err ? err.message : `The server answered ${resp.status}.`);
+  }
+  return body;
+}
+
+function errorBox(e) {
+  return h('div', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : `Something went wrong: ${e.message}`);
+}
+
+function hueOf(id) { return (Number(id) * 47) % 360; }
+
+// A drawn placeholder poster: the title's initials on a colour from the id.
+function placeholderPoster(movie) {
+  const initials = (movie.title || '?').split(/\s+/).filter(w => /^[\p{L}\p{N}]/u.test(w)).slice(0, 2).map(w => w[0]).join('').toUpperCase();
+  const hue = hueOf(movie.id);
+  const svg = `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 200 300'><defs><linearGradient id='g' x1='0' y1='0' x2='0' y2='1'><stop offset='0' stop-color='hsl(${hue},45%,32%)'/><stop offset='1' stop-color='hsl(${(hue + 40) % 360},45%,16%)'/></linearGradient></defs><rect width='200' height='300' fill='url(#g)'/><text x='100' y='165' font-family='sans-serif' font-size='64' font-weight='700' fill='rgba(255,255,255,.85)' text-anchor='middle'>${initials.replace(/[<&'"]/g, '')}</text></svg>`;
+  return 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+}
+
+function poster(movie, alt) {
+  const img = h('img', { class: 'poster', alt: alt ?? `Poster of ${movie.title}`, loading: 'lazy', src: movie.poster_url || placeholderPoster(movie) });
+  img.addEventListener('error', () => { img.src = placeholderPoster(movie); }, { once: true });
+  return img;
+}
+
+function year(m) { return m.year ? ` (${m.year})` : ''; }
+
+function movieCard(movie, extra) {
+  return h('a', { class: 'card', href: `#/movie/${movie.id}` },
+    poster(movie, ''),
+    h('div', { class: 'body' },
+      h('div', { class: 'title' }, movie.title),
+      h('div', { class: 'sub' }, [movie.year, (movie.genres || []).slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
+      extra || null));
+}
+
+function setPage(title, ...children) {
+  document.title = title ? `${title} · cinesense` : 'cinesense';
+  main.replaceChildren(...children);
+  for (const a of document.querySelectorAll('nav a')) {
+    a.toggleAttribute('aria-current', a.getAttribute('href') === location.hash || (a.getAttribute('href') === '#/' && !location.hash));
+    if (a.hasAttribute('aria-current')) a.setAttribute('aria-current', 'page');
+  }
+}
+
+// ---------- search-as-you-type ----------
+const input = document.getElementById('q');
+const list = document.getElementById('suggestions');
+let results = [], active = -1, controller = null, timer = null;
+
+function highlight(title, query) {
+  const words = query.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const frag = document.createDocumentFragment();
+  for (const part of title.split(/(\s+)/)) {
+    const folded = part.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
+    const w = words.find(w => folded.startsWith(w));
+    if (w && w.length && folded.length === part.length) {
+      frag.append(h('mark', {}, part.slice(0, w.length)), part.slice(w.length));
+    } else frag.append(part);
+  }
+  return frag;
+}
+
+function closeList() {
+  list.hidden = true; input.setAttribute('aria-expanded', 'false'); input.removeAttribute('aria-activedescendant'); active = -1;
+}
+
+function renderList(query) {
+  list.replaceChildren(...results.map((r, i) => h('li', { id: `opt-${i}`, role: 'option', 'aria-selected': i === active ? 'true' : 'false',
+    onmousedown: (e) => { e.preventDefault(); choose(i); } },
+    h('span', {}, highlight(r.title, query)),
+    h('span', { class: 'meta' }, [r.year, r.genres.slice(0, 2).join(', ')].filter(Boolean).join(' · ')))));
+  if (!results.length && query.trim()) list.replaceChildren(h('li', { role: 'option', 'aria-disabled': 'true', class: 'muted' }, 'No matches'));
+  list.hidden = !query.trim();
+  input.setAttribute('aria-expanded', String(!list.hidden));
+  if (active >= 0) input.setAttribute('aria-activedescendant', `opt-${active}`); else input.removeAttribute('aria-activedescendant');
+}
+
+function choose(i) {
+  const r = results[i];
+  if (!r) return;
+  closeList(); input.value = ''; input.blur();
+  location.hash = `#/movie/${r.id}`;
+}
+
+async function suggest() {
+  const query = input.value;
+  if (controller) controller.abort();
+  if (!query.trim()) { results = []; closeList(); return; }
+  controller = new AbortController();
+  try {
+    const body = await api(`/api/search?q=${encodeURIComponent(query)}&limit=8`, { signal: controller.signal });
+    if (query !== input.value) return; // a newer keystroke is on its way
+    results = body.results; active = results.length ? 0 : -1; renderList(query);
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    results = []; list.replaceChildren(h('li', { class: 'muted', role: 'option', 'aria-disabled': 'true' }, e.message)); list.hidden = false;
+  }
+}
+
+input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(suggest, 90); });
+input.addEventListener('keydown', (e) => {
+  if (e.key === 'ArrowDown' && results.length) { active = (active + 1) % results.length; renderList(input.value); e.preventDefault(); }
+  else if (e.key === 'ArrowUp' && results.length) { active = (active - 1 + results.length) % results.length; renderList(input.value); e.preventDefault(); }
+  else if (e.key === 'Enter') { if (active >= 0) choose(active); e.preventDefault(); }
+  else if (e.key === 'Escape') { closeList(); }
+});
+input.addEventListener('blur', () => setTimeout(closeList, 100));
+
+// ---------- pages ----------
+async function homePage() {
+  const genresBody = await api('/api/genres');
+  const genres = genresBody.genres.map(g => g.name);
+  let current = sessionStorage.getItem('genre') || 'Sci-Fi';
+  const popularRow = h('div', { class: 'row', 'aria-live': 'polite' });
+  const popularTitle = h('h2', { id: 'popular-title' });
+  const chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Genre' });
+  async function loadGenre(g) {
+    current = g; sessionStorage.setItem('genre', g);
+    for (const c of chips.children) c.setAttribute('aria-pressed', String(c.dataset.genre === g));
+    popularTitle.textContent = `Popular in ${g}`;
+    try {
+      const body = await api(`/api/popular?genre=${encodeURIComponent(g)}&limit=12`);
+      popularRow.replaceChildren(...body.movies.map(m => movieCard(m, h('div', { class: 'sub' }, `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} ratings`))));
+    } catch (e) { popularRow.replaceChildren(errorBox(e)); }
+  }
+  for (const g of genres) chips.append(h('button', { class: 'chip', type: 'button', 'data-genre': g, 'aria-pressed': 'false', onclick: () => loadGenre(g) }, g));
+  const gems = h('div', { class: 'row' });
+  setPage('', h('h1', {}, 'Find your next movie'),
+    h('p', { class: 'muted' }, 'Type a title above, browse by genre, or open a movie to see what is like it.'),
+    chips, popularTitle, popularRow, h('h2', {}, 'Hidden gems'),
+    h('p', { class: 'muted' }, 'Loved by the few who found them.'), gems);
+  loadGenre(genres.includes(current) ? current : genres[0]);
+  try {
+    const body = await api('/api/popular?band=niche&min_votes=8&limit=12');
+    gems.replaceChildren(...body.movies.map(m => movieCard(m, h('div', { class: 'sub' }, `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} ratings`))));
+  } catch (e) { gems.replaceChildren(errorBox(e)); }
+}
+
+async function moviePage(id) {
+  const m = await api(`/api/movies/${encodeURIComponent(id)}`);
+  const facts = [
+    m.year, m.runtime_minutes ? `${m.runtime_minutes} min` : null,
+    m.rating_count ? `★ ${m.rating_mean.toFixed(1)} from ${m.rating_count} MovieLens ratings` : 'Not rated on MovieLens yet',
+    m.tmdb_vote_average ? `TMDB ${m.tmdb_vote_average.toFixed(1)} (${m.tmdb_vote_count} votes)` : null,
+  ].filter(Boolean);
+  const similar = h('div', { class: 'row', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
+  const extras = h('div', { id: 'movie-extras' });
+  setPage(m.title,
+    h('article', { class: 'movie' },
+      poster(m),
+      h('div', {},
+        h('h1', {}, m.title, m.year ? h('span', { class: 'muted' }, ` (${m.year})`) : null),
+        m.original_title ? h('p', { class: 'muted' }, m.original_title) : null,
+        h('div', { class: 'facts' }, ...facts.map(f => h('span', {}, f))),
+        h('div', { class: 'chips', style: 'margin:10px 0' }, ...m.genres.map(g => h('span', { class: 'chip' }, g))),
+        m.tagline ? h('p', {}, h('em', {}, m.tagline)) : null,
+        h('p', {}, m.overview || 'No overview in the local data.'),
+        m.tags.length ? h('p', { class: 'muted' }, 'Tags: ', m.tags.slice(0, 12).join(', ')) : null,
+        extras)),
+    h('h2', {}, 'More like this'), similar);
+  try {
+    const body = await api(`/api/movies/${m.id}/similar?limit=12`);
+    similar.replaceChildren(...body.similar.map(s => movieCard(s.movie, h('div', { class: 'reason' }, s.reason))));
+    if (!body.similar.length) similar.replaceChildren(h('p', { class: 'muted' }, 'Nothing similar found.'));
+  } catch (e) { similar.replaceChildren(errorBox(e)); }
+}
+
+async function explorePage() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const user = h('input', { type: 'number', id: 'explore-user', min: '1', value: params.get('user') || '1', required: true });
+  const model = h('select', { id: 'explore-model' }, ...['hybrid', 'mf', 'content', 'popular'].map(n => h('option', { value: n, selected: n === (params.get('model') || 'hybrid') }, n)));
+  const out = h('div', { 'aria-live': 'polite' });
+  async function run(e) {
+    if (e) e.preventDefault();
+    out.replaceChildren(h('p', { class: 'loading' }, 'Scoring…'));
+    try {
+      const body = await api(`/api/users/${encodeURIComponent(user.value)}/recommendations?model=${model.value}&limit=10`);
+      out.replaceChildren(h('p', { class: 'muted' }, `MovieLens user ${body.user_id} rated ${body.ratings} movies. Top 10 by ${body.model}:`),
+        h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Movie'), h('th', {}, 'Predicted'), h('th', {}, 'Why'))),
+          h('tbody', {}, ...body.recommendations.map((r, i) => h('tr', {},
+            h('td', {}, i + 1), h('td', {}, h('a', { href: `#/movie/${r.movie.id}` }, r.movie.title + year(r.movie))),
+            h('td', {}, r.predicted_rating ? `${r.predicted_rating.toFixed(2)}★` : '—'), h('td', {}, r.reason))))));
+    } catch (err) { out.replaceChildren(errorBox(err)); }
+  }
+  setPage('Explore', h('h1', {}, 'Explore the models'),
+    h('p', { class: 'muted' }, 'Pick a MovieLens user and a model to see its top 10 with predicted ratings.'),
+    h('form', { class: 'inline', onsubmit: run },
+      h('label', { for: 'explore-user' }, 'MovieLens user id', user),
+      h('label', { for: 'explore-model' }, 'Model', model),
+      h('button', { class: 'primary', type: 'submit' }, 'Recommend')), out);
+  run();
+}
+
+const routes = [
+  [/^#?\/?$/, homePage],
+  [/^#\/movie\/([^/?]+)/, (m) => moviePage(m[1])],
+  [/^#\/explore/, explorePage],
+];
+
+export const pages = { routes, setPage, api, h, movieCard, errorBox, ApiError };
+
+async function route() {
+  const hash = location.hash || '#/';
+  for (const [re, page] of routes) {
+    const m = hash.match(re);
+    if (m) {
+      try { await page(m); } catch (e) { setPage('Error', h('h1', {}, 'This page could not be shown'), errorBox(e)); }
+      main.focus({ preventScroll: true });
+      return;
+    }
+  }
+  setPage('Not found', h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the home page')));
+}
+
+window.addEventListener('hashchange', route);
+route();
