@@ -66,8 +66,8 @@ pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
         .into_par_iter()
         .with_min_len(chunk)
         .map_init(
-            || (vec![0f32; n], Vec::<usize>::new()),
-            |(acc, touched), i| {
+            || (vec![0f32; n], Vec::<usize>::new(), Vec::<(usize, f32)>::new()),
+            |(acc, touched, best), i| {
                 let row = features.outer_view(i).expect("row in range");
                 for (term, &w) in row.iter() {
                     let Some(list) = postings.outer_view(term) else { continue };
@@ -78,11 +78,9 @@ pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
                         acc[j] += w * w2;
                     }
                 }
-                let mut best: Vec<(usize, f32)> = touched
-                    .iter()
-                    .filter(|&&j| j != i)
-                    .map(|&j| (j, acc[j]))
-                    .collect();
+                // Candidates go to a per-thread scratch buffer; each row keeps only its k.
+                best.clear();
+                best.extend(touched.iter().filter(|&&j| j != i).map(|&j| (j, acc[j])));
                 for &j in touched.iter() {
                     acc[j] = 0.0;
                 }
@@ -91,8 +89,9 @@ pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
                     best.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                     best.truncate(k);
                 }
-                best.sort_unstable_by_key(|p| p.0);
-                best
+                let mut row: Vec<(usize, f32)> = best.to_vec();
+                row.sort_unstable_by_key(|p| p.0);
+                row
             },
         )
         .collect();
