@@ -10,9 +10,9 @@ fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     let a = artifacts::load_or_build(&settings, true)?;
     println!("{:>9} {:>8} {:>8} {:>8} {:>8}", "pop_many", "pop_half", "mf_half", "HR@10", "NDCG@20");
-    for popularity_many in [0.75f32, 0.85, 0.9] {
-        for popularity_half_at in [10.0f32, 30.0] {
-            for mf_half_at in [3.0f32, 10.0, 30.0] {
+    for popularity_many in [0.85f32, 0.9] {
+        for popularity_half_at in [5.0f32, 10.0, 15.0] {
+            for mf_half_at in [5.0f32, 10.0, 15.0] {
                 let blend = BlendParams { popularity_many, popularity_half_at, mf_half_at, ..BlendParams::default() };
                 let (r, _) = ranking(&a.catalog, &a.similarity, &a.ratings, &settings.mf, &blend, settings.popularity_quantile, 42, None);
                 let h = r["hybrid"];

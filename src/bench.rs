@@ -122,7 +122,9 @@ fn search(settings: &Settings, titles: usize) -> Result<()> {
     // Over HTTP on loopback, one keep-alive client.
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let state = AppState { artifacts: std::sync::Arc::new(a), settings: settings.clone() };
+    let db = std::env::temp_dir().join(format!("cinesense-bench-{}.sqlite", std::process::id()));
+    let store = std::sync::Arc::new(crate::store::Store::open(&db)?);
+    let state = AppState { artifacts: std::sync::Arc::new(a), store, settings: settings.clone() };
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             if let Ok(server) = crate::startup::run(listener, state) {

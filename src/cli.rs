@@ -141,7 +141,9 @@ fn serve(settings: Settings) -> Result<()> {
         artifacts.catalog.len(),
         listener.local_addr()?
     );
-    let state = AppState { artifacts: std::sync::Arc::new(artifacts), settings };
+    let store = crate::store::Store::open(&settings.database_path())?;
+    log::info!("store: {}", settings.database_path().display());
+    let state = AppState { artifacts: std::sync::Arc::new(artifacts), store: std::sync::Arc::new(store), settings };
     actix_web::rt::System::new().block_on(async move { crate::startup::run(listener, state)?.await })?;
     Ok(())
 }

@@ -64,7 +64,7 @@ pub struct BlendParams {
 
 impl Default for BlendParams {
     fn default() -> Self {
-        BlendParams { popularity_few: 0.25, popularity_many: 0.9, popularity_half_at: 10.0, mf_half_at: 3.0, genre: 0.25 }
+        BlendParams { popularity_few: 0.15, popularity_many: 0.9, popularity_half_at: 10.0, mf_half_at: 10.0, genre: 0.25 }
     }
 }
 
@@ -100,15 +100,18 @@ pub struct Scored {
     pub reason: String,
 }
 
-/// Blend weights for a user with `n` ratings.
+/// Blend weights for a user with `n` ratings: popularity and genres alone at zero, content
+/// first for a few ratings, MF and popularity once there are many (MF's share of the personal
+/// part and popularity's weight both grow as n²/(n² + half²)).
 pub fn weights_for(n: usize, has_genres: bool, p: &BlendParams) -> Components {
     let genre = if has_genres { p.genre } else { 0.0 };
     if n == 0 {
         return Components { content: 0.0, collaborative: 0.0, popularity: 1.0 - genre, genre };
     }
-    let n = n as f32;
-    let trust_mf = n / (n + p.mf_half_at);
-    let popularity = p.popularity_few + (p.popularity_many - p.popularity_few) * n / (n + p.popularity_half_at);
+    let n2 = (n * n) as f32;
+    let trust_mf = n2 / (n2 + p.mf_half_at * p.mf_half_at);
+    let grown = n2 / (n2 + p.popularity_half_at * p.popularity_half_at);
+    let popularity = p.popularity_few + (p.popularity_many - p.popularity_few) * grown;
     let personal = (1.0 - popularity - genre).max(0.0);
     Components {
         content: personal * (1.0 - trust_mf),
@@ -182,7 +185,12 @@ pub fn recommend(
     exclude: &HashSet<usize>,
     limit: usize,
 ) -> Vec<Scored> {
-    let candidates: Vec<usize> = (0..signals.catalog.len()).filter(|r| !exclude.contains(r)).collect();
+    // Without ratings, stay within the genres the user picked.
+    let only_genres = profile.ratings.is_empty() && !profile.genres.is_empty();
+    let candidates: Vec<usize> = (0..signals.catalog.len())
+        .filter(|r| !exclude.contains(r))
+        .filter(|&r| !only_genres || genre_match(signals.catalog, r, profile.genres) > 0.0)
+        .collect();
     let mut scored = score_rows(signals, profile, model, &candidates);
     let limit = limit.min(scored.len());
     if limit == 0 {

@@ -1,6 +1,9 @@
 //! The REST API: one file per resource, one error type, one OpenAPI document.
 
+mod accounts;
+pub mod auth;
 mod error;
+mod me;
 mod health;
 mod movies;
 pub mod openapi;
@@ -21,6 +24,7 @@ use utoipa::ToSchema;
 /// What every handler reads: the loaded index and the settings. Immutable after start.
 pub struct AppState {
     pub artifacts: std::sync::Arc<Artifacts>,
+    pub store: std::sync::Arc<crate::store::Store>,
     pub settings: Settings,
 }
 
@@ -64,6 +68,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/movies/{id}", web::get().to(movies::movie))
             .route("/movies/{id}/similar", web::get().to(movies::similar))
             .route("/users/{id}/recommendations", web::get().to(users::recommendations))
+            .route("/users", web::post().to(accounts::signup))
+            .route("/sessions", web::post().to(accounts::login))
+            .route("/sessions", web::delete().to(accounts::logout))
+            .route("/me", web::get().to(accounts::me))
+            .route("/me", web::delete().to(accounts::delete_me))
+            .route("/me/onboarding", web::get().to(me::onboarding))
+            .route("/me/ratings", web::get().to(me::ratings))
+            .route("/me/ratings/{movie_id}", web::put().to(me::put_rating))
+            .route("/me/ratings/{movie_id}", web::delete().to(me::delete_rating))
+            .route("/me/watchlist", web::get().to(me::watchlist))
+            .route("/me/watchlist/{movie_id}", web::put().to(me::add_watchlist))
+            .route("/me/watchlist/{movie_id}", web::delete().to(me::remove_watchlist))
+            .route("/me/recommendations", web::get().to(me::recommendations))
             .default_service(web::to(not_found)),
     );
 }

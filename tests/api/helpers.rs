@@ -3,6 +3,7 @@
 use cinesense::api::AppState;
 use cinesense::artifacts::{self, Artifacts};
 use cinesense::config::Settings;
+use cinesense::store::Store;
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -30,6 +31,9 @@ pub fn shared_artifacts() -> Arc<Artifacts> {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub store: Arc<Store>,
+    /// Keeps the SQLite file alive for the test.
+    _db_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -56,7 +60,9 @@ impl TestApp {
 
 /// Starts the server on a free port, in its own thread and actix system.
 pub async fn spawn_app() -> TestApp {
-    let state = AppState { artifacts: shared_artifacts(), settings: test_settings() };
+    let db_dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(Store::open(&db_dir.path().join("cinesense.sqlite")).expect("store opens"));
+    let state = AppState { artifacts: shared_artifacts(), store: store.clone(), settings: test_settings() };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -64,7 +70,7 @@ pub async fn spawn_app() -> TestApp {
             cinesense::startup::run(listener, state).expect("server starts").await.expect("server runs");
         })
     });
-    TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() }
+    TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), store, _db_dir: db_dir }
 }
 
 /// Asserts the JSON error shape and returns the error object.
@@ -74,4 +80,37 @@ pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str)
     assert_eq!(err["code"], code, "{body}");
     assert!(err["message"].as_str().map(|m| !m.is_empty()).unwrap_or(false), "{body}");
     err.clone()
+}
+
+/// A signed-up user of a test app: its bearer token.
+pub struct Account {
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn signup(&self, username: &str, genres: &[&str]) -> Account {
+        let (status, body) = self
+            .send(reqwest::Method::POST, "/api/users", None, Some(serde_json::json!({"username": username, "password": "a good password", "genres": genres})))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        Account { token: body["token"].as_str().expect("token").to_string() }
+    }
+
+    pub async fn rate(&self, who: &Account, movie_id: u32, rating: f64) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, &format!("/api/me/ratings/{movie_id}"), Some(&who.token), Some(serde_json::json!({"rating": rating}))).await
+    }
 }

@@ -1,6 +1,8 @@
 //! API tests: the real server on port 0 over a real index built from data/.
 
+mod accounts;
 mod helpers;
+mod personal;
 mod movies;
 mod popular;
 mod recommendations;

@@ -1,0 +1,155 @@
+//! Accounts and sessions: POST /api/users, POST and DELETE /api/sessions, GET and DELETE /api/me.
+
+use super::auth::{self, AuthUser};
+use super::{ApiError, AppState};
+use crate::domain::{GenreChoice, Password, Username};
+use crate::store::{self, CreateUserError, User};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+use utoipa::ToSchema;
+
+/// Failed logins in a row before each further try must wait (1 s, doubling, at most 5 min).
+const FREE_FAILURES: i64 = 5;
+const MAX_LOCK_SECONDS: i64 = 300;
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignupRequest {
+    pub username: String,
+    pub password: String,
+    /// At least 3 names from /api/genres.
+    pub genres: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A user as the API shows it: never the password hash.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub genres: Vec<String>,
+    pub created_at: i64,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView { id: u.id, username: u.username, genres: u.genres, created_at: u.created_at }
+    }
+}
+
+/// Answer to signup and login. The token is for API clients (Authorization: Bearer);
+/// browsers get the same session as an HttpOnly cookie.
+#[derive(Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub user: UserView,
+    pub token: String,
+}
+
+async fn start_session(state: &web::Data<AppState>, user: User, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
+    let token = auth::new_token();
+    let hash = auth::token_hash(&token);
+    let (s, id) = (state.clone(), user.id);
+    web::block(move || s.store.create_session(&hash, id, auth::SESSION_SECONDS)).await??;
+    Ok(HttpResponse::build(status).cookie(auth::session_cookie(&token)).json(SessionResponse { user: user.into(), token }))
+}
+
+/// Sign up with a username, a password and at least 3 genres; logs the new user in.
+#[utoipa::path(post, path = "/api/users", request_body = SignupRequest,
+    responses((status = 201, body = SessionResponse), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn signup(state: web::Data<AppState>, body: web::Json<SignupRequest>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let username = Username::parse(&body.username).map_err(|m| ApiError::bad_parameter("username", m))?;
+    let password = Password::parse(&body.password).map_err(|m| ApiError::bad_parameter("password", m))?;
+    let genres = GenreChoice::parse(&body.genres, &state.artifacts.catalog).map_err(|m| ApiError::bad_parameter("genres", m))?;
+    let s = state.clone();
+    let user = web::block(move || -> Result<User, ApiError> {
+        let hash = auth::hash_password(&password)?;
+        s.store.create_user(username.as_str(), &hash, &genres.into_vec()).map_err(|e| match e {
+            CreateUserError::Taken => ApiError::Conflict(format!("the username {:?} is taken", username.as_str())),
+            CreateUserError::Other(e) => ApiError::Internal(e),
+        })
+    })
+    .await??;
+    log::info!("new user {}", user.id);
+    start_session(&state, user, actix_web::http::StatusCode::CREATED).await
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password(&Password::parse("not a real password").expect("valid")).expect("hash"))
+}
+
+/// Log in. After 5 failures in a row for a username, each further try waits (429, Retry-After).
+#[utoipa::path(post, path = "/api/sessions", request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = super::ErrorBody), (status = 429, body = super::ErrorBody)))]
+pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let username = username.trim().to_string();
+    let s = state.clone();
+    let user = web::block(move || -> Result<User, ApiError> {
+        let (failures, last) = s.store.login_failures(&username)?;
+        if failures >= FREE_FAILURES {
+            let wait = (1i64 << (failures - FREE_FAILURES).min(16)).min(MAX_LOCK_SECONDS);
+            let left = last + wait - store::now();
+            if left > 0 {
+                return Err(ApiError::TooManyRequests {
+                    message: format!("too many failed logins for this username; try again in {left} s"),
+                    retry_after_seconds: left as u64,
+                });
+            }
+        }
+        let found = s.store.user_with_hash(&username)?;
+        // Verify against a dummy hash for unknown names so both take the same time.
+        let ok = match &found {
+            Some((_, hash)) => auth::verify_password(&password, hash),
+            None => {
+                auth::verify_password(&password, dummy_hash());
+                false
+            }
+        };
+        match (ok, found) {
+            (true, Some((user, _))) => {
+                s.store.clear_login_failures(&username)?;
+                Ok(user)
+            }
+            _ => {
+                s.store.record_login_failure(&username)?;
+                Err(ApiError::Unauthorized("wrong username or password".into()))
+            }
+        }
+    })
+    .await??;
+    start_session(&state, user, actix_web::http::StatusCode::OK).await
+}
+
+/// Log out: ends the session and clears the cookie.
+#[utoipa::path(delete, path = "/api/sessions", responses((status = 204), (status = 401, body = super::ErrorBody)))]
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest, _user: AuthUser) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = auth::request_token(&req) {
+        let hash = auth::token_hash(&token);
+        let s = state.clone();
+        web::block(move || s.store.delete_session(&hash)).await??;
+    }
+    Ok(HttpResponse::NoContent().cookie(auth::removal_cookie()).finish())
+}
+
+/// The logged-in user.
+#[utoipa::path(get, path = "/api/me", responses((status = 200, body = UserView), (status = 401, body = super::ErrorBody)))]
+pub async fn me(user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok().json(UserView::from(user.0))
+}
+
+/// Delete the account with its sessions, ratings and watchlist.
+#[utoipa::path(delete, path = "/api/me", responses((status = 204), (status = 401, body = super::ErrorBody)))]
+pub async fn delete_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let s = state.clone();
+    let id = user.0.id;
+    web::block(move || s.store.delete_user(id)).await??;
+    log::info!("user {id} deleted their account");
+    Ok(HttpResponse::NoContent().cookie(auth::removal_cookie()).finish())
+}

@@ -1,0 +1,125 @@
+//! Input types that parse instead of validate: once a value of one of these types exists, it
+//! is known to be valid.
+
+use crate::catalog::Catalog;
+
+/// 3-32 characters of letters, digits, '_', '.', '-', starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        let n = s.chars().count();
+        if !(3..=32).contains(&n) {
+            return Err(format!("username must be 3 to 32 characters, got {n}"));
+        }
+        if !s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+            return Err("username must start with a letter or a digit".into());
+        }
+        if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c))) {
+            return Err(format!("username may hold letters, digits, '_', '.' and '-' only, not {c:?}"));
+        }
+        Ok(Username(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 8-128 characters.
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let n = raw.chars().count();
+        if n < 8 {
+            return Err(format!("password must be at least 8 characters, got {n}"));
+        }
+        if n > 128 {
+            return Err("password must be at most 128 characters".into());
+        }
+        Ok(Password(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A rating: 0.5 to 5.0 in half-star steps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stars(f32);
+
+impl Stars {
+    pub fn parse(v: f64) -> Result<Self, String> {
+        if !v.is_finite() || !(0.5..=5.0).contains(&v) || (v * 2.0).fract() != 0.0 {
+            return Err(format!("rating must be 0.5 to 5.0 in steps of 0.5, got {v}"));
+        }
+        Ok(Stars(v as f32))
+    }
+
+    pub fn value(self) -> f32 {
+        self.0
+    }
+}
+
+/// At least 3 distinct genres of the catalog, in the catalog's spelling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenreChoice(Vec<String>);
+
+impl GenreChoice {
+    pub fn parse(raw: &[String], catalog: &Catalog) -> Result<Self, String> {
+        let mut out: Vec<String> = Vec::new();
+        for g in raw {
+            let known = catalog
+                .genres()
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(g.trim()))
+                .ok_or_else(|| format!("unknown genre {g:?}; choose from {}", catalog.genres().join(", ")))?;
+            if !out.contains(known) {
+                out.push(known.clone());
+            }
+        }
+        if out.len() < 3 {
+            return Err(format!("pick at least 3 different genres, got {}", out.len()));
+        }
+        Ok(GenreChoice(out))
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_and_passwords() {
+        assert!(Username::parse("ann_1").is_ok());
+        assert!(Username::parse("an").is_err());
+        assert!(Username::parse("_ann").is_err());
+        assert!(Username::parse("ann smith").is_err());
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("long enough").is_ok());
+        assert_eq!(format!("{:?}", Password::parse("secret123").unwrap()), "Password(***)");
+    }
+
+    #[test]
+    fn stars_are_half_steps() {
+        assert!(Stars::parse(4.5).is_ok());
+        assert!(Stars::parse(0.5).is_ok());
+        for bad in [0.0, 4.3, 5.5, f64::NAN, -1.0] {
+            assert!(Stars::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

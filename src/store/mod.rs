@@ -1,0 +1,261 @@
+//! The store: users, sessions, ratings and the watchlist in an embedded SQLite file.
+//!
+//! All SQL lives in this module so that another backend (PostgreSQL for many stateless
+//! replicas) can replace it behind the same methods. Every write is one transaction; the file
+//! runs in WAL mode with `synchronous=FULL`, so a write that was acknowledged survives a
+//! crash of the process (kill -9) and of the machine.
+
+mod migrations;
+
+use anyhow::{Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A registered user as the store keeps it (the password hash never leaves this module).
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub genres: Vec<String>,
+    pub created_at: i64,
+}
+
+/// One of the user's ratings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UserRating {
+    pub movie_id: u32,
+    pub rating: f32,
+    pub updated_at: i64,
+}
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the username is taken")]
+    Taken,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// The SQLite store. One connection behind a mutex: SQLite writes one transaction at a time
+/// anyway, and every call here is short. Callers run it off the async executor.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut conn = Connection::open(path).with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn().pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    // ---------- users ----------
+
+    pub fn create_user(&self, username: &str, password_hash: &str, genres: &[String]) -> Result<User, CreateUserError> {
+        let created_at = now();
+        let genres_json = serde_json::to_string(genres).map_err(anyhow::Error::from)?;
+        let conn = self.conn();
+        let res = conn.execute(
+            "INSERT INTO users (username, password_hash, genres, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![username, password_hash, genres_json, created_at],
+        );
+        match res {
+            Ok(_) => Ok(User { id: conn.last_insert_rowid(), username: username.to_string(), genres: genres.to_vec(), created_at }),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => Err(CreateUserError::Taken),
+            Err(e) => Err(CreateUserError::Other(e.into())),
+        }
+    }
+
+    fn user_from_row(row: &rusqlite::Row) -> rusqlite::Result<User> {
+        let genres: String = row.get(2)?;
+        Ok(User { id: row.get(0)?, username: row.get(1)?, genres: serde_json::from_str(&genres).unwrap_or_default(), created_at: row.get(3)? })
+    }
+
+    /// The user and their password hash, for logging in.
+    pub fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, username, genres, created_at, password_hash FROM users WHERE username = ?1",
+                params![username],
+                |row| Ok((Self::user_from_row(row)?, row.get::<_, String>(4)?)),
+            )
+            .optional()?)
+    }
+
+    /// Deletes the user and, by cascade, their sessions, ratings and watchlist.
+    pub fn delete_user(&self, user_id: i64) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])?;
+        tx.execute("DELETE FROM ratings WHERE user_id = ?1", params![user_id])?;
+        tx.execute("DELETE FROM watchlist WHERE user_id = ?1", params![user_id])?;
+        let n = tx.execute("DELETE FROM users WHERE id = ?1", params![user_id])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    pub fn count_users(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+    }
+
+    // ---------- sessions ----------
+
+    pub fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()> {
+        let t = now();
+        self.conn().execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user_id, t, t + ttl_seconds],
+        )?;
+        Ok(())
+    }
+
+    /// The user of a live session.
+    pub fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT u.id, u.username, u.genres, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                params![token_hash, now()],
+                Self::user_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+        Ok(())
+    }
+
+    // ---------- failed logins ----------
+
+    /// Failed logins in a row for a username and the time of the last one.
+    pub fn login_failures(&self, username: &str) -> Result<(i64, i64)> {
+        Ok(self
+            .conn()
+            .query_row("SELECT failures, last_failure FROM login_failures WHERE username = ?1", params![username], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, 0)))
+    }
+
+    pub fn record_login_failure(&self, username: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO login_failures (username, failures, last_failure) VALUES (?1, 1, ?2)
+             ON CONFLICT(username) DO UPDATE SET failures = failures + 1, last_failure = ?2",
+            params![username, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn clear_login_failures(&self, username: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM login_failures WHERE username = ?1", params![username])?;
+        Ok(())
+    }
+
+    // ---------- ratings ----------
+
+    pub fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
+        let t = now();
+        self.conn().execute(
+            "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(user_id, movie_id) DO UPDATE SET rating = ?3, updated_at = ?4",
+            params![user_id, movie_id, rating as f64, t],
+        )?;
+        Ok(UserRating { movie_id, rating, updated_at: t })
+    }
+
+    pub fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+        Ok(self.conn().execute("DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2", params![user_id, movie_id])? > 0)
+    }
+
+    /// The user's ratings, newest first.
+    pub fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1 ORDER BY updated_at DESC, movie_id",
+        )?;
+        let rows = stmt.query_map(params![user_id], |r| {
+            Ok(UserRating { movie_id: r.get(0)?, rating: r.get::<_, f64>(1)? as f32, updated_at: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---------- watchlist ----------
+
+    pub fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO watchlist (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![user_id, movie_id, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+        Ok(self.conn().execute("DELETE FROM watchlist WHERE user_id = ?1 AND movie_id = ?2", params![user_id, movie_id])? > 0)
+    }
+
+    /// Movie ids on the watchlist, newest first.
+    pub fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM watchlist WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
+        let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_ratings_and_cascades() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.sqlite")).unwrap();
+        assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
+        let u = store.create_user("ann", "hash", &["Horror".into()]).unwrap();
+        assert!(matches!(store.create_user("ANN", "x", &[]), Err(CreateUserError::Taken)));
+        store.put_rating(u.id, 1, 4.5).unwrap();
+        store.put_rating(u.id, 1, 3.0).unwrap();
+        assert_eq!(store.ratings(u.id).unwrap().len(), 1);
+        assert_eq!(store.ratings(u.id).unwrap()[0].rating, 3.0);
+        store.add_to_watchlist(u.id, 2).unwrap();
+        store.add_to_watchlist(u.id, 2).unwrap();
+        assert_eq!(store.watchlist(u.id).unwrap().len(), 1);
+        store.create_session("tok", u.id, 60).unwrap();
+        assert_eq!(store.session_user("tok").unwrap().unwrap().username, "ann");
+        assert!(store.delete_user(u.id).unwrap());
+        assert!(store.session_user("tok").unwrap().is_none());
+        assert!(store.ratings(u.id).unwrap().is_empty());
+        // Reopening keeps the schema and does not migrate twice.
+        drop(store);
+        let store = Store::open(&dir.path().join("t.sqlite")).unwrap();
+        assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
+    }
+}

@@ -1,0 +1,75 @@
+//! A rating that got a 2xx is on disk: kill -9 the real server right after, restart it, and
+//! the rating is still there.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(db: &std::path::Path, port: u16) -> Child {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Command::new(env!("CARGO_BIN_EXE_cinesense"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .current_dir(&root)
+        .env("DATABASE_URL", db)
+        .env("CINESENSE_INDEX_DIR", root.join("target").join("test-index"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts")
+}
+
+async fn wait_healthy(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Ok(r) = client.get(format!("{base}/api/health")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server did not become healthy");
+}
+
+#[tokio::test]
+async fn an_acknowledged_rating_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let client = reqwest::Client::new();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(&db, port);
+    wait_healthy(&client, &base).await;
+    let signup: serde_json::Value = client
+        .post(format!("{base}/api/users"))
+        .json(&serde_json::json!({"username": "ivy", "password": "a good password", "genres": ["Drama", "Crime", "War"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = signup["token"].as_str().unwrap().to_string();
+    let resp = client.put(format!("{base}/api/me/ratings/858")).bearer_auth(&token).json(&serde_json::json!({"rating": 4.5})).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    server.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.wait().unwrap();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(&db, port);
+    wait_healthy(&client, &base).await;
+    let ratings: serde_json::Value =
+        client.get(format!("{base}/api/me/ratings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(ratings["ratings"][0]["movie"]["id"], 858, "{ratings}");
+    assert_eq!(ratings["ratings"][0]["rating"], 4.5);
+}
