@@ -48,6 +48,7 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         BenchCommand::Search { titles } => search(settings, titles),
         BenchCommand::Collab { ratings, file, factors, epochs } => collab(ratings, file, factors, epochs, settings),
         BenchCommand::Recommend => recommend(settings),
+        BenchCommand::Accounts { users } => accounts(settings, users),
     }
 }
 
@@ -186,7 +187,25 @@ fn url_encode(s: &str) -> String {
 
 /// One keep-alive HTTP/1.1 GET; returns the status and drains the body.
 fn http_get(w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>, path: &str) -> Result<u16> {
-    write!(w, "GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\n\r\n")?;
+    http_request(w, r, "GET", path, None, None).map(|(s, _)| s)
+}
+
+/// One keep-alive HTTP/1.1 request with an optional bearer token and JSON body.
+fn http_request(
+    w: &mut std::net::TcpStream,
+    r: &mut BufReader<std::net::TcpStream>,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(u16, Vec<u8>)> {
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let body = body.unwrap_or("");
+    write!(
+        w,
+        "{method} {path} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
     let mut line = String::new();
     r.read_line(&mut line)?;
     let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
@@ -203,7 +222,7 @@ fn http_get(w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>,
     }
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)?;
-    Ok(status)
+    Ok((status, body))
 }
 
 fn collab(n: Option<usize>, file: Option<std::path::PathBuf>, factors: usize, epochs: usize, settings: &Settings) -> Result<()> {
@@ -254,6 +273,78 @@ fn recommend(settings: &Settings) -> Result<()> {
         "{}",
         json!({"fold_in_ratings": rated.len(), "fold_in_p50_ms": round3(percentile(&fold, 0.5)), "fold_in_p99_ms": round3(percentile(&fold, 0.99)),
                "hybrid_top10_p50_ms": round3(percentile(&top, 0.5)), "hybrid_top10_p99_ms": round3(percentile(&top, 0.99)), "catalog": a.catalog.len()})
+    );
+    Ok(())
+}
+
+/// Signs up `users` users with 5 to 20 ratings each through the API, then times one more
+/// user's signup, 5 ratings and recommendations calls over loopback.
+fn accounts(settings: &Settings, users: usize) -> Result<()> {
+    let a = artifacts::load_or_build(settings, true)?;
+    let dir = std::env::temp_dir().join(format!("cinesense-bench-accounts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = std::sync::Arc::new(crate::store::Store::open(&dir.join("store.sqlite"))?);
+    let popular: Vec<u32> = {
+        let mut m: Vec<_> = a.catalog.movies().iter().filter(|m| m.rating_count >= 20).collect();
+        m.sort_by_key(|m| std::cmp::Reverse(m.rating_count));
+        m.into_iter().take(400).map(|m| m.id).collect()
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let state = AppState { artifacts: std::sync::Arc::new(a), store, settings: settings.clone() };
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Ok(server) = crate::startup::run(listener, state) {
+                let _ = server.await;
+            }
+        })
+    });
+    let stream = connect(addr)?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut w = stream;
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut signup = |name: &str, w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>| -> Result<String> {
+        let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]}).to_string();
+        let (status, bytes) = http_request(w, r, "POST", "/api/users", None, Some(&body))?;
+        anyhow::ensure!(status == 201, "signup answered {status}");
+        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+        Ok(v["token"].as_str().context("token")?.to_string())
+    };
+    for u in 0..users {
+        let token = signup(&format!("user{u}"), &mut w, &mut reader)?;
+        for _ in 0..rng.gen_range(5..=20) {
+            let id = popular[rng.gen_range(0..popular.len())];
+            let body = json!({"rating": rng.gen_range(1..=10) as f64 / 2.0}).to_string();
+            http_request(&mut w, &mut reader, "PUT", &format!("/api/me/ratings/{id}"), Some(&token), Some(&body))?;
+        }
+    }
+    let (mut signup_ms, mut rate_ms, mut recs) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..50 {
+        let t = Instant::now();
+        let token = signup(&format!("timed{round}"), &mut w, &mut reader)?;
+        signup_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        for i in 0..5 {
+            let id = popular[(round * 5 + i) % popular.len()];
+            let t = Instant::now();
+            http_request(&mut w, &mut reader, "PUT", &format!("/api/me/ratings/{id}"), Some(&token), Some("{\"rating\": 4.5}"))?;
+            rate_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        for _ in 0..4 {
+            let t = Instant::now();
+            let (status, _) = http_request(&mut w, &mut reader, "GET", "/api/me/recommendations?limit=10", Some(&token), None)?;
+            anyhow::ensure!(status == 200, "recommendations answered {status}");
+            recs.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    for v in [&mut signup_ms, &mut rate_ms, &mut recs] {
+        v.sort_by(f64::total_cmp);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{}",
+        json!({"users_in_store": users + 50, "recommendations_p50_ms": round3(percentile(&recs, 0.5)), "recommendations_p99_ms": round3(percentile(&recs, 0.99)),
+               "rating_put_p50_ms": round3(percentile(&rate_ms, 0.5)), "rating_put_p99_ms": round3(percentile(&rate_ms, 0.99)),
+               "signup_p50_ms": round3(percentile(&signup_ms, 0.5)), "calls": recs.len()})
     );
     Ok(())
 }

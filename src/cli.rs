@@ -73,6 +73,11 @@ pub enum BenchCommand {
     },
     /// Fold-in and hybrid top-10 latency over the built index.
     Recommend,
+    /// Personal recommendations over HTTP with a few hundred users in a SQLite store.
+    Accounts {
+        #[arg(long, default_value_t = 300)]
+        users: usize,
+    },
 }
 
 /// Runs a command; returns the process exit code (0 ok, 1 failure, 2 bad settings).
