@@ -105,7 +105,20 @@ pub fn inputs_hash(settings: &Settings) -> Result<String> {
         h.update(&(bytes.len() as u64).to_le_bytes());
         h.update(&bytes);
     }
+    for (key, body) in cached_tmdb_details(settings)? {
+        h.update(key.as_bytes());
+        h.update(body.as_bytes());
+    }
     Ok(h.hex())
+}
+
+/// TMDB details fetched by `enrich` (or by page views) into the store, if there is a store.
+fn cached_tmdb_details(settings: &Settings) -> Result<Vec<(String, String)>> {
+    let path = settings.database_path();
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    crate::store::Store::open(&path)?.cache_entries("tmdb:movie:")
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest> {
@@ -198,6 +211,15 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
 
     bar.set_message("reading the catalog");
     let mut catalog = load_catalog(&files)?;
+    let details: std::collections::HashMap<u32, crate::tmdb::MovieDetails> = cached_tmdb_details(settings)?
+        .into_iter()
+        .filter_map(|(_, body)| serde_json::from_str::<crate::tmdb::MovieDetails>(&body).ok())
+        .map(|d| (d.id, d))
+        .collect();
+    let filled = crate::catalog::fill_from_tmdb(&mut catalog, &details);
+    if filled > 0 {
+        log::info!("{filled} movies described from cached TMDB details");
+    }
     let ratings = Ratings::load(&files.ratings, &catalog)?;
     bar.inc(1);
 

@@ -125,7 +125,7 @@ fn search(settings: &Settings, titles: usize) -> Result<()> {
     let addr = listener.local_addr()?;
     let db = std::env::temp_dir().join(format!("cinesense-bench-{}.sqlite", std::process::id()));
     let store = std::sync::Arc::new(crate::store::Store::open(&db)?);
-    let state = AppState { artifacts: std::sync::Arc::new(a), store, settings: settings.clone() };
+    let state = AppState::new(std::sync::Arc::new(a), store, settings.clone())?;
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             if let Ok(server) = crate::startup::run(listener, state) {
@@ -291,7 +291,7 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let state = AppState { artifacts: std::sync::Arc::new(a), store, settings: settings.clone() };
+    let state = AppState::new(std::sync::Arc::new(a), store, settings.clone())?;
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             if let Ok(server) = crate::startup::run(listener, state) {
@@ -303,7 +303,7 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut w = stream;
     let mut rng = StdRng::seed_from_u64(4);
-    let mut signup = |name: &str, w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>| -> Result<String> {
+    let signup = |name: &str, w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>| -> Result<String> {
         let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]}).to_string();
         let (status, bytes) = http_request(w, r, "POST", "/api/users", None, Some(&body))?;
         anyhow::ensure!(status == 201, "signup answered {status}");

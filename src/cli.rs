@@ -32,6 +32,15 @@ pub enum Command {
     },
     /// Evaluate the models: 5-fold CV for rating prediction, leave-latest-out for ranking.
     Eval(EvalArgs),
+    /// Fetch TMDB details for every catalog movie into the cache (resumable, rate-limited);
+    /// the next `build` uses them.
+    Enrich {
+        /// Only the first N movies.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Benchmarks that print one JSON line of figures.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -134,6 +143,13 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
             }
             Ok(())
         }
+        Command::Enrich { limit, quiet } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report = rt.block_on(crate::enrich::enrich(&settings, limit, quiet))?;
+            println!("{}", serde_json::to_string(&report)?);
+            println!("run `cinesense build` (or restart `serve`) to use the fetched overviews and keywords");
+            Ok(())
+        }
         Command::Bench(b) => bench::run(b, &settings),
     }
 }
@@ -148,7 +164,10 @@ fn serve(settings: Settings) -> Result<()> {
     );
     let store = crate::store::Store::open(&settings.database_path())?;
     log::info!("store: {}", settings.database_path().display());
-    let state = AppState { artifacts: std::sync::Arc::new(artifacts), store: std::sync::Arc::new(store), settings };
+    if !settings.tmdb.configured() {
+        log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
+    }
+    let state = AppState::new(std::sync::Arc::new(artifacts), std::sync::Arc::new(store), settings)?;
     actix_web::rt::System::new().block_on(async move { crate::startup::run(listener, state)?.await })?;
     Ok(())
 }

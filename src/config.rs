@@ -4,6 +4,8 @@
 
 use crate::collab::MfParams;
 use crate::content::FieldWeights;
+use crate::tmdb::{Secret, TmdbSettings};
+use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +38,8 @@ pub struct Settings {
     pub mf: MfParams,
     /// FOLD_IN_REGULARIZATION
     pub fold_in_reg: f32,
+    /// TMDB_* settings; the key is a `Secret` and never printed.
+    pub tmdb: TmdbSettings,
 }
 
 impl Default for Settings {
@@ -52,8 +56,13 @@ impl Default for Settings {
             field_weights: FieldWeights::default(),
             mf: MfParams::default(),
             fold_in_reg: crate::collab::fold_in::DEFAULT_FOLD_IN_REG,
+            tmdb: TmdbSettings::default(),
         }
     }
+}
+
+fn secret(name: &str) -> Option<Secret> {
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Secret)
 }
 
 fn read<T: FromStr>(name: &str, into: &mut T) -> Result<()>
@@ -102,6 +111,23 @@ impl Settings {
         read("MF_REGULARIZATION", &mut s.mf.regularization)?;
         read("MF_SEED", &mut s.mf.seed)?;
         read("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
+        s.tmdb.api_key = secret("TMDB_API_KEY");
+        s.tmdb.read_token = secret("TMDB_READ_TOKEN");
+        read("TMDB_BASE_URL", &mut s.tmdb.base_url)?;
+        read("TMDB_IMAGE_BASE_URL", &mut s.tmdb.image_base_url)?;
+        read("TMDB_CACHE_TTL_SECONDS", &mut s.tmdb.cache_ttl_seconds)?;
+        read("TMDB_MAX_RETRIES", &mut s.tmdb.max_retries)?;
+        read("TMDB_MAX_IN_FLIGHT", &mut s.tmdb.max_in_flight)?;
+        read("TMDB_ENRICH_RATE", &mut s.tmdb.enrich_rate)?;
+        let mut ms = s.tmdb.connect_timeout.as_millis() as u64;
+        read("TMDB_CONNECT_TIMEOUT_MS", &mut ms)?;
+        s.tmdb.connect_timeout = Duration::from_millis(ms);
+        let mut ms = s.tmdb.timeout.as_millis() as u64;
+        read("TMDB_TIMEOUT_MS", &mut ms)?;
+        s.tmdb.timeout = Duration::from_millis(ms);
+        let mut secs = s.tmdb.breaker_cooldown.as_secs();
+        read("TMDB_BREAKER_COOLDOWN_SECONDS", &mut secs)?;
+        s.tmdb.breaker_cooldown = Duration::from_secs(secs);
         s.validate()?;
         Ok(s)
     }
@@ -122,6 +148,12 @@ impl Settings {
         }
         if self.mf.factors == 0 || self.mf.factors > 1000 {
             bail!("setting MF_FACTORS must be between 1 and 1000");
+        }
+        if !(self.tmdb.base_url.starts_with("http://") || self.tmdb.base_url.starts_with("https://")) {
+            bail!("setting TMDB_BASE_URL must be an http(s) URL");
+        }
+        if self.tmdb.timeout.is_zero() || self.tmdb.enrich_rate <= 0.0 || self.tmdb.cache_ttl_seconds < 0 {
+            bail!("TMDB_TIMEOUT_MS and TMDB_ENRICH_RATE must be positive, TMDB_CACHE_TTL_SECONDS non-negative");
         }
         if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");

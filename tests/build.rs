@@ -8,6 +8,7 @@ fn settings(index: &std::path::Path) -> Settings {
     Settings {
         data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
         index_dir: index.to_path_buf(),
+        database_url: index.join("no-store.sqlite").display().to_string(),
         ..Settings::default()
     }
 }
@@ -41,4 +42,16 @@ fn stale_and_corrupt_indexes_are_noticed() {
     // load_or_build repairs it.
     let a = artifacts::load_or_build(&s, true).unwrap();
     assert_eq!(a.catalog.len(), 9742);
+
+    // Details fetched by `enrich` make the index stale, and the next build uses them.
+    let target = a.catalog.movies().iter().find(|m| m.overview.is_none() && m.tmdb_id.is_some()).unwrap();
+    let (id, tmdb_id) = (target.id, target.tmdb_id.unwrap());
+    let store = cinesense::store::Store::open(&s.database_path()).unwrap();
+    let body = serde_json::json!({"id": tmdb_id, "overview": "A test overview about lighthouses.", "keywords": {"keywords": [{"id": 1, "name": "lighthouse"}]}});
+    store.cache_put(&format!("tmdb:movie:{tmdb_id}"), &body.to_string()).unwrap();
+    assert!(matches!(artifacts::freshness(&s).unwrap(), Freshness::Stale(_)));
+    let a = artifacts::load_or_build(&s, true).unwrap();
+    let m = a.catalog.get(id).unwrap();
+    assert_eq!(m.overview.as_deref(), Some("A test overview about lighthouses."));
+    assert_eq!(m.keywords, vec!["lighthouse".to_string()]);
 }

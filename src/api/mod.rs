@@ -25,7 +25,16 @@ use utoipa::ToSchema;
 pub struct AppState {
     pub artifacts: std::sync::Arc<Artifacts>,
     pub store: std::sync::Arc<crate::store::Store>,
+    pub tmdb: std::sync::Arc<crate::tmdb::TmdbClient>,
     pub settings: Settings,
+}
+
+impl AppState {
+    /// The state for a loaded index and an opened store.
+    pub fn new(artifacts: std::sync::Arc<Artifacts>, store: std::sync::Arc<crate::store::Store>, settings: Settings) -> anyhow::Result<Self> {
+        let tmdb = std::sync::Arc::new(crate::tmdb::TmdbClient::new(settings.tmdb.clone(), store.clone())?);
+        Ok(AppState { artifacts, store, tmdb, settings })
+    }
 }
 
 /// A movie in a list.

@@ -14,13 +14,85 @@ fn find<'a>(state: &'a AppState, raw: &str) -> Result<(usize, &'a Movie), ApiErr
     Ok((row, catalog.at(row)))
 }
 
-/// One movie with everything the catalog knows.
+/// A cast member as the movie page shows it.
+#[derive(Serialize, ToSchema)]
+pub struct CastView {
+    pub name: String,
+    pub character: Option<String>,
+    pub profile_url: Option<String>,
+}
+
+/// How the TMDB part of a response came to be.
+#[derive(Serialize, ToSchema)]
+pub struct TmdbStatus {
+    /// ok | cached | stale | not_configured | invalid_key | not_found | timeout | circuit_open |
+    /// rate_limited | upstream_error | malformed_response | no_tmdb_id
+    pub status: String,
+    pub message: Option<String>,
+}
+
+/// The catalog's movie merged with what TMDB knows (when it can be had).
+#[derive(Serialize, ToSchema)]
+pub struct MovieResponse {
+    #[serde(flatten)]
+    pub movie: Movie,
+    pub poster_url: Option<String>,
+    pub backdrop_url: Option<String>,
+    pub cast: Vec<CastView>,
+    pub director: Option<String>,
+    pub trailer_key: Option<String>,
+    pub tmdb: TmdbStatus,
+}
+
+/// One movie with everything the catalog knows, merged with TMDB details when available.
 #[utoipa::path(get, path = "/api/movies/{id}",
     params(("id" = u32, Path, description = "MovieLens movieId")),
-    responses((status = 200, body = Movie), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = MovieResponse), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn movie(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (_, movie) = find(&state, &path)?;
-    Ok(HttpResponse::Ok().json(movie))
+    let mut movie = movie.clone();
+    let Some(tmdb_id) = movie.tmdb_id else {
+        return Ok(HttpResponse::Ok().json(MovieResponse {
+            movie,
+            poster_url: None,
+            backdrop_url: None,
+            cast: Vec::new(),
+            director: None,
+            trailer_key: None,
+            tmdb: TmdbStatus { status: "no_tmdb_id".into(), message: Some("MovieLens has no TMDB id for this movie".into()) },
+        }));
+    };
+    let fetched = state.tmdb.movie(tmdb_id).await;
+    let images = state.tmdb.settings();
+    let tmdb = TmdbStatus { status: fetched.status().into(), message: fetched.problem().map(|p| p.message()) };
+    let Some(d) = fetched.value() else {
+        return Ok(HttpResponse::Ok().json(MovieResponse { movie, poster_url: None, backdrop_url: None, cast: Vec::new(), director: None, trailer_key: None, tmdb }));
+    };
+    let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+    movie.overview = nonempty(&d.overview).or(movie.overview);
+    movie.tagline = nonempty(&d.tagline).or(movie.tagline);
+    movie.runtime_minutes = d.runtime.filter(|r| *r > 0).map(|r| r as u16).or(movie.runtime_minutes);
+    movie.release_date = nonempty(&d.release_date).or(movie.release_date);
+    movie.tmdb_vote_average = d.vote_average.or(movie.tmdb_vote_average);
+    movie.tmdb_vote_count = d.vote_count.or(movie.tmdb_vote_count);
+    if movie.keywords.is_empty() {
+        movie.keywords = d.keywords.as_ref().map(|k| k.keywords.iter().map(|k| k.name.clone()).collect()).unwrap_or_default();
+    }
+    let mut cast: Vec<_> = d.credits.as_ref().map(|c| c.cast.clone()).unwrap_or_default();
+    cast.sort_by_key(|c| c.order.unwrap_or(u32::MAX));
+    Ok(HttpResponse::Ok().json(MovieResponse {
+        poster_url: images.image_url("w342", d.poster_path.as_deref()),
+        backdrop_url: images.image_url("w1280", d.backdrop_path.as_deref()),
+        cast: cast
+            .into_iter()
+            .take(10)
+            .map(|c| CastView { profile_url: images.image_url("w185", c.profile_path.as_deref()), name: c.name, character: c.character })
+            .collect(),
+        director: d.director().map(str::to_string),
+        trailer_key: d.trailer_key().map(str::to_string),
+        movie,
+        tmdb,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

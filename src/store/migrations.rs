@@ -38,6 +38,12 @@ const MIGRATIONS: &[&str] = &[
         failures INTEGER NOT NULL,
         last_failure INTEGER NOT NULL
     );",
+    // 2: cached upstream responses (TMDB, reviews)
+    "CREATE TABLE http_cache (
+        key TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL
+    );",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -207,6 +207,34 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    // ---------- cache of upstream responses ----------
+
+    /// A cached body and when it was fetched.
+    pub fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT body, fetched_at FROM http_cache WHERE key = ?1", params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    pub fn cache_put(&self, key: &str, body: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO http_cache (key, body, fetched_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(key) DO UPDATE SET body = ?2, fetched_at = ?3",
+            params![key, body, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Every cached entry whose key starts with `prefix`, by key.
+    pub fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT key, body FROM http_cache WHERE key >= ?1 AND key < ?2 ORDER BY key")?;
+        let end = format!("{prefix}\u{10FFFF}");
+        let rows = stmt.query_map(params![prefix, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     // ---------- watchlist ----------
 
     pub fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()> {

@@ -16,6 +16,8 @@ pub fn test_settings() -> Settings {
         data_dir: root.join("data"),
         index_dir: root.join("target").join("test-index"),
         web_dir: root.join("web"),
+        // Builds must not pick up a developer's local store (cached TMDB details).
+        database_url: root.join("target").join("no-such-store.sqlite").display().to_string(),
         ..Settings::default()
     }
 }
@@ -60,9 +62,19 @@ impl TestApp {
 
 /// Starts the server on a free port, in its own thread and actix system.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with settings changed first (TMDB stand-in URLs, keys, timeouts).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    capture_logs();
+    cinesense::tmdb::install_crypto_provider();
     let db_dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(Store::open(&db_dir.path().join("cinesense.sqlite")).expect("store opens"));
-    let state = AppState { artifacts: shared_artifacts(), store: store.clone(), settings: test_settings() };
+    let mut settings = test_settings();
+    settings.database_url = db_dir.path().join("cinesense.sqlite").display().to_string();
+    change(&mut settings);
+    let store = Arc::new(Store::open(&settings.database_path()).expect("store opens"));
+    let state = AppState::new(shared_artifacts(), store.clone(), settings).expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -113,4 +125,34 @@ impl TestApp {
     pub async fn rate(&self, who: &Account, movie_id: u32, rating: f64) -> (u16, Value) {
         self.send(reqwest::Method::PUT, &format!("/api/me/ratings/{movie_id}"), Some(&who.token), Some(serde_json::json!({"rating": rating}))).await
     }
+}
+
+/// Every log line of this test binary, for checking that no secret is ever logged.
+pub fn captured_logs() -> String {
+    LOG.get().map(|l| l.lines.lock().unwrap().join("\n")).unwrap_or_default()
+}
+
+struct CaptureLogger {
+    lines: std::sync::Mutex<Vec<String>>,
+}
+
+static LOG: OnceLock<&'static CaptureLogger> = OnceLock::new();
+
+impl log::Log for CaptureLogger {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        self.lines.lock().unwrap().push(format!("{} {} {}", record.level(), record.target(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+fn capture_logs() {
+    LOG.get_or_init(|| {
+        let logger: &'static CaptureLogger = Box::leak(Box::new(CaptureLogger { lines: std::sync::Mutex::new(Vec::new()) }));
+        let _ = log::set_logger(logger);
+        log::set_max_level(log::LevelFilter::Debug);
+        logger
+    });
 }

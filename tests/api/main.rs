@@ -7,3 +7,5 @@ mod movies;
 mod popular;
 mod recommendations;
 mod search;
+mod stand_in;
+mod tmdb;

@@ -1,0 +1,152 @@
+//! TMDB v3 responses, typed. Every field is optional or defaulted: TMDB omits and nulls
+//! fields freely, and a missing one must never fail a page.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MovieDetails {
+    pub id: u32,
+    pub title: Option<String>,
+    pub overview: Option<String>,
+    pub tagline: Option<String>,
+    pub runtime: Option<u32>,
+    pub release_date: Option<String>,
+    pub poster_path: Option<String>,
+    pub backdrop_path: Option<String>,
+    pub vote_average: Option<f32>,
+    pub vote_count: Option<u32>,
+    pub imdb_id: Option<String>,
+    pub genres: Vec<Named>,
+    pub credits: Option<Credits>,
+    pub keywords: Option<Keywords>,
+    pub videos: Option<Videos>,
+    pub external_ids: Option<ExternalIds>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Named {
+    pub id: Option<u64>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Credits {
+    pub cast: Vec<CastMember>,
+    pub crew: Vec<CrewMember>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CastMember {
+    pub name: String,
+    pub character: Option<String>,
+    pub profile_path: Option<String>,
+    pub order: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CrewMember {
+    pub name: String,
+    pub job: Option<String>,
+}
+
+/// `/movie/{id}/keywords` says `keywords`; search results say `results`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Keywords {
+    pub keywords: Vec<Named>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Videos {
+    pub results: Vec<Video>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Video {
+    pub key: String,
+    pub site: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub official: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ExternalIds {
+    pub imdb_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SearchResults {
+    pub page: u32,
+    pub total_results: u32,
+    pub results: Vec<SearchHit>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SearchHit {
+    pub id: u32,
+    pub title: Option<String>,
+    pub release_date: Option<String>,
+    pub poster_path: Option<String>,
+    pub overview: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Reviews {
+    pub id: u32,
+    pub page: u32,
+    pub results: Vec<Review>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Review {
+    pub author: String,
+    pub author_details: Option<AuthorDetails>,
+    pub content: String,
+    pub created_at: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AuthorDetails {
+    pub rating: Option<f32>,
+}
+
+/// TMDB's error body: `{"status_code": 7, "status_message": "Invalid API key..."}`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ErrorBody {
+    pub status_code: Option<i64>,
+    pub status_message: Option<String>,
+}
+
+impl MovieDetails {
+    pub fn director(&self) -> Option<&str> {
+        self.credits.as_ref()?.crew.iter().find(|c| c.job.as_deref() == Some("Director")).map(|c| c.name.as_str())
+    }
+
+    /// The YouTube key of the best trailer: official trailers first.
+    pub fn trailer_key(&self) -> Option<&str> {
+        let videos = &self.videos.as_ref()?.results;
+        let youtube = |v: &&Video| v.site.as_deref() == Some("YouTube") && !v.key.is_empty();
+        videos
+            .iter()
+            .filter(youtube)
+            .find(|v| v.kind.as_deref() == Some("Trailer") && v.official == Some(true))
+            .or_else(|| videos.iter().filter(youtube).find(|v| v.kind.as_deref() == Some("Trailer")))
+            .map(|v| v.key.as_str())
+    }
+}
