@@ -80,6 +80,40 @@ function setPage(title, ...children) {
   }
 }
 
+// ---------- account ----------
+let me = null;
+
+async function loadMe() {
+  try { me = (await api('/api/sessions/current')).user; } catch { me = null; }
+  renderAccountLinks();
+}
+
+function renderAccountLinks() {
+  const el = document.getElementById('account-links');
+  if (me) {
+    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'), ' ',
+      h('button', { class: 'secondary', type: 'button', onclick: logout }, `Log out ${me.username}`));
+  } else {
+    el.replaceChildren(h('a', { href: '#/login' }, 'Log in'), ' ', h('a', { href: '#/signup' }, 'Sign up'));
+  }
+}
+
+async function logout() {
+  try { await api('/api/sessions', { method: 'DELETE' }); } catch { /* already gone */ }
+  me = null; renderAccountLinks(); location.hash = '#/';
+}
+
+const STEPS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
+function starsText(v) { return '★'.repeat(Math.floor(v)) + (v % 1 ? '½' : ''); }
+
+// A labelled select of half-star ratings; onChange(value or null for "not rated").
+function ratingControl(id, current, onChange, label = 'Your rating') {
+  const select = h('select', { id, onchange: () => onChange(select.value ? Number(select.value) : null) },
+    h('option', { value: '' }, current ? 'Remove rating' : 'Not rated'),
+    ...STEPS.slice().reverse().map(v => h('option', { value: v, selected: current === v }, `${starsText(v)} (${v})`)));
+  return h('label', { for: id }, label, select);
+}
+
 // ---------- search-as-you-type ----------
 const input = document.getElementById('q');
 const list = document.getElementById('suggestions');
@@ -183,6 +217,12 @@ async function moviePage(id) {
   ].filter(Boolean);
   const similar = h('div', { class: 'row', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
   const extras = h('div', { id: 'movie-extras' });
+  const tmdbOk = ['ok', 'cached', 'stale'].includes(m.tmdb && m.tmdb.status);
+  if (m.director) extras.append(h('p', {}, h('strong', {}, 'Director: '), m.director));
+  if (m.cast && m.cast.length) extras.append(h('p', {}, h('strong', {}, 'Cast: '), m.cast.slice(0, 8).map(c => c.character ? `${c.name} (${c.character})` : c.name).join(', ')));
+  if (m.trailer_key) extras.append(h('p', {}, h('a', { href: `https://www.youtube.com/watch?v=${encodeURIComponent(m.trailer_key)}`, rel: 'noopener', target: '_blank' }, 'Watch the trailer')));
+  if (m.tmdb && !tmdbOk && m.tmdb.status !== 'no_tmdb_id') extras.append(h('p', { class: 'notice', id: 'tmdb-notice' }, m.tmdb.message || 'TMDB details are unavailable; showing local data.'));
+  if (me) extras.append(await personalControls(m));
   setPage(m.title,
     h('article', { class: 'movie' },
       poster(m),
@@ -201,6 +241,124 @@ async function moviePage(id) {
     similar.replaceChildren(...body.similar.map(s => movieCard(s.movie, h('div', { class: 'reason' }, s.reason))));
     if (!body.similar.length) similar.replaceChildren(h('p', { class: 'muted' }, 'Nothing similar found.'));
   } catch (e) { similar.replaceChildren(errorBox(e)); }
+}
+
+async function personalControls(m) {
+  const box = h('div', { class: 'chips', style: 'align-items:end;margin-top:12px' });
+  const status = h('span', { class: 'muted', role: 'status' });
+  let current = null, listed = false;
+  try {
+    const [ratings, wl] = await Promise.all([api('/api/me/ratings'), api('/api/me/watchlist')]);
+    const mine = ratings.ratings.find(r => r.movie.id === m.id);
+    current = mine ? mine.rating : null;
+    listed = wl.movies.some(x => x.id === m.id);
+  } catch (e) { return errorBox(e); }
+  const wlButton = h('button', { class: 'secondary', type: 'button', 'aria-pressed': String(listed) });
+  const label = () => { wlButton.textContent = listed ? '✓ On your watchlist' : '+ Watchlist'; wlButton.setAttribute('aria-pressed', String(listed)); };
+  label();
+  wlButton.addEventListener('click', async () => {
+    try { await api(`/api/me/watchlist/${m.id}`, { method: listed ? 'DELETE' : 'PUT' }); listed = !listed; label(); }
+    catch (e) { status.textContent = e.message; }
+  });
+  box.append(ratingControl('my-rating', current, async (v) => {
+    try {
+      if (v === null) { await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' }); status.textContent = 'Rating removed.'; }
+      else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); status.textContent = `Saved ${v}★.`; }
+    } catch (e) { status.textContent = e.message; }
+  }), wlButton, status);
+  return box;
+}
+
+function field(id, label, attrs) {
+  return h('label', { for: id }, label, h('input', { id, name: id, ...attrs }));
+}
+
+async function loginPage() {
+  const err = h('div', { 'aria-live': 'assertive' });
+  async function submit(e) {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api('/api/sessions', { method: 'POST', body: JSON.stringify({ username: f.username.value, password: f.password.value }) });
+      await loadMe(); location.hash = '#/for-you';
+    } catch (x) { err.replaceChildren(errorBox(x)); }
+  }
+  setPage('Log in', h('h1', {}, 'Log in'),
+    h('form', { class: 'inline', onsubmit: submit },
+      field('username', 'Username', { type: 'text', autocomplete: 'username', required: true }),
+      field('password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
+      h('button', { class: 'primary', type: 'submit' }, 'Log in')), err,
+    h('p', {}, 'New here? ', h('a', { href: '#/signup' }, 'Sign up')));
+}
+
+async function signupPage() {
+  const { genres } = await api('/api/genres');
+  const chosen = new Set();
+  const err = h('div', { 'aria-live': 'assertive' });
+  const count = h('p', { class: 'muted', role: 'status' }, 'Pick at least 3.');
+  const tiles = h('div', { class: 'chips', role: 'group', 'aria-label': 'Genres you like' },
+    ...genres.map(g => h('button', { class: 'chip', type: 'button', 'aria-pressed': 'false', 'data-genre': g.name,
+      onclick: (e) => {
+        const on = !chosen.has(g.name);
+        if (on) chosen.add(g.name); else chosen.delete(g.name);
+        e.currentTarget.setAttribute('aria-pressed', String(on));
+        count.textContent = `${chosen.size} picked${chosen.size < 3 ? ' (pick at least 3)' : ''}.`;
+      } }, g.name)));
+  async function submit(e) {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api('/api/users', { method: 'POST', body: JSON.stringify({ username: f.username.value, password: f.password.value, genres: [...chosen] }) });
+      await loadMe(); location.hash = '#/welcome';
+    } catch (x) { err.replaceChildren(errorBox(x)); }
+  }
+  setPage('Sign up', h('h1', {}, 'Sign up'),
+    h('form', { onsubmit: submit },
+      h('h2', {}, '1. Your account'),
+      h('div', { class: 'inline form' }, field('username', 'Username (3–32 letters, digits, _ . -)', { type: 'text', autocomplete: 'username', required: true, minlength: 3, maxlength: 32 }),
+        field('password', 'Password (at least 8 characters)', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8 })),
+      h('h2', {}, '2. Genres you like'), tiles, count,
+      h('button', { class: 'primary', type: 'submit', id: 'signup-submit' }, 'Create account')), err);
+}
+
+async function welcomePage() {
+  if (!me) { location.hash = '#/login'; return; }
+  const body = await api('/api/me/onboarding?limit=20');
+  let rated = 0;
+  const status = h('p', { class: 'muted', role: 'status' }, 'Rate what you have seen; skip the rest.');
+  const grid = h('div', { class: 'row' }, ...body.movies.map(m => h('div', { class: 'card' },
+    poster(m, ''),
+    h('div', { class: 'body' },
+      h('a', { class: 'title', href: `#/movie/${m.id}` }, m.title),
+      h('div', { class: 'sub' }, [m.year, m.genres.slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
+      ratingControl(`onb-${m.id}`, null, async (v) => {
+        try {
+          if (v === null) await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' });
+          else await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) });
+          rated = v === null ? Math.max(0, rated - 1) : rated + 1;
+          status.textContent = `${rated} rated.`;
+        } catch (e) { status.textContent = e.message; }
+      }, `Rate ${m.title}`)))));
+  setPage('Welcome', h('h1', {}, `Welcome, ${me.username}`),
+    h('p', {}, 'Rate a few of these, then see what we pick for you.'), status, grid,
+    h('p', {}, h('a', { class: 'primary button', href: '#/for-you', id: 'see-for-you' }, 'See my recommendations →')));
+}
+
+async function forYouPage() {
+  if (!me) { location.hash = '#/login'; return; }
+  const [recs, ratings, wl] = await Promise.all([api('/api/me/recommendations?limit=12'), api('/api/me/ratings'), api('/api/me/watchlist')]);
+  const ratingsList = h('ul', { class: 'plain' }, ...ratings.ratings.map(r => h('li', {},
+    h('a', { href: `#/movie/${r.movie.id}` }, r.movie.title + year(r.movie)), ' ',
+    ratingControl(`r-${r.movie.id}`, r.rating, async (v) => {
+      if (v === null) await api(`/api/me/ratings/${r.movie.id}`, { method: 'DELETE' });
+      else await api(`/api/me/ratings/${r.movie.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) });
+      route();
+    }, 'Rating'))));
+  setPage('For you', h('h1', {}, 'For you'),
+    h('p', { class: 'muted' }, recs.ratings ? `Based on your ${recs.ratings} ratings and your genres.` : 'Rate a few movies to make this personal; for now, the best of your genres.'),
+    h('div', { class: 'row', id: 'recommendations' }, ...recs.recommendations.map(r => movieCard(r.movie, h('div', { class: 'reason' }, r.reason)))),
+    h('h2', {}, 'Your ratings'), ratings.ratings.length ? ratingsList : h('p', { class: 'muted' }, 'No ratings yet.'),
+    h('h2', {}, 'Your watchlist'), wl.movies.length ? h('div', { class: 'row' }, ...wl.movies.map(m => movieCard(m))) : h('p', { class: 'muted' }, 'Nothing on your watchlist yet.'));
 }
 
 async function explorePage() {
@@ -233,6 +391,10 @@ const routes = [
   [/^#?\/?$/, homePage],
   [/^#\/movie\/([^/?]+)/, (m) => moviePage(m[1])],
   [/^#\/explore/, explorePage],
+  [/^#\/login/, loginPage],
+  [/^#\/signup/, signupPage],
+  [/^#\/welcome/, welcomePage],
+  [/^#\/for-you/, forYouPage],
 ];
 
 export const pages = { routes, setPage, api, h, movieCard, errorBox, ApiError };
@@ -251,4 +413,4 @@ async function route() {
 }
 
 window.addEventListener('hashchange', route);
-route();
+loadMe().then(route);

@@ -138,6 +138,26 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest, _user: AuthUse
     Ok(HttpResponse::NoContent().cookie(auth::removal_cookie()).finish())
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct CurrentSession {
+    /// The logged-in user, or null without a live session.
+    pub user: Option<UserView>,
+}
+
+/// Who is logged in, without an error when nobody is (for the browser app's first paint).
+#[utoipa::path(get, path = "/api/sessions/current", responses((status = 200, body = CurrentSession)))]
+pub async fn current(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let user = match auth::request_token(&req) {
+        Some(token) => {
+            let hash = auth::token_hash(&token);
+            let s = state.clone();
+            web::block(move || s.store.session_user(&hash)).await??
+        }
+        None => None,
+    };
+    Ok(HttpResponse::Ok().json(CurrentSession { user: user.map(UserView::from) }))
+}
+
 /// The logged-in user.
 #[utoipa::path(get, path = "/api/me", responses((status = 200, body = UserView), (status = 401, body = super::ErrorBody)))]
 pub async fn me(user: AuthUser) -> HttpResponse {

@@ -80,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users", web::post().to(accounts::signup))
             .route("/sessions", web::post().to(accounts::login))
             .route("/sessions", web::delete().to(accounts::logout))
+            .route("/sessions/current", web::get().to(accounts::current))
             .route("/me", web::get().to(accounts::me))
             .route("/me", web::delete().to(accounts::delete_me))
             .route("/me/onboarding", web::get().to(me::onboarding))

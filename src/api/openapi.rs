@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         super::accounts::signup,
         super::accounts::login,
         super::accounts::logout,
+        super::accounts::current,
         super::accounts::me,
         super::accounts::delete_me,
         super::me::onboarding,

@@ -1,0 +1,179 @@
+//! End-to-end tests in Debian's headless Chromium, driven over WebDriver (chromedriver) against
+//! the real server. Screenshots land in target/screenshots/. Without Chromium installed these
+//! tests say so and pass, unless CINESENSE_REQUIRE_BROWSER=1 (set by .ci/run) makes that fail.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+#[path = "../api/stand_in.rs"]
+#[allow(dead_code)]
+mod stand_in;
+mod webdriver;
+
+use helpers::{spawn_app_with, TestApp};
+use std::time::Duration;
+use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ENTER};
+
+async fn browser() -> Option<(Driver, String)> {
+    cinesense::tmdb::install_crypto_provider();
+    match find_browser() {
+        Some((chromium, driver)) => Some((Driver::start(&driver).await, chromium)),
+        None if std::env::var("CINESENSE_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("Chromium and chromedriver are required (CINESENSE_REQUIRE_BROWSER=1): apt-get install chromium chromium-driver")
+        }
+        None => {
+            eprintln!("SKIPPED: browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+            None
+        }
+    }
+}
+
+async fn assert_no_console_errors(s: &Session, page: &str) {
+    let errors = s.console_errors().await;
+    assert!(errors.is_empty(), "console errors on {page}: {errors:?}");
+}
+
+async fn wait_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One browser for all the flows (starting Chromium is the slow part).
+#[tokio::test]
+async fn the_browser_app_end_to_end() {
+    let Some((driver, chromium)) = browser().await else { return };
+    let app = spawn_app_with(|_| {}).await;
+    let s = driver.session(&chromium, 1280, 900).await;
+
+    search_with_the_keyboard(&app, &s).await;
+    movie_page_shows_similar_movies(&app, &s).await;
+    signup_rate_and_see_recommendations(&app, &s).await;
+    explore_a_movielens_user(&app, &s).await;
+    s.quit().await;
+
+    // A phone-sized window.
+    let phone = driver.session(&chromium, 375, 812).await;
+    phone.goto(&format!("{}/#/movie/1", app.address)).await;
+    phone.wait_for("#similar .card", 5).await;
+    let overflow = phone.script("return document.documentElement.scrollWidth > window.innerWidth + 1").await;
+    assert_eq!(overflow, serde_json::Value::Bool(false), "page scrolls sideways at 375 px");
+    phone.screenshot("movie-375px").await;
+    assert_no_console_errors(&phone, "movie at 375 px").await;
+    phone.quit().await;
+}
+
+async fn search_with_the_keyboard(app: &TestApp, s: &Session) {
+    s.goto(&format!("{}/", app.address)).await;
+    s.wait_for(".chip", 5).await;
+    let input = s.wait_for("#q", 1).await.remove(0);
+    s.type_into(&input, "matr").await;
+    let options = s.wait_for("#suggestions li[role=option]", 1).await;
+    let mut texts = Vec::new();
+    for o in &options {
+        texts.push(s.element_text(o).await);
+    }
+    let pos = texts.iter().position(|t| t.starts_with("The Matrix")).unwrap_or_else(|| panic!("no Matrix in {texts:?}"));
+    assert!(pos < 3, "{texts:?}");
+    // The first option is active; arrow down to The Matrix, then Enter.
+    for _ in 0..pos {
+        s.type_into(&input, ARROW_DOWN).await;
+    }
+    let active = s.text("#suggestions li[aria-selected=true]").await;
+    assert!(active.starts_with("The Matrix"), "active option: {active}");
+    s.screenshot("search-suggestions").await;
+    s.type_into(&input, ENTER).await;
+    wait_until("the movie page opens", async || s.current_url().await.ends_with("#/movie/2571")).await;
+    wait_until("the title shows", async || s.text("h1").await.starts_with("The Matrix")).await;
+    assert_no_console_errors(s, "search").await;
+}
+
+async fn movie_page_shows_similar_movies(app: &TestApp, s: &Session) {
+    s.goto(&format!("{}/#/movie/1", app.address)).await;
+    wait_until("Toy Story's page", async || s.text("h1").await.starts_with("Toy Story")).await;
+    let cards = s.wait_for("#similar .card", 5).await;
+    let mut titles = Vec::new();
+    for c in cards.iter().take(5) {
+        titles.push(s.element_text(c).await);
+    }
+    assert!(titles.iter().any(|t| t.contains("Toy Story 2")), "{titles:?}");
+    assert!(s.text("#similar .reason").await.starts_with("Shares"));
+    // No TMDB key here: the page says so and still shows local data.
+    assert!(s.text("#tmdb-notice").await.contains("TMDB is not configured"));
+    assert!(s.text("main").await.contains("Adventure"));
+    s.screenshot("movie-toy-story").await;
+    assert_no_console_errors(s, "movie").await;
+}
+
+async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session) {
+    s.goto(&format!("{}/#/signup", app.address)).await;
+    let user = s.wait_for("#username", 1).await.remove(0);
+    s.type_into(&user, "browser_user").await;
+    let pass = s.wait_for("#password", 1).await.remove(0);
+    s.type_into(&pass, "a good password").await;
+    for g in ["Animation", "Children", "Comedy"] {
+        let tile = s.wait_for(&format!("button[data-genre=\"{g}\"]"), 1).await.remove(0);
+        s.click(&tile).await;
+    }
+    s.screenshot("signup").await;
+    let submit = s.wait_for("#signup-submit", 1).await.remove(0);
+    s.click(&submit).await;
+    wait_until("the onboarding page opens", async || s.current_url().await.ends_with("#/welcome")).await;
+    let selects = s.wait_for("select[id^=onb-]", 5).await;
+    assert!(selects.len() >= 15, "only {} movies to rate", selects.len());
+    for select in selects.iter().take(5) {
+        let id = s.script(&format!("return document.querySelectorAll('select[id^=onb-]')[{}].id", selects.iter().position(|x| x == select).unwrap())).await;
+        let option = s.wait_for(&format!("#{} option[value=\"5\"]", id.as_str().unwrap()), 1).await.remove(0);
+        s.click(&option).await;
+    }
+    wait_until("5 ratings saved", async || s.text("[role=status]").await.contains("5 rated")).await;
+    s.screenshot("onboarding").await;
+    let go = s.wait_for("#see-for-you", 1).await.remove(0);
+    s.click(&go).await;
+    let recs = s.wait_for("#recommendations .card", 5).await;
+    let mut animated = 0;
+    for r in &recs {
+        let t = s.element_text(r).await;
+        animated += t.contains("Animation") as usize;
+    }
+    assert!(animated >= 3, "{animated} animated of {}", recs.len());
+    assert!(s.text("#recommendations .reason").await.len() > 5);
+    assert!(s.text("main").await.contains("Your ratings"));
+    s.screenshot("for-you").await;
+    assert_no_console_errors(s, "signup flow").await;
+}
+
+async fn explore_a_movielens_user(app: &TestApp, s: &Session) {
+    s.goto(&format!("{}/#/explore", app.address)).await;
+    wait_until("the explore page", async || s.text("h1").await.starts_with("Explore")).await;
+    let rows = s.wait_for("table tbody tr", 10).await;
+    assert_eq!(rows.len(), 10);
+    assert!(s.text("table tbody tr td:nth-child(3)").await.contains('★'));
+    s.screenshot("explore").await;
+    assert_no_console_errors(s, "explore").await;
+}
+
+/// TMDB unreachable (nothing listens there): the movie page still renders local data and says
+/// what is missing.
+#[tokio::test]
+async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
+    let Some((driver, chromium)) = browser().await else { return };
+    let app = spawn_app_with(|s| {
+        s.tmdb.base_url = "http://127.0.0.1:9/3".into();
+        s.tmdb.api_key = Some(cinesense::tmdb::Secret("some-key".into()));
+        s.tmdb.timeout = Duration::from_millis(1500);
+    })
+    .await;
+    let s = driver.session(&chromium, 1280, 900).await;
+    s.goto(&format!("{}/#/movie/2959", app.address)).await;
+    s.wait_for("#similar .card", 3).await;
+    assert!(s.text("h1").await.starts_with("Fight Club"));
+    let notice = s.text("#tmdb-notice").await;
+    assert!(notice.contains("TMDB"), "{notice}");
+    assert!(s.text("main").await.contains("Drama"));
+    s.screenshot("movie-tmdb-unreachable").await;
+    assert_no_console_errors(&s, "movie without TMDB").await;
+    s.quit().await;
+}
