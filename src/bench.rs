@@ -49,6 +49,7 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         BenchCommand::Collab { ratings, file, factors, epochs } => collab(ratings, file, factors, epochs, settings),
         BenchCommand::Recommend => recommend(settings),
         BenchCommand::Accounts { users } => accounts(settings, users),
+        BenchCommand::Sentiment { reviews } => sentiment(settings, reviews),
     }
 }
 
@@ -345,6 +346,23 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
         json!({"users_in_store": users + 50, "recommendations_p50_ms": round3(percentile(&recs, 0.5)), "recommendations_p99_ms": round3(percentile(&recs, 0.99)),
                "rating_put_p50_ms": round3(percentile(&rate_ms, 0.5)), "rating_put_p99_ms": round3(percentile(&rate_ms, 0.99)),
                "signup_p50_ms": round3(percentile(&signup_ms, 0.5)), "calls": recs.len()})
+    );
+    Ok(())
+}
+
+fn sentiment(settings: &Settings, n: usize) -> Result<()> {
+    use crate::sentiment::Classifier;
+    let classifier = crate::sentiment::cli::load(settings)?;
+    let (_, held) = crate::sentiment::data::aclimdb(&settings.data_dir.join("sentiment"))?;
+    let texts: Vec<String> = held.into_iter().take(n).map(|r| r.0).collect();
+    let started = Instant::now();
+    let labels = classifier.classify(&texts)?;
+    let seconds = started.elapsed().as_secs_f64();
+    std::hint::black_box(labels);
+    println!(
+        "{}",
+        json!({"reviews": texts.len(), "seconds": round3(seconds), "reviews_per_second": round3(texts.len() as f64 / seconds),
+               "device": classifier.device_name(), "threads": rayon::current_num_threads()})
     );
     Ok(())
 }

@@ -44,6 +44,37 @@ pub enum Command {
     /// Benchmarks that print one JSON line of figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Scrape a movie's IMDb user reviews and print them as JSON (honours IMDB_BASE_URL).
+    Reviews {
+        /// e.g. tt0137523
+        imdb_id: String,
+    },
+    /// The review sentiment classifier.
+    #[command(subcommand)]
+    Sentiment(SentimentCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SentimentCommand {
+    /// Fine-tune the BERT classifier (resumable; see data/models/sentiment/MODEL_CARD.md).
+    Train(crate::sentiment::train::TrainArgs),
+    /// Write a checkpoint's weights as the served model (f16, with config and tokenizer).
+    Export {
+        #[arg(long, default_value = "target/sentiment-checkpoint")]
+        checkpoint: std::path::PathBuf,
+        #[arg(long)]
+        base: std::path::PathBuf,
+        #[arg(long, default_value = "data/models/sentiment")]
+        out: std::path::PathBuf,
+    },
+    /// Read JSON lines {"text": "..."} on stdin, write {"label", "score"} per line, in order.
+    Classify,
+    /// Accuracy on SST-2 dev, the held-out aclImdb reviews, the UCI IMDb sentences and rt-polarity.
+    Eval {
+        /// Only the first N of each set.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -82,6 +113,11 @@ pub enum BenchCommand {
     },
     /// Fold-in and hybrid top-10 latency over the built index.
     Recommend,
+    /// Classify 500 aclImdb reviews with the sentiment model.
+    Sentiment {
+        #[arg(long, default_value_t = 500)]
+        reviews: usize,
+    },
     /// Personal recommendations over HTTP with a few hundred users in a SQLite store.
     Accounts {
         #[arg(long, default_value_t = 300)]
@@ -151,6 +187,18 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Bench(b) => bench::run(b, &settings),
+        Command::Sentiment(c) => crate::sentiment::cli::run(c, &settings),
+        Command::Reviews { imdb_id } => {
+            let id = imdb_id.trim();
+            if !(id.starts_with("tt") && id.len() >= 9 && id[2..].chars().all(|c| c.is_ascii_digit())) {
+                anyhow::bail!("{id:?} is not an IMDb id like tt0137523");
+            }
+            let client = crate::imdb::ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let reviews = rt.block_on(client.reviews(id))?;
+            println!("{}", serde_json::to_string_pretty(&reviews)?);
+            Ok(())
+        }
     }
 }
 
@@ -167,7 +215,11 @@ fn serve(settings: Settings) -> Result<()> {
     if !settings.tmdb.configured() {
         log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
     }
-    let state = AppState::new(std::sync::Arc::new(artifacts), std::sync::Arc::new(store), settings)?;
+    let mut state = AppState::new(std::sync::Arc::new(artifacts), std::sync::Arc::new(store), settings.clone())?;
+    match crate::sentiment::cli::load(&settings) {
+        Ok(c) => state = state.with_sentiment(std::sync::Arc::new(c))?,
+        Err(e) => log::error!("review sentiment is off: {e:#}"),
+    }
     actix_web::rt::System::new().block_on(async move { crate::startup::run(listener, state)?.await })?;
     Ok(())
 }

@@ -40,6 +40,16 @@ pub struct Settings {
     pub fold_in_reg: f32,
     /// TMDB_* settings; the key is a `Secret` and never printed.
     pub tmdb: TmdbSettings,
+    /// SENTIMENT_DEVICE: auto | cpu | cuda.
+    pub sentiment_device: String,
+    /// SENTIMENT_MODEL_DIR: the fine-tuned classifier.
+    pub sentiment_model_dir: PathBuf,
+    /// IMDB_BASE_URL: where user reviews are scraped from.
+    pub imdb_base_url: String,
+    /// IMDB_TIMEOUT_MS
+    pub imdb_timeout: Duration,
+    /// REVIEWS_CACHE_TTL_SECONDS: how long a movie's classified reviews are served from cache.
+    pub reviews_ttl_seconds: i64,
 }
 
 impl Default for Settings {
@@ -57,6 +67,11 @@ impl Default for Settings {
             mf: MfParams::default(),
             fold_in_reg: crate::collab::fold_in::DEFAULT_FOLD_IN_REG,
             tmdb: TmdbSettings::default(),
+            sentiment_device: "auto".into(),
+            sentiment_model_dir: "data/models/sentiment".into(),
+            imdb_base_url: "https://www.imdb.com".into(),
+            imdb_timeout: Duration::from_secs(8),
+            reviews_ttl_seconds: 24 * 3600,
         }
     }
 }
@@ -111,6 +126,13 @@ impl Settings {
         read("MF_REGULARIZATION", &mut s.mf.regularization)?;
         read("MF_SEED", &mut s.mf.seed)?;
         read("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
+        read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
+        read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;
+        read("IMDB_BASE_URL", &mut s.imdb_base_url)?;
+        read("REVIEWS_CACHE_TTL_SECONDS", &mut s.reviews_ttl_seconds)?;
+        let mut ms = s.imdb_timeout.as_millis() as u64;
+        read("IMDB_TIMEOUT_MS", &mut ms)?;
+        s.imdb_timeout = Duration::from_millis(ms);
         s.tmdb.api_key = secret("TMDB_API_KEY");
         s.tmdb.read_token = secret("TMDB_READ_TOKEN");
         read("TMDB_BASE_URL", &mut s.tmdb.base_url)?;
@@ -154,6 +176,9 @@ impl Settings {
         }
         if self.tmdb.timeout.is_zero() || self.tmdb.enrich_rate <= 0.0 || self.tmdb.cache_ttl_seconds < 0 {
             bail!("TMDB_TIMEOUT_MS and TMDB_ENRICH_RATE must be positive, TMDB_CACHE_TTL_SECONDS non-negative");
+        }
+        if !["auto", "cpu", "cuda"].contains(&self.sentiment_device.as_str()) {
+            bail!("setting SENTIMENT_DEVICE must be auto, cpu or cuda");
         }
         if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");

@@ -235,12 +235,65 @@ async function moviePage(id) {
         h('p', {}, m.overview || 'No overview in the local data.'),
         m.tags.length ? h('p', { class: 'muted' }, 'Tags: ', m.tags.slice(0, 12).join(', ')) : null,
         extras)),
-    h('h2', {}, 'More like this'), similar);
+    h('h2', {}, 'More like this'), similar,
+    h('h2', {}, 'What reviewers felt'), sentimentPanel(m));
   try {
     const body = await api(`/api/movies/${m.id}/similar?limit=12`);
     similar.replaceChildren(...body.similar.map(s => movieCard(s.movie, h('div', { class: 'reason' }, s.reason))));
     if (!body.similar.length) similar.replaceChildren(h('p', { class: 'muted' }, 'Nothing similar found.'));
   } catch (e) { similar.replaceChildren(errorBox(e)); }
+}
+
+// The review sentiment panel: a split bar drawn as inline SVG, the mean score, and each review
+// with its label and confidence, filterable by label.
+function sentimentPanel(m) {
+  const panel = h('section', { id: 'sentiment', class: 'panel', 'aria-live': 'polite', 'aria-busy': 'true' },
+    h('p', { class: 'loading' }, 'Fetching and reading reviews… (the first visit takes a few seconds)'));
+  (async () => {
+    let body;
+    try { body = await api(`/api/movies/${m.id}/reviews`); }
+    catch (e) { panel.replaceChildren(errorBox(e)); panel.setAttribute('aria-busy', 'false'); return; }
+    const problems = body.sources.filter(s => !['ok', 'cached', 'stale'].includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured');
+    const notes = problems.map(s => h('p', { class: 'notice' },
+      s.status === 'layout_changed' ? `${s.name.toUpperCase()}: the reviews page changed its layout, so its reviews could not be read.` : `${s.name.toUpperCase()}: ${s.message || s.status}`));
+    if (!body.reviews.length) {
+      panel.replaceChildren(...notes, h('p', { class: 'muted' }, 'No reviews found for this movie.'));
+      panel.setAttribute('aria-busy', 'false');
+      return;
+    }
+    const { positive, negative, mean_score } = body.summary;
+    const total = positive + negative;
+    const w = 300, posW = Math.round(w * positive / total);
+    const svgNs = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(svgNs, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${w} 28`); svg.setAttribute('width', '100%'); svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', `${positive} positive and ${negative} negative reviews`);
+    for (const [x, width, color] of [[0, posW, 'var(--pos)'], [posW, w - posW, 'var(--neg)']]) {
+      const r = document.createElementNS(svgNs, 'rect');
+      r.setAttribute('x', x); r.setAttribute('y', 0); r.setAttribute('width', width); r.setAttribute('height', 28); r.setAttribute('fill', color);
+      svg.append(r);
+    }
+    const list = h('ul', { class: 'reviews plain' });
+    let filter = 'all';
+    const render = () => list.replaceChildren(...body.reviews.filter(r => filter === 'all' || r.sentiment.label === filter).map(r => h('li', { class: `review ${r.sentiment.label}` },
+      h('div', {},
+        h('span', { class: `badge ${r.sentiment.label}` }, `${r.sentiment.label} ${Math.round(100 * (r.sentiment.label === 'positive' ? r.sentiment.score : 1 - r.sentiment.score))}%`), ' ',
+        h('strong', {}, r.title || ''), ' ',
+        h('span', { class: 'muted' }, [r.author, r.rating ? `${r.rating}/10` : null, r.date, r.source.toUpperCase()].filter(Boolean).join(' · '))),
+      h('p', {}, r.text.length > 600 ? r.text.slice(0, 600) + '…' : r.text))));
+    const filters = h('div', { class: 'chips', role: 'group', 'aria-label': 'Show reviews' },
+      ...['all', 'positive', 'negative'].map(f => h('button', { class: 'chip', type: 'button', 'data-filter': f, 'aria-pressed': String(f === filter),
+        onclick: (e) => { filter = f; for (const b of e.currentTarget.parentNode.children) b.setAttribute('aria-pressed', String(b.dataset.filter === f)); render(); } },
+        f === 'all' ? `All (${total})` : f === 'positive' ? `Positive (${positive})` : `Negative (${negative})`)));
+    render();
+    panel.replaceChildren(...notes,
+      h('div', { class: 'split' }, svg,
+        h('p', {}, h('strong', { id: 'sentiment-summary' }, `${Math.round(100 * positive / total)}% positive`),
+          ` · ${positive} positive, ${negative} negative · mean score ${mean_score.toFixed(2)}`)),
+      filters, list);
+    panel.setAttribute('aria-busy', 'false');
+  })();
+  return panel;
 }
 
 async function personalControls(m) {

@@ -9,6 +9,7 @@ mod movies;
 pub mod openapi;
 mod params;
 mod popular;
+mod reviews;
 mod search;
 mod users;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub artifacts: std::sync::Arc<Artifacts>,
     pub store: std::sync::Arc<crate::store::Store>,
     pub tmdb: std::sync::Arc<crate::tmdb::TmdbClient>,
+    /// Reviews with sentiment; None when the sentiment model could not be loaded.
+    pub reviews: Option<std::sync::Arc<crate::reviews::ReviewsService>>,
     pub settings: Settings,
 }
 
@@ -33,7 +36,20 @@ impl AppState {
     /// The state for a loaded index and an opened store.
     pub fn new(artifacts: std::sync::Arc<Artifacts>, store: std::sync::Arc<crate::store::Store>, settings: Settings) -> anyhow::Result<Self> {
         let tmdb = std::sync::Arc::new(crate::tmdb::TmdbClient::new(settings.tmdb.clone(), store.clone())?);
-        Ok(AppState { artifacts, store, tmdb, settings })
+        Ok(AppState { artifacts, store, tmdb, reviews: None, settings })
+    }
+
+    /// Adds the review panel's service around a loaded classifier.
+    pub fn with_sentiment(mut self, classifier: std::sync::Arc<dyn crate::sentiment::Classifier>) -> anyhow::Result<Self> {
+        let imdb = crate::imdb::ImdbClient::new(&self.settings.imdb_base_url, self.settings.imdb_timeout)?;
+        self.reviews = Some(std::sync::Arc::new(crate::reviews::ReviewsService::new(
+            imdb,
+            self.tmdb.clone(),
+            self.store.clone(),
+            classifier,
+            self.settings.reviews_ttl_seconds,
+        )));
+        Ok(self)
     }
 }
 
@@ -76,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/search", web::get().to(search::search))
             .route("/movies/{id}", web::get().to(movies::movie))
             .route("/movies/{id}/similar", web::get().to(movies::similar))
+            .route("/movies/{id}/reviews", web::get().to(reviews::reviews))
             .route("/users/{id}/recommendations", web::get().to(users::recommendations))
             .route("/users", web::post().to(accounts::signup))
             .route("/sessions", web::post().to(accounts::login))

@@ -11,6 +11,7 @@ use utoipa::OpenApi;
         super::health::health,
         super::movies::movie,
         super::movies::similar,
+        super::reviews::reviews,
         super::popular::popular,
         super::popular::genres,
         super::search::search,

@@ -65,8 +65,27 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The committed sentiment model, loaded once per test binary.
+pub fn shared_classifier() -> Arc<cinesense::sentiment::BertClassifier> {
+    static C: OnceLock<Arc<cinesense::sentiment::BertClassifier>> = OnceLock::new();
+    C.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/sentiment");
+        Arc::new(cinesense::sentiment::BertClassifier::load(&dir, candle_core::Device::Cpu).expect("the committed sentiment model loads"))
+    })
+    .clone()
+}
+
+/// Like `spawn_app`, with the review panel backed by the committed sentiment model.
+pub async fn spawn_app_with_reviews(change: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_built(change, true).await
+}
+
 /// Like `spawn_app`, with settings changed first (TMDB stand-in URLs, keys, timeouts).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_built(change, false).await
+}
+
+async fn spawn_app_built(change: impl FnOnce(&mut Settings), reviews: bool) -> TestApp {
     capture_logs();
     cinesense::tmdb::install_crypto_provider();
     let db_dir = tempfile::tempdir().expect("temp dir");
@@ -74,7 +93,10 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database_url = db_dir.path().join("cinesense.sqlite").display().to_string();
     change(&mut settings);
     let store = Arc::new(Store::open(&settings.database_path()).expect("store opens"));
-    let state = AppState::new(shared_artifacts(), store.clone(), settings).expect("state");
+    let mut state = AppState::new(shared_artifacts(), store.clone(), settings).expect("state");
+    if reviews {
+        state = state.with_sentiment(shared_classifier()).expect("reviews service");
+    }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {

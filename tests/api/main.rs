@@ -6,6 +6,7 @@ mod personal;
 mod movies;
 mod popular;
 mod recommendations;
+mod reviews;
 mod search;
 mod stand_in;
 mod tmdb;

@@ -120,3 +120,35 @@ pub fn spawn_stand_in() -> StandIn {
     });
     StandIn { base_url: format!("http://127.0.0.1:{port}/3"), requests, mode }
 }
+
+/// A stand-in for IMDb's review pages: tests/fixtures/imdb, chosen by title id.
+pub fn spawn_imdb_stand_in() -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = web::Data::new(hits.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    async fn page(path: web::Path<String>, hits: web::Data<Arc<AtomicUsize>>) -> HttpResponse {
+        hits.fetch_add(1, Ordering::SeqCst);
+        let file = match path.as_str() {
+            "tt0137523" => "current-layout.html",
+            "tt0114709" => "older-layout.html",
+            "tt0068646" => "changed-layout.html",
+            "tt0071562" => "no-reviews.html",
+            _ => return HttpResponse::NotFound().body("<html><body>404</body></html>"),
+        };
+        let html = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/imdb").join(file)).unwrap();
+        HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
+    }
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || App::new().app_data(counter.clone()).route("/title/{id}/reviews/", web::get().to(page)))
+                .workers(1)
+                .listen(listener)
+                .unwrap()
+                .run()
+                .await
+                .unwrap();
+        })
+    });
+    (format!("http://127.0.0.1:{port}"), hits)
+}

@@ -10,7 +10,7 @@ mod helpers;
 mod stand_in;
 mod webdriver;
 
-use helpers::{spawn_app_with, TestApp};
+use helpers::{spawn_app_with_reviews, TestApp};
 use std::time::Duration;
 use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ENTER};
 
@@ -45,7 +45,8 @@ async fn wait_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
 #[tokio::test]
 async fn the_browser_app_end_to_end() {
     let Some((driver, chromium)) = browser().await else { return };
-    let app = spawn_app_with(|_| {}).await;
+    let (imdb, _) = stand_in::spawn_imdb_stand_in();
+    let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
     let s = driver.session(&chromium, 1280, 900).await;
 
     search_with_the_keyboard(&app, &s).await;
@@ -160,7 +161,8 @@ async fn explore_a_movielens_user(app: &TestApp, s: &Session) {
 #[tokio::test]
 async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     let Some((driver, chromium)) = browser().await else { return };
-    let app = spawn_app_with(|s| {
+    let app = spawn_app_with_reviews(|s| {
+        s.imdb_base_url = "http://127.0.0.1:9".into();
         s.tmdb.base_url = "http://127.0.0.1:9/3".into();
         s.tmdb.api_key = Some(cinesense::tmdb::Secret("some-key".into()));
         s.tmdb.timeout = Duration::from_millis(1500);
@@ -173,7 +175,37 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     let notice = s.text("#tmdb-notice").await;
     assert!(notice.contains("TMDB"), "{notice}");
     assert!(s.text("main").await.contains("Drama"));
+    // The review panel says its sources failed instead of showing nothing.
+    wait_until("the review panel's notice", async || s.text("#sentiment").await.contains("IMDB")).await;
     s.screenshot("movie-tmdb-unreachable").await;
     assert_no_console_errors(&s, "movie without TMDB").await;
+    s.quit().await;
+}
+
+/// The review sentiment panel renders from a stand-in IMDb page: the split, the mean score,
+/// each review with its label, and the label filter.
+#[tokio::test]
+async fn the_sentiment_panel_renders_and_filters() {
+    let Some((driver, chromium)) = browser().await else { return };
+    let (imdb, _) = stand_in::spawn_imdb_stand_in();
+    let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
+    let s = driver.session(&chromium, 1280, 1400).await;
+    s.goto(&format!("{}/#/movie/2959", app.address)).await;
+    let reviews = s.wait_for("#sentiment li.review", 3).await;
+    assert_eq!(reviews.len(), 3);
+    let summary = s.text("#sentiment-summary").await;
+    assert!(summary.ends_with("% positive"), "{summary}");
+    assert!(s.text("#sentiment").await.contains("mean score"));
+    assert_eq!(s.find_all("#sentiment svg rect").await.len(), 2);
+    let negative = s.wait_for("#sentiment button[data-filter=negative]", 1).await.remove(0);
+    s.click(&negative).await;
+    wait_until("only negative reviews", async || s.find_all("#sentiment li.review.positive").await.is_empty()).await;
+    assert!(!s.find_all("#sentiment li.review.negative").await.is_empty());
+    s.script("document.getElementById('sentiment').scrollIntoView()").await;
+    s.screenshot("sentiment-panel").await;
+    // A movie whose IMDb page changed its layout says so instead of showing nothing.
+    s.goto(&format!("{}/#/movie/858", app.address)).await;
+    wait_until("the layout-change notice", async || s.text("#sentiment").await.contains("changed its layout")).await;
+    assert_no_console_errors(&s, "sentiment panel").await;
     s.quit().await;
 }
