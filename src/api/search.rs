@@ -17,6 +17,8 @@ pub struct SearchResult {
     pub score: f32,
     /// True when the match needed typo tolerance.
     pub fuzzy: bool,
+    /// TMDB poster (w185), once the movie's details have been fetched (`enrich` or a visit).
+    pub poster_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -41,13 +43,19 @@ pub async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResp
     }
     let state2 = state.clone();
     let q2 = q.clone();
-    let hits = web::block(move || state2.artifacts.search.search(&q2, limit))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("search worker: {e}")))??;
+    let (hits, posters) = web::block(move || -> anyhow::Result<_> {
+        let hits = state2.artifacts.search.search(&q2, limit)?;
+        let ids: Vec<u32> = hits.iter().map(|h| state2.artifacts.catalog.at(h.row).tmdb_id.unwrap_or(0)).collect();
+        let posters = state2.tmdb.known_posters(&ids);
+        Ok((hits, posters))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("search worker: {e}")))??;
     let catalog = &state.artifacts.catalog;
     let results = hits
         .into_iter()
-        .map(|h| {
+        .zip(posters)
+        .map(|(h, poster_url)| {
             let m = catalog.at(h.row);
             SearchResult {
                 id: m.id,
@@ -57,6 +65,7 @@ pub async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResp
                 genres: m.genres.clone(),
                 score: h.score,
                 fuzzy: h.fuzzy,
+                poster_url,
             }
         })
         .collect();

@@ -211,12 +211,32 @@ impl TmdbClient {
 
     /// Details with credits, keywords, videos and external ids, in one request.
     pub async fn movie(&self, tmdb_id: u32) -> Fetch<MovieDetails> {
-        self.get_cached(
-            &format!("tmdb:movie:{tmdb_id}"),
-            &format!("/movie/{tmdb_id}"),
-            &[("append_to_response", "credits,keywords,videos,external_ids")],
-        )
-        .await
+        let fetched: Fetch<MovieDetails> = self
+            .get_cached(
+                &format!("tmdb:movie:{tmdb_id}"),
+                &format!("/movie/{tmdb_id}"),
+                &[("append_to_response", "credits,keywords,videos,external_ids")],
+            )
+            .await;
+        // Remember the poster on its own, so search suggestions can show it cheaply.
+        if let Fetch::Fresh(d) = &fetched {
+            if let Some(path) = d.poster_path.clone().filter(|p| !p.is_empty()) {
+                let store = self.store.clone();
+                let _ = tokio::task::spawn_blocking(move || store.cache_put(&format!("tmdb:poster:{tmdb_id}"), &path)).await;
+            }
+        }
+        fetched
+    }
+
+    /// Poster URLs (w185) of the movies whose details were fetched before; no network.
+    pub fn known_posters(&self, tmdb_ids: &[u32]) -> Vec<Option<String>> {
+        tmdb_ids
+            .iter()
+            .map(|id| {
+                let path = self.store.cache_get(&format!("tmdb:poster:{id}")).ok().flatten().map(|(p, _)| p);
+                self.settings.image_url("w185", path.as_deref())
+            })
+            .collect()
     }
 
     pub async fn reviews(&self, tmdb_id: u32) -> Fetch<Reviews> {

@@ -47,6 +47,9 @@ async fn fight_club_gets_poster_cast_and_director_then_comes_from_cache() {
     assert!(m["trailer_key"].is_string());
     let again = movie(&app, FIGHT_CLUB).await;
     assert_eq!(again["tmdb"]["status"], "cached");
+    // Search suggestions now carry the poster, without asking TMDB.
+    let (_, found) = app.get("/api/search?q=fight%20club&limit=1").await;
+    assert_eq!(found["results"][0]["poster_url"], "https://images.example/t/p/w185/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg");
     assert_eq!(stand_in.count(), 1, "a movie page costs TMDB one call per TTL");
     assert!(!captured_logs().contains(GOOD_KEY), "the key was logged");
 }
