@@ -199,8 +199,10 @@ pub fn recommend(
     scored.select_nth_unstable_by(limit - 1, |a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
     scored.truncate(limit);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+    // The rated movie behind each content score, computed once for all the explanations.
+    let (_, best_source) = content_scores(signals.similarity, profile.ratings, signals.catalog.len());
     for s in &mut scored {
-        s.reason = explain(signals, profile, s);
+        s.reason = explain(signals, profile, &best_source, s);
     }
     scored
 }
@@ -258,7 +260,7 @@ fn stars(r: f32) -> String {
 }
 
 /// The reason in words, from the component that contributed most.
-fn explain(signals: &Signals, profile: &Profile, s: &Scored) -> String {
+fn explain(signals: &Signals, profile: &Profile, best_source: &[u32], s: &Scored) -> String {
     let c = &s.components;
     let w = &s.weights;
     let parts = [
@@ -276,8 +278,7 @@ fn explain(signals: &Signals, profile: &Profile, s: &Scored) -> String {
         .or_else(|| movie.genres.first());
     match top {
         "content" => {
-            let (_, best) = content_scores(signals.similarity, profile.ratings, signals.catalog.len());
-            match best.get(s.row).copied().filter(|&b| b != u32::MAX) {
+            match best_source.get(s.row).copied().filter(|&b| b != u32::MAX) {
                 Some(src) => {
                     let stars_given = profile.ratings.iter().find(|(r, _)| *r == src as usize).map(|p| p.1).unwrap_or(5.0);
                     format!(

@@ -46,12 +46,9 @@ pub fn rt_polarity(dir: &Path) -> Result<Labeled> {
 
 /// Whether an aclImdb review is in the fixed 10% evaluation split (by a hash of its id).
 fn held_out(id: &str) -> bool {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h % 10 == 0
+    let mut h = crate::artifacts::Fnv::default();
+    h.update(id.as_bytes());
+    h.value() % 10 == 0
 }
 
 /// (train 90%, held-out 10%) of the aclImdb train reviews.
