@@ -105,7 +105,8 @@ pub fn inputs_hash(settings: &Settings) -> Result<String> {
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());
     for path in DataFiles::in_dir(&settings.data_dir).all() {
-        let bytes = std::fs::read(path).with_context(|| format!("missing input {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("missing input {}", path.display()))?;
         h.update(&(bytes.len() as u64).to_le_bytes());
         h.update(&bytes);
     }
@@ -142,7 +143,9 @@ pub fn freshness(settings: &Settings) -> Result<Freshness> {
         )));
     }
     if manifest.inputs_hash != inputs_hash(settings)? {
-        return Ok(Freshness::Stale("data files or build settings changed".into()));
+        return Ok(Freshness::Stale(
+            "data files or build settings changed".into(),
+        ));
     }
     Ok(Freshness::Fresh)
 }
@@ -166,13 +169,21 @@ pub fn build(settings: &Settings, quiet: bool) -> Result<Manifest> {
     std::fs::create_dir_all(&settings.index_dir)
         .with_context(|| format!("cannot create {}", settings.index_dir.display()))?;
     remove_leftovers(&settings.index_dir);
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    let tmp = settings.index_dir.join(format!(".building-{}-{}", std::process::id(), stamp.as_nanos()));
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let tmp = settings.index_dir.join(format!(
+        ".building-{}-{}",
+        std::process::id(),
+        stamp.as_nanos()
+    ));
     let result = build_into(settings, &tmp, quiet, started);
     match result {
         Ok(manifest) => {
             let current = current_dir(settings);
-            let old = settings.index_dir.join(format!(".old-{}", stamp.as_nanos()));
+            let old = settings
+                .index_dir
+                .join(format!(".old-{}", stamp.as_nanos()));
             if current.exists() {
                 std::fs::rename(&current, &old).context("cannot move the old index aside")?;
             }
@@ -198,7 +209,9 @@ fn remove_leftovers(index_dir: &Path) {
             if let Some(rest) = name.strip_prefix(".building-") {
                 // Leave a build that another live process is writing.
                 let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
-                let alive = pid.map(|p| Path::new(&format!("/proc/{p}")).exists()).unwrap_or(false);
+                let alive = pid
+                    .map(|p| Path::new(&format!("/proc/{p}")).exists())
+                    .unwrap_or(false);
                 if !alive {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
@@ -215,11 +228,12 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
 
     bar.set_message("reading the catalog");
     let mut catalog = load_catalog(&files)?;
-    let details: std::collections::HashMap<u32, crate::tmdb::MovieDetails> = cached_tmdb_details(settings)?
-        .into_iter()
-        .filter_map(|(_, body)| serde_json::from_str::<crate::tmdb::MovieDetails>(&body).ok())
-        .map(|d| (d.id, d))
-        .collect();
+    let details: std::collections::HashMap<u32, crate::tmdb::MovieDetails> =
+        cached_tmdb_details(settings)?
+            .into_iter()
+            .filter_map(|(_, body)| serde_json::from_str::<crate::tmdb::MovieDetails>(&body).ok())
+            .map(|d| (d.id, d))
+            .collect();
     let filled = crate::catalog::fill_from_tmdb(&mut catalog, &details);
     if filled > 0 {
         log::info!("{filled} movies described from cached TMDB details");
@@ -241,12 +255,24 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     bar.inc(1);
 
     bar.set_message("matrix factorisation");
-    let mf = MfModel::train(&ratings.entries, ratings.n_users(), ratings.n_items, &settings.mf, Some(&bar));
+    let mf = MfModel::train(
+        &ratings.entries,
+        ratings.n_users(),
+        ratings.n_items,
+        &settings.mf,
+        Some(&bar),
+    );
 
     bar.set_message("writing");
     let mut checksums = BTreeMap::new();
     let blobs: [(&str, Vec<u8>); 4] = [
-        (FILES[0], bincode::serialize(&StoredCatalog { catalog: catalog.clone(), popularity: stats })?),
+        (
+            FILES[0],
+            bincode::serialize(&StoredCatalog {
+                catalog: catalog.clone(),
+                popularity: stats,
+            })?,
+        ),
         (FILES[1], similarity.to_bytes()?),
         (FILES[2], bincode::serialize(&ratings)?),
         (FILES[3], bincode::serialize(&mf)?),
@@ -258,22 +284,33 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         inputs_hash: hash,
-        built_at_unix: SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs(),
+        built_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs(),
         build_seconds: started.elapsed().as_secs_f64(),
         movies: catalog.len(),
         ratings: ratings.len(),
         checksums,
     };
     // The manifest is written last: a folder without one is not an index.
-    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest)?)?;
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?,
+    )?;
     bar.inc(1);
     bar.finish_with_message(format!("built in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(manifest)
 }
 
 fn read_checked(dir: &Path, name: &str, manifest: &Manifest) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(dir.join(name)).with_context(|| format!("index/{name} is missing"))?;
-    let expected = manifest.checksums.get(name).map(String::as_str).unwrap_or("");
+    let bytes =
+        std::fs::read(dir.join(name)).with_context(|| format!("index/{name} is missing"))?;
+    let expected = manifest
+        .checksums
+        .get(name)
+        .map(String::as_str)
+        .unwrap_or("");
     if fnv_of(&bytes) != expected {
         bail!("index artifact {name} is corrupt (checksum mismatch); run `cinesense build`");
     }
@@ -285,7 +322,11 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let dir = current_dir(settings);
     let manifest = read_manifest(&dir).context("index/ has no manifest; run `cinesense build`")?;
     if manifest.format_version != FORMAT_VERSION {
-        bail!("index/ has format version {}, expected {}", manifest.format_version, FORMAT_VERSION);
+        bail!(
+            "index/ has format version {}, expected {}",
+            manifest.format_version,
+            FORMAT_VERSION
+        );
     }
     let stored: StoredCatalog = bincode::deserialize(&read_checked(&dir, FILES[0], &manifest)?)?;
     let mut catalog = stored.catalog;

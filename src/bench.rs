@@ -46,7 +46,12 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
     match command {
         BenchCommand::Content { movies } => content(settings, movies),
         BenchCommand::Search { titles } => search(settings, titles),
-        BenchCommand::Collab { ratings, file, factors, epochs } => collab(ratings, file, factors, epochs, settings),
+        BenchCommand::Collab {
+            ratings,
+            file,
+            factors,
+            epochs,
+        } => collab(ratings, file, factors, epochs, settings),
         BenchCommand::Recommend => recommend(settings),
         BenchCommand::Accounts { users } => accounts(settings, users),
         BenchCommand::Sentiment { reviews } => sentiment(settings, reviews),
@@ -87,13 +92,19 @@ fn content(settings: &Settings, n: usize) -> Result<()> {
 /// The query with one letter replaced, at a seeded position.
 fn with_typo(prefix: &str, rng: &mut StdRng) -> String {
     let mut chars: Vec<char> = prefix.chars().collect();
-    let letters: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_alphabetic()).collect();
+    let letters: Vec<usize> = (0..chars.len())
+        .filter(|&i| chars[i].is_alphabetic())
+        .collect();
     if letters.is_empty() {
         return prefix.to_string();
     }
     let i = letters[rng.gen_range(0..letters.len())];
     let replacement = (b'a' + rng.gen_range(0..26u8)) as char;
-    chars[i] = if chars[i].eq_ignore_ascii_case(&replacement) { 'x' } else { replacement };
+    chars[i] = if chars[i].eq_ignore_ascii_case(&replacement) {
+        'x'
+    } else {
+        replacement
+    };
     chars.into_iter().collect()
 }
 
@@ -102,8 +113,15 @@ fn search(settings: &Settings, titles: usize) -> Result<()> {
     let mut rng = StdRng::seed_from_u64(300);
     let mut queries = Vec::new();
     for _ in 0..titles {
-        let title = a.catalog.at(rng.gen_range(0..a.catalog.len())).title.clone();
-        let ends: Vec<usize> = title.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+        let title = a
+            .catalog
+            .at(rng.gen_range(0..a.catalog.len()))
+            .title
+            .clone();
+        let ends: Vec<usize> = title
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .collect();
         for end in ends {
             let prefix = &title[..end];
             queries.push(prefix.to_string());
@@ -141,8 +159,15 @@ fn search(settings: &Settings, titles: usize) -> Result<()> {
     let http_started = Instant::now();
     for q in &queries {
         let t = Instant::now();
-        let status = http_get(&mut writer, &mut reader, &format!("/api/search?q={}&limit=8", url_encode(q)))?;
-        anyhow::ensure!(status == 200, "search over HTTP answered {status} for {q:?}");
+        let status = http_get(
+            &mut writer,
+            &mut reader,
+            &format!("/api/search?q={}&limit=8", url_encode(q)),
+        )?;
+        anyhow::ensure!(
+            status == 200,
+            "search over HTTP answered {status} for {q:?}"
+        );
         http_times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let http_total = http_started.elapsed().as_secs_f64();
@@ -179,7 +204,9 @@ fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -187,7 +214,11 @@ fn url_encode(s: &str) -> String {
 }
 
 /// One keep-alive HTTP/1.1 GET; returns the status and drains the body.
-fn http_get(w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>, path: &str) -> Result<u16> {
+fn http_get(
+    w: &mut std::net::TcpStream,
+    r: &mut BufReader<std::net::TcpStream>,
+    path: &str,
+) -> Result<u16> {
     http_request(w, r, "GET", path, None, None).map(|(s, _)| s)
 }
 
@@ -200,7 +231,9 @@ fn http_request(
     token: Option<&str>,
     body: Option<&str>,
 ) -> Result<(u16, Vec<u8>)> {
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let body = body.unwrap_or("");
     write!(
         w,
@@ -209,7 +242,11 @@ fn http_request(
     )?;
     let mut line = String::new();
     r.read_line(&mut line)?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("bad status line")?;
     let mut len = 0usize;
     loop {
         line.clear();
@@ -226,15 +263,31 @@ fn http_request(
     Ok((status, body))
 }
 
-fn collab(n: Option<usize>, file: Option<std::path::PathBuf>, factors: usize, epochs: usize, settings: &Settings) -> Result<()> {
+fn collab(
+    n: Option<usize>,
+    file: Option<std::path::PathBuf>,
+    factors: usize,
+    epochs: usize,
+    settings: &Settings,
+) -> Result<()> {
     let ratings = match (n, file) {
         (_, Some(path)) => Ratings::load_raw(&path)?,
         (Some(n), None) => synthetic_ratings(n, 25),
         (None, None) => anyhow::bail!("give --ratings N or --file ratings.csv"),
     };
-    let params = MfParams { factors, epochs, ..settings.mf };
+    let params = MfParams {
+        factors,
+        epochs,
+        ..settings.mf
+    };
     let started = Instant::now();
-    let model = MfModel::train(&ratings.entries, ratings.n_users(), ratings.n_items, &params, None);
+    let model = MfModel::train(
+        &ratings.entries,
+        ratings.n_users(),
+        ratings.n_items,
+        &params,
+        None,
+    );
     let seconds = started.elapsed().as_secs_f64();
     std::hint::black_box(&model);
     println!(
@@ -248,8 +301,15 @@ fn collab(n: Option<usize>, file: Option<std::path::PathBuf>, factors: usize, ep
 fn recommend(settings: &Settings) -> Result<()> {
     let a = artifacts::load_or_build(settings, true)?;
     let by_user = a.ratings.by_user();
-    let user = by_user.iter().find(|r| r.len() >= 40).context("no user with 40 ratings")?;
-    let rated: Vec<(usize, f32)> = user.iter().take(20).map(|&(i, r, _)| (i as usize, r)).collect();
+    let user = by_user
+        .iter()
+        .find(|r| r.len() >= 40)
+        .context("no user with 40 ratings")?;
+    let rated: Vec<(usize, f32)> = user
+        .iter()
+        .take(20)
+        .map(|&(i, r, _)| (i as usize, r))
+        .collect();
     let reps = 200;
     let mut fold = Vec::new();
     for _ in 0..reps {
@@ -259,14 +319,34 @@ fn recommend(settings: &Settings) -> Result<()> {
     }
     fold.sort_by(f64::total_cmp);
     let vector = fold_in(&a.mf, &rated, settings.fold_in_reg);
-    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores, params: Default::default() };
+    let signals = Signals {
+        catalog: &a.catalog,
+        similarity: &a.similarity,
+        mf: &a.mf,
+        popularity: &a.popularity_scores,
+        params: Default::default(),
+    };
     let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
-    let genres = vec!["Comedy".to_string(), "Drama".to_string(), "Action".to_string()];
-    let profile = Profile { ratings: &rated, genres: &genres, vector: Some(&vector) };
+    let genres = vec![
+        "Comedy".to_string(),
+        "Drama".to_string(),
+        "Action".to_string(),
+    ];
+    let profile = Profile {
+        ratings: &rated,
+        genres: &genres,
+        vector: Some(&vector),
+    };
     let mut top = Vec::new();
     for _ in 0..reps {
         let t = Instant::now();
-        std::hint::black_box(hybrid::recommend(&signals, &profile, Model::Hybrid, &exclude, 10));
+        std::hint::black_box(hybrid::recommend(
+            &signals,
+            &profile,
+            Model::Hybrid,
+            &exclude,
+            10,
+        ));
         top.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     top.sort_by(f64::total_cmp);
@@ -286,7 +366,12 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let store = std::sync::Arc::new(crate::store::Store::open(&dir.join("store.sqlite"))?);
     let popular: Vec<u32> = {
-        let mut m: Vec<_> = a.catalog.movies().iter().filter(|m| m.rating_count >= 20).collect();
+        let mut m: Vec<_> = a
+            .catalog
+            .movies()
+            .iter()
+            .filter(|m| m.rating_count >= 20)
+            .collect();
         m.sort_by_key(|m| std::cmp::Reverse(m.rating_count));
         m.into_iter().take(400).map(|m| m.id).collect()
     };
@@ -304,7 +389,10 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut w = stream;
     let mut rng = StdRng::seed_from_u64(4);
-    let signup = |name: &str, w: &mut std::net::TcpStream, r: &mut BufReader<std::net::TcpStream>| -> Result<String> {
+    let signup = |name: &str,
+                  w: &mut std::net::TcpStream,
+                  r: &mut BufReader<std::net::TcpStream>|
+     -> Result<String> {
         let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]}).to_string();
         let (status, bytes) = http_request(w, r, "POST", "/api/users", None, Some(&body))?;
         anyhow::ensure!(status == 201, "signup answered {status}");
@@ -316,7 +404,14 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
         for _ in 0..rng.gen_range(5..=20) {
             let id = popular[rng.gen_range(0..popular.len())];
             let body = json!({"rating": rng.gen_range(1..=10) as f64 / 2.0}).to_string();
-            http_request(&mut w, &mut reader, "PUT", &format!("/api/me/ratings/{id}"), Some(&token), Some(&body))?;
+            http_request(
+                &mut w,
+                &mut reader,
+                "PUT",
+                &format!("/api/me/ratings/{id}"),
+                Some(&token),
+                Some(&body),
+            )?;
         }
     }
     let (mut signup_ms, mut rate_ms, mut recs) = (Vec::new(), Vec::new(), Vec::new());
@@ -327,12 +422,26 @@ fn accounts(settings: &Settings, users: usize) -> Result<()> {
         for i in 0..5 {
             let id = popular[(round * 5 + i) % popular.len()];
             let t = Instant::now();
-            http_request(&mut w, &mut reader, "PUT", &format!("/api/me/ratings/{id}"), Some(&token), Some("{\"rating\": 4.5}"))?;
+            http_request(
+                &mut w,
+                &mut reader,
+                "PUT",
+                &format!("/api/me/ratings/{id}"),
+                Some(&token),
+                Some("{\"rating\": 4.5}"),
+            )?;
             rate_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         for _ in 0..4 {
             let t = Instant::now();
-            let (status, _) = http_request(&mut w, &mut reader, "GET", "/api/me/recommendations?limit=10", Some(&token), None)?;
+            let (status, _) = http_request(
+                &mut w,
+                &mut reader,
+                "GET",
+                "/api/me/recommendations?limit=10",
+                Some(&token),
+                None,
+            )?;
             anyhow::ensure!(status == 200, "recommendations answered {status}");
             recs.push(t.elapsed().as_secs_f64() * 1000.0);
         }

@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand};
 use std::net::{SocketAddr, TcpListener};
 
 #[derive(Parser, Debug)]
-#[command(name = "cinesense", version, about = "A movie recommender: search, more-like-this, personal recommendations.")]
+#[command(
+    name = "cinesense",
+    version,
+    about = "A movie recommender: search, more-like-this, personal recommendations."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -127,7 +131,10 @@ pub enum BenchCommand {
 
 /// Runs a command; returns the process exit code (0 ok, 1 failure, 2 bad settings).
 pub fn run(cli: Cli) -> i32 {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,tantivy=warn")).init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,tantivy=warn"),
+    )
+    .init();
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -154,12 +161,19 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
         }
         Command::Build { quiet } => {
             let m = artifacts::build(&settings, quiet)?;
-            println!("index built: {} movies, {} ratings in {:.1} s", m.movies, m.ratings, m.build_seconds);
+            println!(
+                "index built: {} movies, {} ratings in {:.1} s",
+                m.movies, m.ratings, m.build_seconds
+            );
             Ok(())
         }
         Command::Eval(args) => {
             let a = artifacts::load_or_build(&settings, args.json)?;
-            let bar = if args.json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(args.folds as u64 + 1) };
+            let bar = if args.json {
+                indicatif::ProgressBar::hidden()
+            } else {
+                indicatif::ProgressBar::new(args.folds as u64 + 1)
+            };
             let report = eval::evaluate(
                 &a.catalog,
                 &a.similarity,
@@ -180,7 +194,9 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Enrich { limit, quiet } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             let report = rt.block_on(crate::enrich::enrich(&settings, limit, quiet))?;
             println!("{}", serde_json::to_string(&report)?);
             println!("run `cinesense build` (or restart `serve`) to use the fetched overviews and keywords");
@@ -190,11 +206,17 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
         Command::Sentiment(c) => crate::sentiment::cli::run(c, &settings),
         Command::Reviews { imdb_id } => {
             let id = imdb_id.trim();
-            if !(id.starts_with("tt") && id.len() >= 9 && id[2..].chars().all(|c| c.is_ascii_digit())) {
+            if !(id.starts_with("tt")
+                && id.len() >= 9
+                && id[2..].chars().all(|c| c.is_ascii_digit()))
+            {
                 anyhow::bail!("{id:?} is not an IMDb id like tt0137523");
             }
-            let client = crate::imdb::ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?;
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let client =
+                crate::imdb::ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             let reviews = rt.block_on(client.reviews(id))?;
             println!("{}", serde_json::to_string_pretty(&reviews)?);
             Ok(())
@@ -204,7 +226,8 @@ fn execute(command: Command, mut settings: Settings) -> Result<()> {
 
 fn serve(settings: Settings) -> Result<()> {
     let artifacts = artifacts::load_or_build(&settings, false)?;
-    let listener = TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
+    let listener = TcpListener::bind(settings.addr)
+        .with_context(|| format!("cannot listen on {}", settings.addr))?;
     log::info!(
         "cinesense serving {} movies on http://{}",
         artifacts.catalog.len(),
@@ -215,11 +238,16 @@ fn serve(settings: Settings) -> Result<()> {
     if !settings.tmdb.configured() {
         log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
     }
-    let mut state = AppState::new(std::sync::Arc::new(artifacts), std::sync::Arc::new(store), settings.clone())?;
+    let mut state = AppState::new(
+        std::sync::Arc::new(artifacts),
+        std::sync::Arc::new(store),
+        settings.clone(),
+    )?;
     match crate::sentiment::cli::load(&settings) {
         Ok(c) => state = state.with_sentiment(std::sync::Arc::new(c))?,
         Err(e) => log::error!("review sentiment is off: {e:#}"),
     }
-    actix_web::rt::System::new().block_on(async move { crate::startup::run(listener, state)?.await })?;
+    actix_web::rt::System::new()
+        .block_on(async move { crate::startup::run(listener, state)?.await })?;
     Ok(())
 }

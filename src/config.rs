@@ -5,11 +5,11 @@
 use crate::collab::MfParams;
 use crate::content::FieldWeights;
 use crate::tmdb::{Secret, TmdbSettings};
-use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Largest `limit` any list endpoint accepts.
 pub const MAX_LIMIT: usize = 100;
@@ -77,7 +77,11 @@ impl Default for Settings {
 }
 
 fn secret(name: &str) -> Option<Secret> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Secret)
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .map(Secret)
 }
 
 fn read<T: FromStr>(name: &str, into: &mut T) -> Result<()>
@@ -87,7 +91,9 @@ where
     if let Ok(raw) = std::env::var(name) {
         let raw = raw.trim();
         if !raw.is_empty() {
-            *into = raw.parse().map_err(|e| anyhow::anyhow!("setting {name}={raw:?} is invalid: {e}"))?;
+            *into = raw
+                .parse()
+                .map_err(|e| anyhow::anyhow!("setting {name}={raw:?} is invalid: {e}"))?;
         }
     }
     Ok(())
@@ -113,7 +119,10 @@ impl Settings {
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
         read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
         read("SIMILAR_K", &mut s.similar_k)?;
-        read("SIMILAR_POPULARITY_WEIGHT", &mut s.similar_popularity_weight)?;
+        read(
+            "SIMILAR_POPULARITY_WEIGHT",
+            &mut s.similar_popularity_weight,
+        )?;
         read("POPULARITY_QUANTILE", &mut s.popularity_quantile)?;
         read("CONTENT_WEIGHT_GENRES", &mut s.field_weights.genres)?;
         read("CONTENT_WEIGHT_KEYWORDS", &mut s.field_weights.keywords)?;
@@ -156,7 +165,10 @@ impl Settings {
 
     pub fn validate(&self) -> Result<()> {
         if !(1..=500).contains(&self.similar_k) {
-            bail!("setting SIMILAR_K={} must be between 1 and 500", self.similar_k);
+            bail!(
+                "setting SIMILAR_K={} must be between 1 and 500",
+                self.similar_k
+            );
         }
         if !(0.0..=1.0).contains(&self.similar_popularity_weight) {
             bail!("setting SIMILAR_POPULARITY_WEIGHT must be between 0 and 1");
@@ -165,16 +177,24 @@ impl Settings {
             bail!("setting POPULARITY_QUANTILE must be between 0 and 1");
         }
         let w = &self.field_weights;
-        if [w.genres, w.keywords, w.tags, w.overview, w.title].iter().any(|v| *v < 0.0 || !v.is_finite()) {
+        if [w.genres, w.keywords, w.tags, w.overview, w.title]
+            .iter()
+            .any(|v| *v < 0.0 || !v.is_finite())
+        {
             bail!("CONTENT_WEIGHT_* settings must be non-negative numbers");
         }
         if self.mf.factors == 0 || self.mf.factors > 1000 {
             bail!("setting MF_FACTORS must be between 1 and 1000");
         }
-        if !(self.tmdb.base_url.starts_with("http://") || self.tmdb.base_url.starts_with("https://")) {
+        if !(self.tmdb.base_url.starts_with("http://")
+            || self.tmdb.base_url.starts_with("https://"))
+        {
             bail!("setting TMDB_BASE_URL must be an http(s) URL");
         }
-        if self.tmdb.timeout.is_zero() || self.tmdb.enrich_rate <= 0.0 || self.tmdb.cache_ttl_seconds < 0 {
+        if self.tmdb.timeout.is_zero()
+            || self.tmdb.enrich_rate <= 0.0
+            || self.tmdb.cache_ttl_seconds < 0
+        {
             bail!("TMDB_TIMEOUT_MS and TMDB_ENRICH_RATE must be positive, TMDB_CACHE_TTL_SECONDS non-negative");
         }
         if !["auto", "cpu", "cuda"].contains(&self.sentiment_device.as_str()) {
@@ -189,7 +209,11 @@ impl Settings {
     /// The SQLite file named by DATABASE_URL.
     pub fn database_path(&self) -> PathBuf {
         let url = self.database_url.as_str();
-        PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url))
+        PathBuf::from(
+            url.strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url),
+        )
     }
 
     /// What the build depends on besides the input files (changes here make index/ stale).

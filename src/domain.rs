@@ -17,8 +17,13 @@ impl Username {
         if !s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
             return Err("username must start with a letter or a digit".into());
         }
-        if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c))) {
-            return Err(format!("username may hold letters, digits, '_', '.' and '-' only, not {c:?}"));
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c)))
+        {
+            return Err(format!(
+                "username may hold letters, digits, '_', '.' and '-' only, not {c:?}"
+            ));
         }
         Ok(Username(s.to_string()))
     }
@@ -61,7 +66,9 @@ pub struct Stars(f32);
 impl Stars {
     pub fn parse(v: f64) -> Result<Self, String> {
         if !v.is_finite() || !(0.5..=5.0).contains(&v) || (v * 2.0).fract() != 0.0 {
-            return Err(format!("rating must be 0.5 to 5.0 in steps of 0.5, got {v}"));
+            return Err(format!(
+                "rating must be 0.5 to 5.0 in steps of 0.5, got {v}"
+            ));
         }
         Ok(Stars(v as f32))
     }
@@ -83,13 +90,21 @@ impl GenreChoice {
                 .genres()
                 .iter()
                 .find(|k| k.eq_ignore_ascii_case(g.trim()))
-                .ok_or_else(|| format!("unknown genre {g:?}; choose from {}", catalog.genres().join(", ")))?;
+                .ok_or_else(|| {
+                    format!(
+                        "unknown genre {g:?}; choose from {}",
+                        catalog.genres().join(", ")
+                    )
+                })?;
             if !out.contains(known) {
                 out.push(known.clone());
             }
         }
         if out.len() < 3 {
-            return Err(format!("pick at least 3 different genres, got {}", out.len()));
+            return Err(format!(
+                "pick at least 3 different genres, got {}",
+                out.len()
+            ));
         }
         Ok(GenreChoice(out))
     }
@@ -111,7 +126,10 @@ mod tests {
         assert!(Username::parse("ann smith").is_err());
         assert!(Password::parse("short").is_err());
         assert!(Password::parse("long enough").is_ok());
-        assert_eq!(format!("{:?}", Password::parse("secret123").unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("secret123").unwrap()),
+            "Password(***)"
+        );
     }
 
     #[test]

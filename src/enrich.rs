@@ -22,7 +22,11 @@ pub struct EnrichReport {
     pub failed: usize,
 }
 
-pub async fn enrich(settings: &Settings, limit: Option<usize>, quiet: bool) -> Result<EnrichReport> {
+pub async fn enrich(
+    settings: &Settings,
+    limit: Option<usize>,
+    quiet: bool,
+) -> Result<EnrichReport> {
     if !settings.tmdb.configured() {
         bail!("TMDB is not configured: set TMDB_API_KEY (or TMDB_READ_TOKEN) in the environment or .env");
     }
@@ -33,18 +37,37 @@ pub async fn enrich(settings: &Settings, limit: Option<usize>, quiet: bool) -> R
     if let Some(n) = limit {
         ids.truncate(n);
     }
-    let mut report = EnrichReport { candidates: ids.len(), ..Default::default() };
-    let todo: Vec<u32> = ids.into_iter().filter(|id| !client.is_cached_fresh(&format!("tmdb:movie:{id}"))).collect();
+    let mut report = EnrichReport {
+        candidates: ids.len(),
+        ..Default::default()
+    };
+    let todo: Vec<u32> = ids
+        .into_iter()
+        .filter(|id| !client.is_cached_fresh(&format!("tmdb:movie:{id}")))
+        .collect();
     report.already_cached = report.candidates - todo.len();
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(todo.len() as u64) };
-    bar.set_style(ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}").expect("template").progress_chars("=> "));
-    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / settings.tmdb.enrich_rate));
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(todo.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed:>4} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+        )
+        .expect("template")
+        .progress_chars("=> "),
+    );
+    let mut ticker =
+        tokio::time::interval(Duration::from_secs_f64(1.0 / settings.tmdb.enrich_rate));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for id in todo {
         ticker.tick().await;
         match client.movie(id).await {
             Fetch::Fresh(_) | Fetch::Cached(_) => report.fetched += 1,
-            Fetch::Failed(Problem::NotFound(_)) | Fetch::Stale(_, Problem::NotFound(_)) => report.not_found += 1,
+            Fetch::Failed(Problem::NotFound(_)) | Fetch::Stale(_, Problem::NotFound(_)) => {
+                report.not_found += 1
+            }
             Fetch::Failed(Problem::InvalidKey(m)) | Fetch::Stale(_, Problem::InvalidKey(m)) => {
                 bar.abandon();
                 bail!("TMDB rejected the API key ({m}); nothing more fetched");

@@ -64,7 +64,13 @@ pub struct BlendParams {
 
 impl Default for BlendParams {
     fn default() -> Self {
-        BlendParams { popularity_few: 0.15, popularity_many: 0.9, popularity_half_at: 10.0, mf_half_at: 10.0, genre: 0.25 }
+        BlendParams {
+            popularity_few: 0.15,
+            popularity_many: 0.9,
+            popularity_half_at: 10.0,
+            mf_half_at: 10.0,
+            genre: 0.25,
+        }
     }
 }
 
@@ -106,7 +112,12 @@ pub struct Scored {
 pub fn weights_for(n: usize, has_genres: bool, p: &BlendParams) -> Components {
     let genre = if has_genres { p.genre } else { 0.0 };
     if n == 0 {
-        return Components { content: 0.0, collaborative: 0.0, popularity: 1.0 - genre, genre };
+        return Components {
+            content: 0.0,
+            collaborative: 0.0,
+            popularity: 1.0 - genre,
+            genre,
+        };
     }
     let n2 = (n * n) as f32;
     let trust_mf = n2 / (n2 + p.mf_half_at * p.mf_half_at);
@@ -146,7 +157,11 @@ impl Components {
 
 /// Content score of every row: Σ over rated movies of sim(rated, row)·(stars − 2.5), with the
 /// rated row that contributed most (for the explanation).
-pub fn content_scores(sim: &SimilarityMatrix, ratings: &[(usize, f32)], n: usize) -> (Vec<f32>, Vec<u32>) {
+pub fn content_scores(
+    sim: &SimilarityMatrix,
+    ratings: &[(usize, f32)],
+    n: usize,
+) -> (Vec<f32>, Vec<u32>) {
     let mut score = vec![0f32; n];
     let mut best = vec![(u32::MAX, 0f32); n];
     for &(i, r) in ratings {
@@ -196,11 +211,14 @@ pub fn recommend(
     if limit == 0 {
         return Vec::new();
     }
-    scored.select_nth_unstable_by(limit - 1, |a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+    scored.select_nth_unstable_by(limit - 1, |a, b| {
+        b.score.total_cmp(&a.score).then(a.row.cmp(&b.row))
+    });
     scored.truncate(limit);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
     // The rated movie behind each content score, computed once for all the explanations.
-    let (_, best_source) = content_scores(signals.similarity, profile.ratings, signals.catalog.len());
+    let (_, best_source) =
+        content_scores(signals.similarity, profile.ratings, signals.catalog.len());
     for s in &mut scored {
         s.reason = explain(signals, profile, &best_source, s);
     }
@@ -208,13 +226,31 @@ pub fn recommend(
 }
 
 /// Scores the given rows (no explanation text). Used by `recommend` and the evaluator.
-pub fn score_rows(signals: &Signals, profile: &Profile, model: Model, rows: &[usize]) -> Vec<Scored> {
+pub fn score_rows(
+    signals: &Signals,
+    profile: &Profile,
+    model: Model,
+    rows: &[usize],
+) -> Vec<Scored> {
     let n = signals.catalog.len();
     let weights = match model {
-        Model::Popular => Components { popularity: 1.0, ..Default::default() },
-        Model::Content => Components { content: 1.0, ..Default::default() },
-        Model::Mf => Components { collaborative: 1.0, ..Default::default() },
-        Model::Hybrid => weights_for(profile.ratings.len(), !profile.genres.is_empty(), &signals.params),
+        Model::Popular => Components {
+            popularity: 1.0,
+            ..Default::default()
+        },
+        Model::Content => Components {
+            content: 1.0,
+            ..Default::default()
+        },
+        Model::Mf => Components {
+            collaborative: 1.0,
+            ..Default::default()
+        },
+        Model::Hybrid => weights_for(
+            profile.ratings.len(),
+            !profile.genres.is_empty(),
+            &signals.params,
+        ),
     };
     let content = if weights.content > 0.0 {
         Some(content_scores(signals.similarity, profile.ratings, n).0)
@@ -238,7 +274,11 @@ pub fn score_rows(signals: &Signals, profile: &Profile, model: Model, rows: &[us
                 genre: genre_match(signals.catalog, row, profile.genres),
             };
             // A pure model breaks ties by popularity, so equal scores stay meaningful.
-            let tie = if model == Model::Hybrid { 0.0 } else { 1e-4 * signals.popularity[row] };
+            let tie = if model == Model::Hybrid {
+                0.0
+            } else {
+                1e-4 * signals.popularity[row]
+            };
             Scored {
                 row,
                 score: components.dot(&weights) + tie,
@@ -269,7 +309,11 @@ fn explain(signals: &Signals, profile: &Profile, best_source: &[u32], s: &Scored
         ("popularity", c.popularity * w.popularity),
         ("genre", c.genre * w.genre),
     ];
-    let top = parts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|p| p.0).unwrap_or("popularity");
+    let top = parts
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|p| p.0)
+        .unwrap_or("popularity");
     let movie = signals.catalog.at(s.row);
     let liked_genre = movie
         .genres
@@ -277,29 +321,37 @@ fn explain(signals: &Signals, profile: &Profile, best_source: &[u32], s: &Scored
         .find(|g| profile.genres.contains(g))
         .or_else(|| movie.genres.first());
     match top {
-        "content" => {
-            match best_source.get(s.row).copied().filter(|&b| b != u32::MAX) {
-                Some(src) => {
-                    let stars_given = profile.ratings.iter().find(|(r, _)| *r == src as usize).map(|p| p.1).unwrap_or(5.0);
-                    format!(
-                        "Because you rated {} {} stars",
-                        signals.catalog.at(src as usize).title,
-                        stars(stars_given)
-                    )
-                }
-                None => "Similar to movies you liked".to_string(),
+        "content" => match best_source.get(s.row).copied().filter(|&b| b != u32::MAX) {
+            Some(src) => {
+                let stars_given = profile
+                    .ratings
+                    .iter()
+                    .find(|(r, _)| *r == src as usize)
+                    .map(|p| p.1)
+                    .unwrap_or(5.0);
+                format!(
+                    "Because you rated {} {} stars",
+                    signals.catalog.at(src as usize).title,
+                    stars(stars_given)
+                )
             }
-        }
+            None => "Similar to movies you liked".to_string(),
+        },
         "collaborative" => format!(
             "People who rate like you loved it (predicted {}★)",
-            s.predicted_rating.map(|p| format!("{p:.1}")).unwrap_or_default()
+            s.predicted_rating
+                .map(|p| format!("{p:.1}"))
+                .unwrap_or_default()
         ),
         "genre" => match liked_genre {
             Some(g) => format!("Matches your taste for {g}"),
             None => "Matches your genres".to_string(),
         },
         _ => match liked_genre {
-            Some(g) => format!("Popular in {g} ({} ratings, {:.1}★ average)", movie.rating_count, movie.rating_mean),
+            Some(g) => format!(
+                "Popular in {g} ({} ratings, {:.1}★ average)",
+                movie.rating_count, movie.rating_mean
+            ),
             None => format!("Popular ({} ratings)", movie.rating_count),
         },
     }

@@ -9,7 +9,13 @@ use std::collections::HashSet;
 const TOO_SIMILAR: f32 = 0.35;
 
 /// Up to `limit` catalog rows to rate, best known first.
-pub fn onboarding(catalog: &Catalog, similarity: &SimilarityMatrix, genres: &[String], exclude: &HashSet<usize>, limit: usize) -> Vec<usize> {
+pub fn onboarding(
+    catalog: &Catalog,
+    similarity: &SimilarityMatrix,
+    genres: &[String],
+    exclude: &HashSet<usize>,
+    limit: usize,
+) -> Vec<usize> {
     let quotas = [
         (PopularityBand::Popular, (limit * 3).div_ceil(5)),
         (PopularityBand::Known, limit / 4),
@@ -21,10 +27,17 @@ pub fn onboarding(catalog: &Catalog, similarity: &SimilarityMatrix, genres: &[St
             .filter(|r| !exclude.contains(r))
             .filter(|&r| {
                 let m = catalog.at(r);
-                m.popularity_band == band && m.rating_count >= 3 && m.genres.iter().any(|g| genres.contains(g))
+                m.popularity_band == band
+                    && m.rating_count >= 3
+                    && m.genres.iter().any(|g| genres.contains(g))
             })
             .collect();
-        pool.sort_by(|&a, &b| catalog.at(b).weighted_rating.total_cmp(&catalog.at(a).weighted_rating));
+        pool.sort_by(|&a, &b| {
+            catalog
+                .at(b)
+                .weighted_rating
+                .total_cmp(&catalog.at(a).weighted_rating)
+        });
         let target = (picked.len() + quota).min(limit);
         // Round-robin over the chosen genres so each is represented.
         let mut cursor = 0;
@@ -35,7 +48,8 @@ pub fn onboarding(catalog: &Catalog, similarity: &SimilarityMatrix, genres: &[St
             let next = pool.iter().position(|&r| {
                 catalog.at(r).genres.contains(genre)
                     && !picked.iter().any(|&p| {
-                        similarity.get(p, r).unwrap_or(0.0) > TOO_SIMILAR || similarity.get(r, p).unwrap_or(0.0) > TOO_SIMILAR
+                        similarity.get(p, r).unwrap_or(0.0) > TOO_SIMILAR
+                            || similarity.get(r, p).unwrap_or(0.0) > TOO_SIMILAR
                     })
             });
             match next {

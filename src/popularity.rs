@@ -65,7 +65,11 @@ pub fn apply(catalog: &mut Catalog, ratings: &Ratings, quantile_of_votes: f64) -
     };
     for (i, movie) in catalog.movies_mut().iter_mut().enumerate() {
         let v = counts[i];
-        let mean = if v > 0 { (sums[i] / v as f64) as f32 } else { 0.0 };
+        let mean = if v > 0 {
+            (sums[i] / v as f64) as f32
+        } else {
+            0.0
+        };
         movie.rating_count = v;
         movie.rating_mean = mean;
         movie.weighted_rating = weighted_rating(v as f32, mean, min_votes, global_mean);
@@ -121,11 +125,19 @@ mod tests {
 /// A 0..1 popularity score per catalog row for blending: half the normalised weighted rating,
 /// half how many people rated it (log scale), so "popular" means both liked and widely seen.
 pub fn blend_scores(catalog: &Catalog, stats: &PopularityStats) -> Vec<f32> {
-    let max_count = catalog.movies().iter().map(|m| m.rating_count).max().unwrap_or(0);
+    let max_count = catalog
+        .movies()
+        .iter()
+        .map(|m| m.rating_count)
+        .max()
+        .unwrap_or(0);
     let log_max = ((max_count as f32) + 1.0).ln().max(1e-6);
     catalog
         .movies()
         .iter()
-        .map(|m| 0.5 * stats.normalized(m.weighted_rating) + 0.5 * ((m.rating_count as f32) + 1.0).ln() / log_max)
+        .map(|m| {
+            0.5 * stats.normalized(m.weighted_rating)
+                + 0.5 * ((m.rating_count as f32) + 1.0).ln() / log_max
+        })
         .collect()
 }

@@ -83,14 +83,29 @@ struct Raw {
 }
 
 impl ReviewsService {
-    pub fn new(imdb: ImdbClient, tmdb: Arc<TmdbClient>, store: Arc<Store>, classifier: Arc<dyn Classifier>, ttl_seconds: i64) -> Self {
-        ReviewsService { imdb, tmdb, store, classifier, ttl_seconds, gate: tokio::sync::Semaphore::new(1) }
+    pub fn new(
+        imdb: ImdbClient,
+        tmdb: Arc<TmdbClient>,
+        store: Arc<Store>,
+        classifier: Arc<dyn Classifier>,
+        ttl_seconds: i64,
+    ) -> Self {
+        ReviewsService {
+            imdb,
+            tmdb,
+            store,
+            classifier,
+            ttl_seconds,
+            gate: tokio::sync::Semaphore::new(1),
+        }
     }
 
     pub async fn for_movie(&self, movie: &Movie) -> anyhow::Result<ReviewsResponse> {
         let key = format!("reviews:{}", movie.id);
         let (store, k) = (self.store.clone(), key.clone());
-        if let Ok(Ok(Some((body, at)))) = tokio::task::spawn_blocking(move || store.cache_get(&k)).await {
+        if let Ok(Ok(Some((body, at)))) =
+            tokio::task::spawn_blocking(move || store.cache_get(&k)).await
+        {
             if now() - at < self.ttl_seconds {
                 if let Ok(mut cached) = serde_json::from_str::<ReviewsResponse>(&body) {
                     cached.cached = true;
@@ -103,20 +118,54 @@ impl ReviewsService {
                 Some(id) => match self.imdb.reviews(id).await {
                     Ok(list) => (
                         list.into_iter()
-                            .map(|r| Raw { source: "imdb", author: r.author, title: r.title, text: r.text, rating: r.rating, date: r.date, url: r.url })
+                            .map(|r| Raw {
+                                source: "imdb",
+                                author: r.author,
+                                title: r.title,
+                                text: r.text,
+                                rating: r.rating,
+                                date: r.date,
+                                url: r.url,
+                            })
                             .collect::<Vec<_>>(),
-                        SourceStatus { name: "imdb".into(), status: "ok".into(), count: 0, message: None },
+                        SourceStatus {
+                            name: "imdb".into(),
+                            status: "ok".into(),
+                            count: 0,
+                            message: None,
+                        },
                     ),
-                    Err(e) => (Vec::new(), SourceStatus { name: "imdb".into(), status: e.status().into(), count: 0, message: Some(e.to_string()) }),
+                    Err(e) => (
+                        Vec::new(),
+                        SourceStatus {
+                            name: "imdb".into(),
+                            status: e.status().into(),
+                            count: 0,
+                            message: Some(e.to_string()),
+                        },
+                    ),
                 },
-                None => (Vec::new(), SourceStatus { name: "imdb".into(), status: "no_id".into(), count: 0, message: Some("no IMDb id for this movie".into()) }),
+                None => (
+                    Vec::new(),
+                    SourceStatus {
+                        name: "imdb".into(),
+                        status: "no_id".into(),
+                        count: 0,
+                        message: Some("no IMDb id for this movie".into()),
+                    },
+                ),
             }
         };
         let tmdb = async {
             match movie.tmdb_id {
                 Some(id) => {
                     let fetched = self.tmdb.reviews(id).await;
-                    let status = SourceStatus { name: "tmdb".into(), status: fetched.status().into(), count: 0, message: fetched.problem().map(|p| p.message()) };
+                    let status = SourceStatus {
+                        name: "tmdb".into(),
+                        status: fetched.status().into(),
+                        count: 0,
+                        message: fetched.problem().map(|p| p.message()),
+                    };
                     let list = match &fetched {
                         Fetch::Fresh(r) | Fetch::Cached(r) | Fetch::Stale(r, _) => r
                             .results
@@ -135,7 +184,15 @@ impl ReviewsService {
                     };
                     (list, status)
                 }
-                None => (Vec::new(), SourceStatus { name: "tmdb".into(), status: "no_id".into(), count: 0, message: None }),
+                None => (
+                    Vec::new(),
+                    SourceStatus {
+                        name: "tmdb".into(),
+                        status: "no_id".into(),
+                        count: 0,
+                        message: None,
+                    },
+                ),
             }
         };
         let ((mut raw, mut imdb_status), (tmdb_raw, mut tmdb_status)) = tokio::join!(imdb, tmdb);
@@ -161,7 +218,10 @@ impl ReviewsService {
                 rating: r.rating,
                 date: r.date,
                 url: r.url,
-                sentiment: ReviewSentiment { label: s.label.into(), score: (s.score * 1e4).round() / 1e4 },
+                sentiment: ReviewSentiment {
+                    label: s.label.into(),
+                    score: (s.score * 1e4).round() / 1e4,
+                },
             })
             .collect();
         let positive = labels.iter().filter(|s| s.label == "positive").count();
@@ -170,7 +230,8 @@ impl ReviewsService {
             summary: Summary {
                 positive,
                 negative: labels.len() - positive,
-                mean_score: (!labels.is_empty()).then(|| labels.iter().map(|s| s.score).sum::<f32>() / labels.len() as f32),
+                mean_score: (!labels.is_empty())
+                    .then(|| labels.iter().map(|s| s.score).sum::<f32>() / labels.len() as f32),
             },
             sources: vec![imdb_status, tmdb_status],
             reviews,
@@ -178,7 +239,11 @@ impl ReviewsService {
             device: self.classifier.device_name().to_string(),
         };
         // Cache only what a source actually answered.
-        if response.sources.iter().any(|s| s.status == "ok" || s.status == "cached") {
+        if response
+            .sources
+            .iter()
+            .any(|s| s.status == "ok" || s.status == "cached")
+        {
             let (store, body) = (self.store.clone(), serde_json::to_string(&response)?);
             let _ = tokio::task::spawn_blocking(move || store.cache_put(&key, &body)).await;
         }

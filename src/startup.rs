@@ -23,11 +23,16 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(middleware::Logger::new("%r %s %Dms"))
             .wrap(middleware::Compress::default())
             .app_data(state.clone())
-            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(json_error))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(json_error),
+            )
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .configure(api::configure);
         if web_dir.is_dir() {
-            app = app.service(actix_files::Files::new("/", web_dir.clone()).index_file("index.html"));
+            app =
+                app.service(actix_files::Files::new("/", web_dir.clone()).index_file("index.html"));
         }
         app
     })

@@ -23,12 +23,18 @@ fn stale_and_corrupt_indexes_are_noticed() {
     assert_eq!(manifest.ratings, 100836);
     assert_eq!(artifacts::freshness(&s).unwrap(), Freshness::Fresh);
     // No temporary folders are left behind.
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
     assert_eq!(names, vec!["current".to_string()]);
 
     // A build setting changed: stale.
     s.similar_k = 20;
-    assert!(matches!(artifacts::freshness(&s).unwrap(), Freshness::Stale(_)));
+    assert!(matches!(
+        artifacts::freshness(&s).unwrap(),
+        Freshness::Stale(_)
+    ));
     s.similar_k = 50;
 
     // A damaged artifact is rejected with a message naming it, never half-loaded.
@@ -37,21 +43,36 @@ fn stale_and_corrupt_indexes_are_noticed() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
-    let err = artifacts::load(&s).err().expect("corrupt index must not load");
+    let err = artifacts::load(&s)
+        .err()
+        .expect("corrupt index must not load");
     assert!(format!("{err:#}").contains("similarity.bin"), "{err:#}");
     // load_or_build repairs it.
     let a = artifacts::load_or_build(&s, true).unwrap();
     assert_eq!(a.catalog.len(), 9742);
 
     // Details fetched by `enrich` make the index stale, and the next build uses them.
-    let target = a.catalog.movies().iter().find(|m| m.overview.is_none() && m.tmdb_id.is_some()).unwrap();
+    let target = a
+        .catalog
+        .movies()
+        .iter()
+        .find(|m| m.overview.is_none() && m.tmdb_id.is_some())
+        .unwrap();
     let (id, tmdb_id) = (target.id, target.tmdb_id.unwrap());
     let store = cinesense::store::Store::open(&s.database_path()).unwrap();
     let body = serde_json::json!({"id": tmdb_id, "overview": "A test overview about lighthouses.", "keywords": {"keywords": [{"id": 1, "name": "lighthouse"}]}});
-    store.cache_put(&format!("tmdb:movie:{tmdb_id}"), &body.to_string()).unwrap();
-    assert!(matches!(artifacts::freshness(&s).unwrap(), Freshness::Stale(_)));
+    store
+        .cache_put(&format!("tmdb:movie:{tmdb_id}"), &body.to_string())
+        .unwrap();
+    assert!(matches!(
+        artifacts::freshness(&s).unwrap(),
+        Freshness::Stale(_)
+    ));
     let a = artifacts::load_or_build(&s, true).unwrap();
     let m = a.catalog.get(id).unwrap();
-    assert_eq!(m.overview.as_deref(), Some("A test overview about lighthouses."));
+    assert_eq!(
+        m.overview.as_deref(),
+        Some("A test overview about lighthouses.")
+    );
     assert_eq!(m.keywords, vec!["lighthouse".to_string()]);
 }

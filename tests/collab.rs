@@ -15,7 +15,12 @@ fn ratings() -> Ratings {
 }
 
 fn rmse(pairs: &[(f32, f32)]) -> f64 {
-    (pairs.iter().map(|(p, r)| ((p - r) as f64).powi(2)).sum::<f64>() / pairs.len() as f64).sqrt()
+    (pairs
+        .iter()
+        .map(|(p, r)| ((p - r) as f64).powi(2))
+        .sum::<f64>()
+        / pairs.len() as f64)
+        .sqrt()
 }
 
 /// Users who were never trained on, folded in from 70% of their ratings, predict the other 30%
@@ -48,28 +53,54 @@ fn folded_in_users_predict_like_trained_ones() {
     let mut train_a = rest.clone();
     train_a.extend_from_slice(&known);
     let a = MfModel::train(&train_a, nu, ni, &params, None);
-    let trained: Vec<(f32, f32)> = test.iter().map(|r| (a.predict(r.user as usize, r.item as usize), r.value)).collect();
+    let trained: Vec<(f32, f32)> = test
+        .iter()
+        .map(|r| (a.predict(r.user as usize, r.item as usize), r.value))
+        .collect();
 
     // B: the held-out users are unknown to training and folded in afterwards.
     let b = MfModel::train(&rest, nu, ni, &params, None);
     let mut folded = Vec::new();
     for &u in &held {
-        let mine: Vec<(usize, f32)> = known.iter().filter(|r| r.user == u).map(|r| (r.item as usize, r.value)).collect();
+        let mine: Vec<(usize, f32)> = known
+            .iter()
+            .filter(|r| r.user == u)
+            .map(|r| (r.item as usize, r.value))
+            .collect();
         let v = fold_in(&b, &mine, cinesense::collab::fold_in::DEFAULT_FOLD_IN_REG);
-        folded.extend(test.iter().filter(|r| r.user == u).map(|r| (b.predict_with(&v, r.item as usize), r.value)));
+        folded.extend(
+            test.iter()
+                .filter(|r| r.user == u)
+                .map(|r| (b.predict_with(&v, r.item as usize), r.value)),
+        );
     }
     let global = b.global_mean;
     let baseline: Vec<(f32, f32)> = test.iter().map(|r| (global, r.value)).collect();
     let (rt, rf, rb) = (rmse(&trained), rmse(&folded), rmse(&baseline));
     eprintln!("held-out users: trained RMSE {rt:.4}, folded-in RMSE {rf:.4}, global mean {rb:.4}");
-    assert!(rf < rb - 0.1, "fold-in must beat the global mean by far: {rf} vs {rb}");
-    assert!((rf - rt).abs() < 0.03, "fold-in {rf} should be close to trained {rt}");
+    assert!(
+        rf < rb - 0.1,
+        "fold-in must beat the global mean by far: {rf} vs {rb}"
+    );
+    assert!(
+        (rf - rt).abs() < 0.03,
+        "fold-in {rf} should be close to trained {rt}"
+    );
 }
 
 #[test]
 fn fold_in_of_a_few_ratings_moves_predictions_the_right_way() {
     let data = ratings();
-    let model = MfModel::train(&data.entries, data.n_users(), data.n_items, &MfParams { epochs: 20, ..MfParams::default() }, None);
+    let model = MfModel::train(
+        &data.entries,
+        data.n_users(),
+        data.n_items,
+        &MfParams {
+            epochs: 20,
+            ..MfParams::default()
+        },
+        None,
+    );
     // Items the model knows well.
     let mut counts = vec![0u32; data.n_items];
     for r in &data.entries {

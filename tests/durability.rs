@@ -7,7 +7,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start(db: &std::path::Path, port: u16) -> Child {
@@ -16,7 +20,10 @@ fn start(db: &std::path::Path, port: u16) -> Child {
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .current_dir(&root)
         .env("DATABASE_URL", db)
-        .env("CINESENSE_INDEX_DIR", root.join("target").join("test-index"))
+        .env(
+            "CINESENSE_INDEX_DIR",
+            root.join("target").join("test-index"),
+        )
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -58,7 +65,13 @@ async fn an_acknowledged_rating_survives_kill_9() {
         .await
         .unwrap();
     let token = signup["token"].as_str().unwrap().to_string();
-    let resp = client.put(format!("{base}/api/me/ratings/858")).bearer_auth(&token).json(&serde_json::json!({"rating": 4.5})).send().await.unwrap();
+    let resp = client
+        .put(format!("{base}/api/me/ratings/858"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"rating": 4.5}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     server.kill().unwrap(); // SIGKILL: no shutdown, no flush
     server.wait().unwrap();
@@ -67,8 +80,15 @@ async fn an_acknowledged_rating_survives_kill_9() {
     let base = format!("http://127.0.0.1:{port}");
     let mut server = start(&db, port);
     wait_healthy(&client, &base).await;
-    let ratings: serde_json::Value =
-        client.get(format!("{base}/api/me/ratings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let ratings: serde_json::Value = client
+        .get(format!("{base}/api/me/ratings"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     server.kill().unwrap();
     server.wait().unwrap();
     assert_eq!(ratings["ratings"][0]["movie"]["id"], 858, "{ratings}");

@@ -38,7 +38,12 @@ pub struct UserView {
 
 impl From<User> for UserView {
     fn from(u: User) -> Self {
-        UserView { id: u.id, username: u.username, genres: u.genres, created_at: u.created_at }
+        UserView {
+            id: u.id,
+            username: u.username,
+            genres: u.genres,
+            created_at: u.created_at,
+        }
     }
 }
 
@@ -50,29 +55,48 @@ pub struct SessionResponse {
     pub token: String,
 }
 
-async fn start_session(state: &web::Data<AppState>, user: User, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
+async fn start_session(
+    state: &web::Data<AppState>,
+    user: User,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, ApiError> {
     let token = auth::new_token();
     let hash = auth::token_hash(&token);
     let (s, id) = (state.clone(), user.id);
     web::block(move || s.store.create_session(&hash, id, auth::SESSION_SECONDS)).await??;
-    Ok(HttpResponse::build(status).cookie(auth::session_cookie(&token)).json(SessionResponse { user: user.into(), token }))
+    Ok(HttpResponse::build(status)
+        .cookie(auth::session_cookie(&token))
+        .json(SessionResponse {
+            user: user.into(),
+            token,
+        }))
 }
 
 /// Sign up with a username, a password and at least 3 genres; logs the new user in.
 #[utoipa::path(post, path = "/api/users", request_body = SignupRequest,
     responses((status = 201, body = SessionResponse), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
-pub async fn signup(state: web::Data<AppState>, body: web::Json<SignupRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn signup(
+    state: web::Data<AppState>,
+    body: web::Json<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let username = Username::parse(&body.username).map_err(|m| ApiError::bad_parameter("username", m))?;
-    let password = Password::parse(&body.password).map_err(|m| ApiError::bad_parameter("password", m))?;
-    let genres = GenreChoice::parse(&body.genres, &state.artifacts.catalog).map_err(|m| ApiError::bad_parameter("genres", m))?;
+    let username =
+        Username::parse(&body.username).map_err(|m| ApiError::bad_parameter("username", m))?;
+    let password =
+        Password::parse(&body.password).map_err(|m| ApiError::bad_parameter("password", m))?;
+    let genres = GenreChoice::parse(&body.genres, &state.artifacts.catalog)
+        .map_err(|m| ApiError::bad_parameter("genres", m))?;
     let s = state.clone();
     let user = web::block(move || -> Result<User, ApiError> {
         let hash = auth::hash_password(&password)?;
-        s.store.create_user(username.as_str(), &hash, &genres.into_vec()).map_err(|e| match e {
-            CreateUserError::Taken => ApiError::Conflict(format!("the username {:?} is taken", username.as_str())),
-            CreateUserError::Other(e) => ApiError::Internal(e),
-        })
+        s.store
+            .create_user(username.as_str(), &hash, &genres.into_vec())
+            .map_err(|e| match e {
+                CreateUserError::Taken => {
+                    ApiError::Conflict(format!("the username {:?} is taken", username.as_str()))
+                }
+                CreateUserError::Other(e) => ApiError::Internal(e),
+            })
     })
     .await??;
     log::info!("new user {}", user.id);
@@ -81,13 +105,18 @@ pub async fn signup(state: web::Data<AppState>, body: web::Json<SignupRequest>) 
 
 fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(&Password::parse("not a real password").expect("valid")).expect("hash"))
+    HASH.get_or_init(|| {
+        auth::hash_password(&Password::parse("not a real password").expect("valid")).expect("hash")
+    })
 }
 
 /// Log in. After 5 failures in a row for a username, each further try waits (429, Retry-After).
 #[utoipa::path(post, path = "/api/sessions", request_body = LoginRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = super::ErrorBody), (status = 429, body = super::ErrorBody)))]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
     let username = username.trim().to_string();
     let s = state.clone();
@@ -98,7 +127,9 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) ->
             let left = last + wait - store::now();
             if left > 0 {
                 return Err(ApiError::TooManyRequests {
-                    message: format!("too many failed logins for this username; try again in {left} s"),
+                    message: format!(
+                        "too many failed logins for this username; try again in {left} s"
+                    ),
                     retry_after_seconds: left as u64,
                 });
             }
@@ -129,13 +160,19 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) ->
 
 /// Log out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/sessions", responses((status = 204), (status = 401, body = super::ErrorBody)))]
-pub async fn logout(state: web::Data<AppState>, req: HttpRequest, _user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
     if let Some(token) = auth::request_token(&req) {
         let hash = auth::token_hash(&token);
         let s = state.clone();
         web::block(move || s.store.delete_session(&hash)).await??;
     }
-    Ok(HttpResponse::NoContent().cookie(auth::removal_cookie()).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(auth::removal_cookie())
+        .finish())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -146,7 +183,10 @@ pub struct CurrentSession {
 
 /// Who is logged in, without an error when nobody is (for the browser app's first paint).
 #[utoipa::path(get, path = "/api/sessions/current", responses((status = 200, body = CurrentSession)))]
-pub async fn current(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn current(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let user = match auth::request_token(&req) {
         Some(token) => {
             let hash = auth::token_hash(&token);
@@ -155,7 +195,9 @@ pub async fn current(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
         }
         None => None,
     };
-    Ok(HttpResponse::Ok().json(CurrentSession { user: user.map(UserView::from) }))
+    Ok(HttpResponse::Ok().json(CurrentSession {
+        user: user.map(UserView::from),
+    }))
 }
 
 /// The logged-in user.
@@ -166,10 +208,15 @@ pub async fn me(user: AuthUser) -> HttpResponse {
 
 /// Delete the account with its sessions, ratings and watchlist.
 #[utoipa::path(delete, path = "/api/me", responses((status = 204), (status = 401, body = super::ErrorBody)))]
-pub async fn delete_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
     let s = state.clone();
     let id = user.0.id;
     web::block(move || s.store.delete_user(id)).await??;
     log::info!("user {id} deleted their account");
-    Ok(HttpResponse::NoContent().cookie(auth::removal_cookie()).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(auth::removal_cookie())
+        .finish())
 }

@@ -7,7 +7,9 @@ use crate::domain::Password;
 use crate::store::User;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use blake2::{Blake2b512, Digest};
 use rand::RngCore;
@@ -26,7 +28,13 @@ pub fn hash_password(p: &Password) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// A new random session token (256 bits, hex).
@@ -38,7 +46,11 @@ pub fn new_token() -> String {
 
 /// What the store keeps of a token.
 pub fn token_hash(token: &str) -> String {
-    Blake2b512::digest(token.as_bytes()).iter().take(32).map(|b| format!("{b:02x}")).collect()
+    Blake2b512::digest(token.as_bytes())
+        .iter()
+        .take(32)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn session_cookie(token: &str) -> Cookie<'static> {
@@ -51,19 +63,33 @@ pub fn session_cookie(token: &str) -> Cookie<'static> {
 }
 
 pub fn removal_cookie() -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).finish();
+    let mut c = Cookie::build(COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
     c.make_removal();
     c
 }
 
 /// The token a request carries: bearer header first, then the cookie.
 pub fn request_token(req: &HttpRequest) -> Option<String> {
-    if let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(t) = h.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(h) = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(t) = h
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             return Some(t.to_string());
         }
     }
-    req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|t| !t.is_empty())
+    req.cookie(COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 /// The logged-in user; a request without a live session is answered 401.
@@ -77,13 +103,17 @@ impl FromRequest for AuthUser {
         let token = request_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let token = token.ok_or_else(|| ApiError::Unauthorized("log in first: no session cookie or bearer token".into()))?;
+            let token = token.ok_or_else(|| {
+                ApiError::Unauthorized("log in first: no session cookie or bearer token".into())
+            })?;
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
             let hash = token_hash(&token);
             let user = web::block(move || state.store.session_user(&hash))
                 .await
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))??;
-            user.map(AuthUser).ok_or_else(|| ApiError::Unauthorized("the session has expired or was ended; log in again".into()))
+            user.map(AuthUser).ok_or_else(|| {
+                ApiError::Unauthorized("the session has expired or was ended; log in again".into())
+            })
         })
     }
 }

@@ -23,7 +23,10 @@ pub enum ApiError {
     #[error("{0}")]
     Unavailable(String),
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after_seconds: u64 },
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// Logged in full, shown to the client as a generic message.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -31,7 +34,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_parameter(name: &str, message: impl Into<String>) -> Self {
-        ApiError::BadParameter { name: name.to_string(), message: message.into() }
+        ApiError::BadParameter {
+            name: name.to_string(),
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -83,8 +89,15 @@ impl ResponseError for ApiError {
             log::error!("internal error: {e:#}");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::TooManyRequests { retry_after_seconds, .. } = self {
-            response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after_seconds.to_string()));
+        if let ApiError::TooManyRequests {
+            retry_after_seconds,
+            ..
+        } = self
+        {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after_seconds.to_string(),
+            ));
         }
         response.json(ErrorBody {
             error: ErrorDetail {

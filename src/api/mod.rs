@@ -3,8 +3,8 @@
 mod accounts;
 pub mod auth;
 mod error;
-mod me;
 mod health;
+mod me;
 mod movies;
 pub mod openapi;
 mod params;
@@ -34,14 +34,31 @@ pub struct AppState {
 
 impl AppState {
     /// The state for a loaded index and an opened store.
-    pub fn new(artifacts: std::sync::Arc<Artifacts>, store: std::sync::Arc<crate::store::Store>, settings: Settings) -> anyhow::Result<Self> {
-        let tmdb = std::sync::Arc::new(crate::tmdb::TmdbClient::new(settings.tmdb.clone(), store.clone())?);
-        Ok(AppState { artifacts, store, tmdb, reviews: None, settings })
+    pub fn new(
+        artifacts: std::sync::Arc<Artifacts>,
+        store: std::sync::Arc<crate::store::Store>,
+        settings: Settings,
+    ) -> anyhow::Result<Self> {
+        let tmdb = std::sync::Arc::new(crate::tmdb::TmdbClient::new(
+            settings.tmdb.clone(),
+            store.clone(),
+        )?);
+        Ok(AppState {
+            artifacts,
+            store,
+            tmdb,
+            reviews: None,
+            settings,
+        })
     }
 
     /// Adds the review panel's service around a loaded classifier.
-    pub fn with_sentiment(mut self, classifier: std::sync::Arc<dyn crate::sentiment::Classifier>) -> anyhow::Result<Self> {
-        let imdb = crate::imdb::ImdbClient::new(&self.settings.imdb_base_url, self.settings.imdb_timeout)?;
+    pub fn with_sentiment(
+        mut self,
+        classifier: std::sync::Arc<dyn crate::sentiment::Classifier>,
+    ) -> anyhow::Result<Self> {
+        let imdb =
+            crate::imdb::ImdbClient::new(&self.settings.imdb_base_url, self.settings.imdb_timeout)?;
         self.reviews = Some(std::sync::Arc::new(crate::reviews::ReviewsService::new(
             imdb,
             self.tmdb.clone(),
@@ -93,7 +110,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/movies/{id}", web::get().to(movies::movie))
             .route("/movies/{id}/similar", web::get().to(movies::similar))
             .route("/movies/{id}/reviews", web::get().to(reviews::reviews))
-            .route("/users/{id}/recommendations", web::get().to(users::recommendations))
+            .route(
+                "/users/{id}/recommendations",
+                web::get().to(users::recommendations),
+            )
             .route("/users", web::post().to(accounts::signup))
             .route("/sessions", web::post().to(accounts::login))
             .route("/sessions", web::delete().to(accounts::logout))
@@ -103,15 +123,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me/onboarding", web::get().to(me::onboarding))
             .route("/me/ratings", web::get().to(me::ratings))
             .route("/me/ratings/{movie_id}", web::put().to(me::put_rating))
-            .route("/me/ratings/{movie_id}", web::delete().to(me::delete_rating))
+            .route(
+                "/me/ratings/{movie_id}",
+                web::delete().to(me::delete_rating),
+            )
             .route("/me/watchlist", web::get().to(me::watchlist))
             .route("/me/watchlist/{movie_id}", web::put().to(me::add_watchlist))
-            .route("/me/watchlist/{movie_id}", web::delete().to(me::remove_watchlist))
+            .route(
+                "/me/watchlist/{movie_id}",
+                web::delete().to(me::remove_watchlist),
+            )
             .route("/me/recommendations", web::get().to(me::recommendations))
             .default_service(web::to(not_found)),
     );
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("no API route {} {}", req.method(), req.path())))
+    Err(ApiError::NotFound(format!(
+        "no API route {} {}",
+        req.method(),
+        req.path()
+    )))
 }

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 fn find<'a>(state: &'a AppState, raw: &str) -> Result<(usize, &'a Movie), ApiError> {
     let id = params::id("id", raw)?;
     let catalog = &state.artifacts.catalog;
-    let row = catalog.index_of(id).ok_or_else(|| ApiError::NotFound(format!("no movie with id {id}")))?;
+    let row = catalog
+        .index_of(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no movie with id {id}")))?;
     Ok((row, catalog.at(row)))
 }
 
@@ -48,7 +50,10 @@ pub struct MovieResponse {
 #[utoipa::path(get, path = "/api/movies/{id}",
     params(("id" = u32, Path, description = "MovieLens movieId")),
     responses((status = 200, body = MovieResponse), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn movie(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn movie(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, movie) = find(&state, &path)?;
     let mut movie = movie.clone();
     let Some(tmdb_id) = movie.tmdb_id else {
@@ -59,26 +64,52 @@ pub async fn movie(state: web::Data<AppState>, path: web::Path<String>) -> Resul
             cast: Vec::new(),
             director: None,
             trailer_key: None,
-            tmdb: TmdbStatus { status: "no_tmdb_id".into(), message: Some("MovieLens has no TMDB id for this movie".into()) },
+            tmdb: TmdbStatus {
+                status: "no_tmdb_id".into(),
+                message: Some("MovieLens has no TMDB id for this movie".into()),
+            },
         }));
     };
     let fetched = state.tmdb.movie(tmdb_id).await;
     let images = state.tmdb.settings();
-    let tmdb = TmdbStatus { status: fetched.status().into(), message: fetched.problem().map(|p| p.message()) };
+    let tmdb = TmdbStatus {
+        status: fetched.status().into(),
+        message: fetched.problem().map(|p| p.message()),
+    };
     let Some(d) = fetched.value() else {
-        return Ok(HttpResponse::Ok().json(MovieResponse { movie, poster_url: None, backdrop_url: None, cast: Vec::new(), director: None, trailer_key: None, tmdb }));
+        return Ok(HttpResponse::Ok().json(MovieResponse {
+            movie,
+            poster_url: None,
+            backdrop_url: None,
+            cast: Vec::new(),
+            director: None,
+            trailer_key: None,
+            tmdb,
+        }));
     };
     let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
     movie.overview = nonempty(&d.overview).or(movie.overview);
     movie.tagline = nonempty(&d.tagline).or(movie.tagline);
-    movie.runtime_minutes = d.runtime.filter(|r| *r > 0).map(|r| r as u16).or(movie.runtime_minutes);
+    movie.runtime_minutes = d
+        .runtime
+        .filter(|r| *r > 0)
+        .map(|r| r as u16)
+        .or(movie.runtime_minutes);
     movie.release_date = nonempty(&d.release_date).or(movie.release_date);
     movie.tmdb_vote_average = d.vote_average.or(movie.tmdb_vote_average);
     movie.tmdb_vote_count = d.vote_count.or(movie.tmdb_vote_count);
     if movie.keywords.is_empty() {
-        movie.keywords = d.keywords.as_ref().map(|k| k.keywords.iter().map(|k| k.name.clone()).collect()).unwrap_or_default();
+        movie.keywords = d
+            .keywords
+            .as_ref()
+            .map(|k| k.keywords.iter().map(|k| k.name.clone()).collect())
+            .unwrap_or_default();
     }
-    let mut cast: Vec<_> = d.credits.as_ref().map(|c| c.cast.clone()).unwrap_or_default();
+    let mut cast: Vec<_> = d
+        .credits
+        .as_ref()
+        .map(|c| c.cast.clone())
+        .unwrap_or_default();
     cast.sort_by_key(|c| c.order.unwrap_or(u32::MAX));
     Ok(HttpResponse::Ok().json(MovieResponse {
         poster_url: images.image_url("w342", d.poster_path.as_deref()),
@@ -86,7 +117,11 @@ pub async fn movie(state: web::Data<AppState>, path: web::Path<String>) -> Resul
         cast: cast
             .into_iter()
             .take(10)
-            .map(|c| CastView { profile_url: images.image_url("w185", c.profile_path.as_deref()), name: c.name, character: c.character })
+            .map(|c| CastView {
+                profile_url: images.image_url("w185", c.profile_path.as_deref()),
+                name: c.name,
+                character: c.character,
+            })
             .collect(),
         director: d.director().map(str::to_string),
         trailer_key: d.trailer_key().map(str::to_string),
@@ -114,10 +149,18 @@ pub struct SimilarResponse {
 
 /// What two movies share, in words: "Shares Animation, Children · toy, rivalry".
 fn shared_reason(a: &Movie, b: &Movie) -> String {
-    let genres: Vec<&str> = a.genres.iter().filter(|g| b.genres.contains(g)).map(String::as_str).collect();
+    let genres: Vec<&str> = a
+        .genres
+        .iter()
+        .filter(|g| b.genres.contains(g))
+        .map(String::as_str)
+        .collect();
     let lower = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
     let (bk, bt) = (lower(&b.keywords), lower(&b.tags));
-    let mut themes: Vec<String> = lower(&a.keywords).into_iter().filter(|k| bk.contains(k)).collect();
+    let mut themes: Vec<String> = lower(&a.keywords)
+        .into_iter()
+        .filter(|k| bk.contains(k))
+        .collect();
     for t in lower(&a.tags) {
         if bt.contains(&t) && !themes.contains(&t) {
             themes.push(t);
@@ -138,7 +181,11 @@ fn shared_reason(a: &Movie, b: &Movie) -> String {
            ("limit" = Option<usize>, Query, description = "1..=100, default 10"),
            ("min_votes" = Option<u32>, Query, description = "only neighbours with at least this many ratings")),
     responses((status = 200, body = SimilarResponse), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn similar(state: web::Data<AppState>, path: web::Path<String>, query: Query) -> Result<HttpResponse, ApiError> {
+pub async fn similar(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 10)?;
     let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
     let (row, movie) = find(&state, &path)?;
@@ -161,5 +208,8 @@ pub async fn similar(state: web::Data<AppState>, path: web::Path<String>, query:
         .collect();
     similar.sort_by(|x, y| y.score.total_cmp(&x.score));
     similar.truncate(limit);
-    Ok(HttpResponse::Ok().json(SimilarResponse { movie: movie.into(), similar }))
+    Ok(HttpResponse::Ok().json(SimilarResponse {
+        movie: movie.into(),
+        similar,
+    }))
 }

@@ -6,7 +6,10 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "cinesense", description = "Movie search, more-like-this and recommendations."),
+    info(
+        title = "cinesense",
+        description = "Movie search, more-like-this and recommendations."
+    ),
     paths(
         super::health::health,
         super::movies::movie,
@@ -31,7 +34,11 @@ use utoipa::OpenApi;
         super::me::remove_watchlist,
         super::me::recommendations,
     ),
-    components(schemas(super::ErrorBody, crate::catalog::Movie, crate::catalog::PopularityBand))
+    components(schemas(
+        super::ErrorBody,
+        crate::catalog::Movie,
+        crate::catalog::PopularityBand
+    ))
 )]
 pub struct ApiDoc;
 

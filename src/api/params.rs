@@ -11,18 +11,34 @@ pub type Query = actix_web::web::Query<HashMap<String, String>>;
 /// A MovieLens id from a path segment.
 pub fn id(name: &str, raw: &str) -> Result<u32, ApiError> {
     raw.trim().parse::<u32>().map_err(|_| {
-        ApiError::bad_parameter(name, format!("path parameter `{name}` must be a positive integer id, got {raw:?}"))
+        ApiError::bad_parameter(
+            name,
+            format!("path parameter `{name}` must be a positive integer id, got {raw:?}"),
+        )
     })
 }
 
 /// An optional number parameter within `range`, else `default`.
-pub fn number<T>(q: &HashMap<String, String>, name: &str, default: T, min: T, max: T) -> Result<T, ApiError>
+pub fn number<T>(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ApiError>
 where
     T: FromStr + PartialOrd + Copy + std::fmt::Display,
 {
-    let Some(raw) = q.get(name) else { return Ok(default) };
+    let Some(raw) = q.get(name) else {
+        return Ok(default);
+    };
     let v: T = raw.trim().parse().map_err(|_| {
-        ApiError::bad_parameter(name, format!("query parameter `{name}` must be a number between {min} and {max}, got {raw:?}"))
+        ApiError::bad_parameter(
+            name,
+            format!(
+                "query parameter `{name}` must be a number between {min} and {max}, got {raw:?}"
+            ),
+        )
     })?;
     if v < min || v > max {
         return Err(ApiError::bad_parameter(

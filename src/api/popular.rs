@@ -25,7 +25,10 @@ pub async fn genres(state: web::Data<AppState>) -> HttpResponse {
     let genres = c
         .genres()
         .iter()
-        .map(|g| GenreCount { name: g.clone(), movies: c.movies().iter().filter(|m| m.genres.contains(g)).count() })
+        .map(|g| GenreCount {
+            name: g.clone(),
+            movies: c.movies().iter().filter(|m| m.genres.contains(g)).count(),
+        })
         .collect();
     HttpResponse::Ok().json(GenresResponse { genres })
 }
@@ -49,21 +52,38 @@ pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpRes
     let limit = params::limit(&query, 20)?;
     let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
     let c = &state.artifacts.catalog;
-    let genre = match query.get("genre").map(|g| g.trim()).filter(|g| !g.is_empty()) {
+    let genre = match query
+        .get("genre")
+        .map(|g| g.trim())
+        .filter(|g| !g.is_empty())
+    {
         Some(g) => Some(
             c.genres()
                 .iter()
                 .find(|known| known.eq_ignore_ascii_case(g))
                 .cloned()
                 .ok_or_else(|| {
-                    ApiError::bad_parameter("genre", format!("unknown genre {g:?}; choose one of {}", c.genres().join(", ")))
+                    ApiError::bad_parameter(
+                        "genre",
+                        format!(
+                            "unknown genre {g:?}; choose one of {}",
+                            c.genres().join(", ")
+                        ),
+                    )
                 })?,
         ),
         None => None,
     };
-    let band = match query.get("band").map(|b| b.trim()).filter(|b| !b.is_empty()) {
+    let band = match query
+        .get("band")
+        .map(|b| b.trim())
+        .filter(|b| !b.is_empty())
+    {
         Some(b) => Some(PopularityBand::parse(b).ok_or_else(|| {
-            ApiError::bad_parameter("band", format!("unknown band {b:?}; choose popular, known, niche or unrated"))
+            ApiError::bad_parameter(
+                "band",
+                format!("unknown band {b:?}; choose popular, known, niche or unrated"),
+            )
         })?),
         None => None,
     };
@@ -74,7 +94,19 @@ pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpRes
         .filter(|m| band.is_none_or(|b| m.popularity_band == b))
         .filter(|m| m.rating_count >= min_votes)
         .collect();
-    movies.sort_by(|a, b| b.weighted_rating.total_cmp(&a.weighted_rating).then(b.rating_count.cmp(&a.rating_count)));
-    let movies = movies.into_iter().take(limit).map(MovieSummary::from).collect();
-    Ok(HttpResponse::Ok().json(PopularResponse { genre, band, movies }))
+    movies.sort_by(|a, b| {
+        b.weighted_rating
+            .total_cmp(&a.weighted_rating)
+            .then(b.rating_count.cmp(&a.rating_count))
+    });
+    let movies = movies
+        .into_iter()
+        .take(limit)
+        .map(MovieSummary::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(PopularResponse {
+        genre,
+        band,
+        movies,
+    }))
 }

@@ -11,10 +11,20 @@ use actix_web::{web, HttpResponse};
 #[utoipa::path(get, path = "/api/movies/{id}/reviews",
     params(("id" = u32, Path, description = "MovieLens movieId")),
     responses((status = 200, body = ReviewsResponse), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 503, body = super::ErrorBody)))]
-pub async fn reviews(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn reviews(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = params::id("id", &path)?;
-    let movie = state.artifacts.catalog.get(id).ok_or_else(|| ApiError::NotFound(format!("no movie with id {id}")))?.clone();
-    let service = state.reviews.clone().ok_or_else(|| ApiError::Unavailable("the sentiment model is not loaded; see the server log".into()))?;
+    let movie = state
+        .artifacts
+        .catalog
+        .get(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no movie with id {id}")))?
+        .clone();
+    let service = state.reviews.clone().ok_or_else(|| {
+        ApiError::Unavailable("the sentiment model is not loaded; see the server log".into())
+    })?;
     let response = service.for_movie(&movie).await?;
     Ok(HttpResponse::Ok().json(response))
 }

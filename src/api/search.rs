@@ -36,16 +36,25 @@ pub async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResp
     let limit: usize = params::number(&query, "limit", 8, 1, 50)?;
     let q = query.get("q").cloned().unwrap_or_default();
     if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_parameter("q", format!("query parameter `q` must be at most {MAX_QUERY_CHARS} characters")));
+        return Err(ApiError::bad_parameter(
+            "q",
+            format!("query parameter `q` must be at most {MAX_QUERY_CHARS} characters"),
+        ));
     }
     if q.trim().is_empty() {
-        return Ok(HttpResponse::Ok().json(SearchResponse { query: q, results: Vec::new() }));
+        return Ok(HttpResponse::Ok().json(SearchResponse {
+            query: q,
+            results: Vec::new(),
+        }));
     }
     let state2 = state.clone();
     let q2 = q.clone();
     let (hits, posters) = web::block(move || -> anyhow::Result<_> {
         let hits = state2.artifacts.search.search(&q2, limit)?;
-        let ids: Vec<u32> = hits.iter().map(|h| state2.artifacts.catalog.at(h.row).tmdb_id.unwrap_or(0)).collect();
+        let ids: Vec<u32> = hits
+            .iter()
+            .map(|h| state2.artifacts.catalog.at(h.row).tmdb_id.unwrap_or(0))
+            .collect();
         let posters = state2.tmdb.known_posters(&ids);
         Ok((hits, posters))
     })

@@ -48,15 +48,31 @@ pub fn to_recommendations(state: &AppState, scored: Vec<hybrid::Scored>) -> Vec<
            ("model" = Option<String>, Query, description = "popular | content | mf | hybrid (default)"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 10")),
     responses((status = 200, body = RecommendationsResponse), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn recommendations(state: web::Data<AppState>, path: web::Path<String>, query: Query) -> Result<HttpResponse, ApiError> {
+pub async fn recommendations(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
     let user_id = params::id("id", &path)?;
     let limit = params::limit(&query, 10)?;
-    let model_name = query.get("model").map(|m| m.trim().to_lowercase()).unwrap_or_else(|| "hybrid".into());
+    let model_name = query
+        .get("model")
+        .map(|m| m.trim().to_lowercase())
+        .unwrap_or_else(|| "hybrid".into());
     let model = Model::parse(&model_name).ok_or_else(|| {
-        ApiError::bad_parameter("model", format!("unknown model {model_name:?}; choose one of {}", Model::NAMES.join(", ")))
+        ApiError::bad_parameter(
+            "model",
+            format!(
+                "unknown model {model_name:?}; choose one of {}",
+                Model::NAMES.join(", ")
+            ),
+        )
     })?;
     let a = &state.artifacts;
-    let u = a.ratings.user_index(user_id).ok_or_else(|| ApiError::NotFound(format!("no MovieLens user with id {user_id}")))?;
+    let u = a
+        .ratings
+        .user_index(user_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no MovieLens user with id {user_id}")))?;
     let rated: Vec<(usize, f32)> = a
         .ratings
         .entries
@@ -66,8 +82,18 @@ pub async fn recommendations(state: web::Data<AppState>, path: web::Path<String>
         .collect();
     let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
     let vector = a.mf.user(u);
-    let signals = Signals { catalog: &a.catalog, similarity: &a.similarity, mf: &a.mf, popularity: &a.popularity_scores, params: Default::default() };
-    let profile = Profile { ratings: &rated, genres: &[], vector: Some(&vector) };
+    let signals = Signals {
+        catalog: &a.catalog,
+        similarity: &a.similarity,
+        mf: &a.mf,
+        popularity: &a.popularity_scores,
+        params: Default::default(),
+    };
+    let profile = Profile {
+        ratings: &rated,
+        genres: &[],
+        vector: Some(&vector),
+    };
     let scored = hybrid::recommend(&signals, &profile, model, &exclude, limit);
     Ok(HttpResponse::Ok().json(RecommendationsResponse {
         user_id,

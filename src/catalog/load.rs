@@ -24,12 +24,20 @@ impl DataFiles {
             links: ml.join("links.csv"),
             tags: ml.join("tags.csv"),
             ratings: ml.join("ratings.csv"),
-            tmdb: data_dir.join("tmdb-5000-movies").join("tmdb_5000_movies.csv"),
+            tmdb: data_dir
+                .join("tmdb-5000-movies")
+                .join("tmdb_5000_movies.csv"),
         }
     }
 
     pub fn all(&self) -> [&Path; 5] {
-        [&self.movies, &self.links, &self.tags, &self.ratings, &self.tmdb]
+        [
+            &self.movies,
+            &self.links,
+            &self.tags,
+            &self.ratings,
+            &self.tmdb,
+        ]
     }
 }
 

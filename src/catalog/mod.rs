@@ -96,14 +96,23 @@ impl Catalog {
             .into_iter()
             .collect();
         genres.retain(|g| g != "(no genres listed)");
-        let mut catalog = Catalog { movies, genres, by_id: HashMap::new() };
+        let mut catalog = Catalog {
+            movies,
+            genres,
+            by_id: HashMap::new(),
+        };
         catalog.reindex();
         catalog
     }
 
     /// Rebuilds the id lookup (after deserialising).
     pub fn reindex(&mut self) {
-        self.by_id = self.movies.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+        self.by_id = self
+            .movies
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id, i))
+            .collect();
     }
 
     pub fn len(&self) -> usize {
@@ -146,20 +155,31 @@ impl Catalog {
 
 /// Fills overview, keywords, tagline, runtime and release date from TMDB details (fetched by
 /// `cinesense enrich`) where the local data has none. Returns how many movies gained an overview.
-pub fn fill_from_tmdb(catalog: &mut Catalog, details: &HashMap<u32, crate::tmdb::MovieDetails>) -> usize {
+pub fn fill_from_tmdb(
+    catalog: &mut Catalog,
+    details: &HashMap<u32, crate::tmdb::MovieDetails>,
+) -> usize {
     let mut filled = 0;
     for m in catalog.movies_mut() {
-        let Some(d) = m.tmdb_id.and_then(|id| details.get(&id)) else { continue };
+        let Some(d) = m.tmdb_id.and_then(|id| details.get(&id)) else {
+            continue;
+        };
         let text = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         if m.overview.is_none() {
             m.overview = text(&d.overview);
             filled += m.overview.is_some() as usize;
         }
         if m.keywords.is_empty() {
-            m.keywords = d.keywords.as_ref().map(|k| k.keywords.iter().map(|k| k.name.clone()).collect()).unwrap_or_default();
+            m.keywords = d
+                .keywords
+                .as_ref()
+                .map(|k| k.keywords.iter().map(|k| k.name.clone()).collect())
+                .unwrap_or_default();
         }
         m.tagline = m.tagline.take().or_else(|| text(&d.tagline));
-        m.runtime_minutes = m.runtime_minutes.or(d.runtime.filter(|r| *r > 0).map(|r| r as u16));
+        m.runtime_minutes = m
+            .runtime_minutes
+            .or(d.runtime.filter(|r| *r > 0).map(|r| r as u16));
         m.release_date = m.release_date.take().or_else(|| text(&d.release_date));
         m.tmdb_vote_average = m.tmdb_vote_average.or(d.vote_average);
         m.tmdb_vote_count = m.tmdb_vote_count.or(d.vote_count);

@@ -95,7 +95,10 @@ mod tests {
     fn reads_the_original_title() {
         let p = parse_title("Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)");
         assert_eq!(p.title, "Amelie");
-        assert_eq!(p.original_title.as_deref(), Some("Le Fabuleux destin d'Amélie Poulain"));
+        assert_eq!(
+            p.original_title.as_deref(),
+            Some("Le Fabuleux destin d'Amélie Poulain")
+        );
         let p = parse_title("Seven (a.k.a. Se7en) (1995)");
         assert_eq!(p.original_title.as_deref(), Some("Se7en"));
         let p = parse_title("Avventura, L' (1960)");

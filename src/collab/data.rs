@@ -41,16 +41,26 @@ impl Ratings {
         let mut rdr = csv::Reader::from_path(path)
             .with_context(|| format!("cannot open {}", path.display()))?;
         let mut user_index: HashMap<u32, u32> = HashMap::new();
-        let mut out = Ratings { n_items: catalog.len(), ..Default::default() };
+        let mut out = Ratings {
+            n_items: catalog.len(),
+            ..Default::default()
+        };
         for (n, row) in rdr.deserialize::<Row>().enumerate() {
             let row = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
-            let Some(item) = catalog.index_of(row.movie_id) else { continue };
+            let Some(item) = catalog.index_of(row.movie_id) else {
+                continue;
+            };
             let next = out.user_ids.len() as u32;
             let user = *user_index.entry(row.user_id).or_insert_with(|| {
                 out.user_ids.push(row.user_id);
                 next
             });
-            out.entries.push(Rating { user, item: item as u32, value: row.rating, timestamp: row.timestamp });
+            out.entries.push(Rating {
+                user,
+                item: item as u32,
+                value: row.rating,
+                timestamp: row.timestamp,
+            });
         }
         Ok(out)
     }
@@ -72,7 +82,12 @@ impl Ratings {
             }
             let next_i = items.len() as u32;
             let item = *items.entry(row.movie_id).or_insert(next_i);
-            out.entries.push(Rating { user, item, value: row.rating, timestamp: row.timestamp });
+            out.entries.push(Rating {
+                user,
+                item,
+                value: row.rating,
+                timestamp: row.timestamp,
+            });
         }
         out.n_items = items.len();
         Ok(out)
@@ -94,7 +109,8 @@ impl Ratings {
         if self.entries.is_empty() {
             return 0.0;
         }
-        (self.entries.iter().map(|r| r.value as f64).sum::<f64>() / self.entries.len() as f64) as f32
+        (self.entries.iter().map(|r| r.value as f64).sum::<f64>() / self.entries.len() as f64)
+            as f32
     }
 
     /// Ratings grouped by dense user: `by_user()[u]` lists (item, value, timestamp).

@@ -46,7 +46,8 @@ pub struct Biases {
 
 impl Biases {
     pub fn fit(train: &[Rating], n_users: usize, n_items: usize) -> Self {
-        let mean = train.iter().map(|r| r.value as f64).sum::<f64>() as f32 / train.len().max(1) as f32;
+        let mean =
+            train.iter().map(|r| r.value as f64).sum::<f64>() as f32 / train.len().max(1) as f32;
         let (mut user, mut item) = (vec![0f32; n_users], vec![0f32; n_items]);
         let (reg_i, reg_u) = (10.0f32, 15.0f32);
         for _ in 0..10 {
@@ -117,8 +118,14 @@ pub fn cross_validate(
         fit_seconds += started.elapsed().as_secs_f64();
         for (name, (rmse, mae)) in [
             ("global_mean", errors(&test, |_| mean)),
-            ("bias", errors(&test, |r| biases.predict(r.user as usize, r.item as usize))),
-            ("mf", errors(&test, |r| mf.predict(r.user as usize, r.item as usize))),
+            (
+                "bias",
+                errors(&test, |r| biases.predict(r.user as usize, r.item as usize)),
+            ),
+            (
+                "mf",
+                errors(&test, |r| mf.predict(r.user as usize, r.item as usize)),
+            ),
         ] {
             let e = sums.entry(name.to_string()).or_default();
             e.0 += rmse / folds as f64;
@@ -173,10 +180,20 @@ pub fn ranking(
     let mf = MfModel::train(&train, nu, ni, params, None);
     // Popularity from the training ratings only.
     let mut train_catalog = catalog.clone();
-    let train_ratings = Ratings { user_ids: ratings.user_ids.clone(), entries: train.clone(), n_items: ni };
+    let train_ratings = Ratings {
+        user_ids: ratings.user_ids.clone(),
+        entries: train.clone(),
+        n_items: ni,
+    };
     let stats = popularity::apply(&mut train_catalog, &train_ratings, quantile_of_votes);
     let pop = popularity::blend_scores(&train_catalog, &stats);
-    let signals = Signals { catalog: &train_catalog, similarity, mf: &mf, popularity: &pop, params: *blend };
+    let signals = Signals {
+        catalog: &train_catalog,
+        similarity,
+        mf: &mf,
+        popularity: &pop,
+        params: *blend,
+    };
     let mut rated: Vec<Vec<(usize, f32)>> = vec![Vec::new(); nu];
     for r in &train {
         rated[r.user as usize].push((r.item as usize, r.value));
@@ -198,15 +215,26 @@ pub fn ranking(
             sampled.push(held.item as usize);
             let all: Vec<usize> = (0..ni).filter(|j| !seen.contains(j)).collect();
             let vector = mf.user(u);
-            let profile = Profile { ratings: &rated[u], genres: &[], vector: Some(&vector) };
+            let profile = Profile {
+                ratings: &rated[u],
+                genres: &[],
+                vector: Some(&vector),
+            };
             models
                 .iter()
                 .map(|&m| {
                     let rank_of = |rows: &[usize]| {
                         let scores = hybrid::score_rows(&signals, &profile, m, rows);
-                        let target = scores.iter().find(|s| s.row == held.item as usize).map(|s| s.score).unwrap_or(f32::MIN);
+                        let target = scores
+                            .iter()
+                            .find(|s| s.row == held.item as usize)
+                            .map(|s| s.score)
+                            .unwrap_or(f32::MIN);
                         // Ties count against the held-out movie.
-                        scores.iter().filter(|s| s.row != held.item as usize && s.score >= target).count()
+                        scores
+                            .iter()
+                            .filter(|s| s.row != held.item as usize && s.score >= target)
+                            .count()
                     };
                     let sampled_rank = rank_of(&sampled);
                     let full_rank = rank_of(&all);
@@ -251,8 +279,24 @@ pub fn evaluate(
     progress: Option<&ProgressBar>,
 ) -> EvalReport {
     let (cv, fit_seconds) = cross_validate(ratings, params, folds, seed, progress);
-    let (rank, users) = ranking(catalog, similarity, ratings, params, blend, quantile_of_votes, seed, progress);
-    let mut report = EvalReport { fit_seconds, folds, ratings: ratings.len(), users_ranked: users, seed, ..Default::default() };
+    let (rank, users) = ranking(
+        catalog,
+        similarity,
+        ratings,
+        params,
+        blend,
+        quantile_of_votes,
+        seed,
+        progress,
+    );
+    let mut report = EvalReport {
+        fit_seconds,
+        folds,
+        ratings: ratings.len(),
+        users_ranked: users,
+        seed,
+        ..Default::default()
+    };
     for (name, (rmse, mae)) in cv {
         report.rmse.insert(name.clone(), rmse);
         report.mae.insert(name, mae);

@@ -38,7 +38,10 @@ pub fn fold_in(model: &MfModel, ratings: &[(usize, f32)], reg: f32) -> UserVecto
         a[j * d + j] += if j == 0 { reg as f64 * 0.5 } else { reg as f64 };
     }
     let x = cholesky_solve(&mut a, &b, d);
-    UserVector { bias: x[0] as f32, factors: x[1..].iter().map(|v| *v as f32).collect() }
+    UserVector {
+        bias: x[0] as f32,
+        factors: x[1..].iter().map(|v| *v as f32).collect(),
+    }
 }
 
 /// Solves A x = b for symmetric positive definite A (lower triangle filled), in place.

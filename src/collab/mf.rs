@@ -123,7 +123,8 @@ impl MfModel {
 
     /// Predicted rating of item `i` for a user vector, clamped to the MovieLens scale.
     pub fn predict_with(&self, user: &UserVector, i: usize) -> f32 {
-        let raw = self.global_mean + user.bias + self.item_bias[i] + dot(&user.factors, self.item(i));
+        let raw =
+            self.global_mean + user.bias + self.item_bias[i] + dot(&user.factors, self.item(i));
         raw.clamp(0.5, 5.0)
     }
 
@@ -152,19 +153,26 @@ impl MfModel {
         } else {
             (ratings.iter().map(|r| r.value as f64).sum::<f64>() / ratings.len() as f64) as f32
         };
-        let mut user_factors: Vec<f32> =
-            (0..n_users * k).map(|_| sample_normal(&mut rng, params.init_std)).collect();
-        let mut item_factors: Vec<f32> =
-            (0..n_items * k).map(|_| sample_normal(&mut rng, params.init_std)).collect();
+        let mut user_factors: Vec<f32> = (0..n_users * k)
+            .map(|_| sample_normal(&mut rng, params.init_std))
+            .collect();
+        let mut item_factors: Vec<f32> = (0..n_items * k)
+            .map(|_| sample_normal(&mut rng, params.init_std))
+            .collect();
         let mut user_bias = vec![0f32; n_users];
         let mut item_bias = vec![0f32; n_items];
 
         // Random (seeded) group of every user and item, then the ratings of each block.
-        let user_group: Vec<u8> = (0..n_users).map(|_| rng.gen_range(0..BLOCKS) as u8).collect();
-        let item_group: Vec<u8> = (0..n_items).map(|_| rng.gen_range(0..BLOCKS) as u8).collect();
+        let user_group: Vec<u8> = (0..n_users)
+            .map(|_| rng.gen_range(0..BLOCKS) as u8)
+            .collect();
+        let item_group: Vec<u8> = (0..n_items)
+            .map(|_| rng.gen_range(0..BLOCKS) as u8)
+            .collect();
         let mut blocks: Vec<Vec<(u32, u32, f32)>> = vec![Vec::new(); BLOCKS * BLOCKS];
         for r in ratings {
-            let b = user_group[r.user as usize] as usize * BLOCKS + item_group[r.item as usize] as usize;
+            let b = user_group[r.user as usize] as usize * BLOCKS
+                + item_group[r.item as usize] as usize;
             blocks[b].push((r.user, r.item, r.value));
         }
         // Each block is shuffled once (seeded, in parallel) and visited in that order every
@@ -181,10 +189,13 @@ impl MfModel {
             }
             rank
         };
-        blocks.par_iter_mut().zip(block_seeds.par_iter()).for_each(|(block, seed)| {
-            block.shuffle(&mut StdRng::seed_from_u64(*seed));
-            block.sort_by_key(|r| user_rank[r.0 as usize]);
-        });
+        blocks
+            .par_iter_mut()
+            .zip(block_seeds.par_iter())
+            .for_each(|(block, seed)| {
+                block.shuffle(&mut StdRng::seed_from_u64(*seed));
+                block.sort_by_key(|r| user_rank[r.0 as usize]);
+            });
 
         let mut lr = params.learning_rate;
         for _epoch in 0..params.epochs {
@@ -205,7 +216,15 @@ impl MfModel {
                 p.inc(1);
             }
         }
-        MfModel { factors: k, global_mean, user_bias, item_bias, user_factors, item_factors, params: *params }
+        MfModel {
+            factors: k,
+            global_mean,
+            user_bias,
+            item_bias,
+            user_factors,
+            item_factors,
+            params: *params,
+        }
     }
 }
 
@@ -253,7 +272,12 @@ mod tests {
                     continue; // leave holes to predict
                 }
                 let likes = (u < 10) == (i < 5);
-                out.push(Rating { user: u, item: i, value: if likes { 4.5 } else { 1.5 }, timestamp: 0 });
+                out.push(Rating {
+                    user: u,
+                    item: i,
+                    value: if likes { 4.5 } else { 1.5 },
+                    timestamp: 0,
+                });
             }
         }
         out
@@ -262,7 +286,13 @@ mod tests {
     #[test]
     fn learns_two_tastes_and_is_reproducible() {
         let data = toy();
-        let params = MfParams { factors: 8, epochs: 300, learning_rate: 0.02, decay: 1.0, ..MfParams::default() };
+        let params = MfParams {
+            factors: 8,
+            epochs: 300,
+            learning_rate: 0.02,
+            decay: 1.0,
+            ..MfParams::default()
+        };
         let a = MfModel::train(&data, 20, 10, &params, None);
         let b = MfModel::train(&data, 20, 10, &params, None);
         assert_eq!(a.user_factors, b.user_factors, "same seed, same model");

@@ -15,7 +15,8 @@ pub fn synthetic_ratings(n: usize, seed: u64) -> Ratings {
     let entries: Vec<Rating> = (0..n.div_ceil(chunk))
         .into_par_iter()
         .flat_map_iter(|c| {
-            let mut rng = StdRng::seed_from_u64(seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng =
+                StdRng::seed_from_u64(seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let len = chunk.min(n - c * chunk);
             (0..len).map(move |_| {
                 // Power-law draws: low indices are the heavy raters and the blockbusters.
@@ -34,5 +35,9 @@ pub fn synthetic_ratings(n: usize, seed: u64) -> Ratings {
             })
         })
         .collect();
-    Ratings { user_ids: (1..=n_users as u32).collect(), entries, n_items }
+    Ratings {
+        user_ids: (1..=n_users as u32).collect(),
+        entries,
+        n_items,
+    }
 }

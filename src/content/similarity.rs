@@ -28,7 +28,9 @@ struct Stored {
 impl SimilarityMatrix {
     /// Neighbours of row `i`, best first: (row, cosine).
     pub fn neighbours(&self, i: usize) -> Vec<(usize, f32)> {
-        let Some(row) = self.matrix.outer_view(i) else { return Vec::new() };
+        let Some(row) = self.matrix.outer_view(i) else {
+            return Vec::new();
+        };
         let mut out: Vec<(usize, f32)> = row.iter().map(|(j, &s)| (j, s)).collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
@@ -45,7 +47,13 @@ impl SimilarityMatrix {
 
     pub fn to_bytes(&self) -> anyhow::Result<Vec<u8>> {
         let (indptr, indices, data) = self.matrix.clone().into_raw_storage();
-        Ok(bincode::serialize(&Stored { k: self.k, n: self.matrix.rows(), indptr, indices, data })?)
+        Ok(bincode::serialize(&Stored {
+            k: self.k,
+            n: self.matrix.rows(),
+            indptr,
+            indices,
+            data,
+        })?)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
@@ -66,11 +74,19 @@ pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
         .into_par_iter()
         .with_min_len(chunk)
         .map_init(
-            || (vec![0f32; n], Vec::<usize>::new(), Vec::<(usize, f32)>::new()),
+            || {
+                (
+                    vec![0f32; n],
+                    Vec::<usize>::new(),
+                    Vec::<(usize, f32)>::new(),
+                )
+            },
             |(acc, touched, best), i| {
                 let row = features.outer_view(i).expect("row in range");
                 for (term, &w) in row.iter() {
-                    let Some(list) = postings.outer_view(term) else { continue };
+                    let Some(list) = postings.outer_view(term) else {
+                        continue;
+                    };
                     for (j, &w2) in list.iter() {
                         if acc[j] == 0.0 {
                             touched.push(j);
@@ -86,7 +102,9 @@ pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
                 }
                 touched.clear();
                 if best.len() > k {
-                    best.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    best.select_nth_unstable_by(k - 1, |a, b| {
+                        b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+                    });
                     best.truncate(k);
                 }
                 let mut row: Vec<(usize, f32)> = best.to_vec();
@@ -106,7 +124,10 @@ pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
         }
         indptr.push(indices.len());
     }
-    SimilarityMatrix { k, matrix: CsMat::new((n, n), indptr, indices, data) }
+    SimilarityMatrix {
+        k,
+        matrix: CsMat::new((n, n), indptr, indices, data),
+    }
 }
 
 #[cfg(test)]
@@ -128,7 +149,12 @@ mod tests {
     #[test]
     fn finds_the_nearest_rows_and_skips_itself() {
         let m = unit_rows(
-            &[&[(0, 1.0), (1, 1.0)], &[(0, 1.0), (1, 0.9)], &[(2, 1.0)], &[(1, 1.0), (2, 1.0)]],
+            &[
+                &[(0, 1.0), (1, 1.0)],
+                &[(0, 1.0), (1, 0.9)],
+                &[(2, 1.0)],
+                &[(1, 1.0), (2, 1.0)],
+            ],
             3,
         );
         let sim = top_k_cosine(&m, 2);

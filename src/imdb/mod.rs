@@ -60,9 +60,18 @@ impl ImdbClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(timeout)
-            .user_agent(concat!("Mozilla/5.0 (compatible; cinesense/", env!("CARGO_PKG_VERSION"), "; movie recommender)"))
+            .user_agent(concat!(
+                "Mozilla/5.0 (compatible; cinesense/",
+                env!("CARGO_PKG_VERSION"),
+                "; movie recommender)"
+            ))
             .build()?;
-        Ok(ImdbClient { http, base_url: base_url.trim_end_matches('/').to_string(), last_request: Mutex::new(None), min_interval: Duration::from_secs(1) })
+        Ok(ImdbClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            last_request: Mutex::new(None),
+            min_interval: Duration::from_secs(1),
+        })
     }
 
     /// Waits until a second has passed since the previous request.
@@ -70,7 +79,10 @@ impl ImdbClient {
         let wait = {
             let mut last = self.last_request.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            let next = last.map(|t| t + self.min_interval).filter(|t| *t > now).unwrap_or(now);
+            let next = last
+                .map(|t| t + self.min_interval)
+                .filter(|t| *t > now)
+                .unwrap_or(now);
             *last = Some(next);
             next - now
         };
@@ -92,8 +104,12 @@ impl ImdbClient {
             log::warn!("IMDb reviews of {imdb_id}: HTTP {status}");
             return Err(FetchError::Status(status));
         }
-        let html = resp.text().await.map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
-        let reviews = parse_reviews(&html).inspect_err(|e| log::error!("IMDb reviews of {imdb_id}: {e}"))?;
+        let html = resp
+            .text()
+            .await
+            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        let reviews =
+            parse_reviews(&html).inspect_err(|e| log::error!("IMDb reviews of {imdb_id}: {e}"))?;
         Ok(reviews
             .into_iter()
             .map(|mut r| {

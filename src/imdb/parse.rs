@@ -15,11 +15,19 @@ fn sel(s: &str) -> Selector {
 
 /// Entity-decoded (by the HTML parser), whitespace-normalised text.
 fn text_of(e: ElementRef) -> String {
-    e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn first_text(root: ElementRef, selector: &Selector) -> Option<String> {
-    root.select(selector).next().map(text_of).filter(|t| !t.is_empty())
+    root.select(selector)
+        .next()
+        .map(text_of)
+        .filter(|t| !t.is_empty())
 }
 
 /// "8/10", "8" -> 8.0
@@ -29,8 +37,15 @@ fn stars(s: &str) -> Option<f32> {
 
 fn is_explicitly_empty(doc: &Html, html: &str) -> bool {
     let lower = html.to_lowercase();
-    lower.contains("no reviews") || lower.contains("be the first to review") || lower.contains("0 reviews")
-        || doc.select(&sel("[data-testid=tturv-empty-reviews], .review-container-empty")).next().is_some()
+    lower.contains("no reviews")
+        || lower.contains("be the first to review")
+        || lower.contains("0 reviews")
+        || doc
+            .select(&sel(
+                "[data-testid=tturv-empty-reviews], .review-container-empty",
+            ))
+            .next()
+            .is_some()
 }
 
 pub fn parse_reviews(html: &str) -> Result<Vec<ImdbReview>, ParseError> {
@@ -70,7 +85,11 @@ fn current_layout(doc: &Html) -> Vec<ImdbReview> {
                 text: first_text(root, &body).unwrap_or_default(),
                 rating: first_text(root, &rating).as_deref().and_then(stars),
                 date: first_text(root, &date),
-                url: root.select(&link).next().and_then(|l| l.value().attr("href")).map(|h| h.split('?').next().unwrap_or(h).to_string()),
+                url: root
+                    .select(&link)
+                    .next()
+                    .and_then(|l| l.value().attr("href"))
+                    .map(|h| h.split('?').next().unwrap_or(h).to_string()),
             }
         })
         .collect()
@@ -93,7 +112,11 @@ fn older_layout(doc: &Html) -> Vec<ImdbReview> {
             text: first_text(root, &body).unwrap_or_default(),
             rating: first_text(root, &rating).as_deref().and_then(stars),
             date: first_text(root, &date),
-            url: root.select(&title).next().and_then(|l| l.value().attr("href")).map(|h| h.split('?').next().unwrap_or(h).to_string()),
+            url: root
+                .select(&title)
+                .next()
+                .and_then(|l| l.value().attr("href"))
+                .map(|h| h.split('?').next().unwrap_or(h).to_string()),
         })
         .collect()
 }
@@ -102,7 +125,10 @@ fn older_layout(doc: &Html) -> Vec<ImdbReview> {
 fn json_ld(doc: &Html) -> Vec<ImdbReview> {
     let mut out = Vec::new();
     for script in doc.select(&sel("script[type='application/ld+json']")) {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&script.text().collect::<String>()) else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&script.text().collect::<String>())
+        else {
+            continue;
+        };
         collect_reviews(&v, &mut out);
     }
     out
@@ -113,12 +139,26 @@ fn collect_reviews(v: &serde_json::Value, out: &mut Vec<ImdbReview>) {
         serde_json::Value::Array(a) => a.iter().for_each(|x| collect_reviews(x, out)),
         serde_json::Value::Object(o) => {
             if o.get("@type").and_then(|t| t.as_str()) == Some("Review") {
-                let s = |k: &str| o.get(k).and_then(|x| x.as_str()).map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "));
+                let s = |k: &str| {
+                    o.get(k)
+                        .and_then(|x| x.as_str())
+                        .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
+                };
                 out.push(ImdbReview {
-                    author: o.get("author").and_then(|a| a.get("name")).and_then(|n| n.as_str()).map(String::from),
+                    author: o
+                        .get("author")
+                        .and_then(|a| a.get("name"))
+                        .and_then(|n| n.as_str())
+                        .map(String::from),
                     title: s("name"),
-                    text: s("reviewBody").map(|t| html_unescape(&t)).unwrap_or_default(),
-                    rating: o.get("reviewRating").and_then(|r| r.get("ratingValue")).and_then(|x| x.as_f64().or_else(|| x.as_str()?.parse().ok())).map(|x| x as f32),
+                    text: s("reviewBody")
+                        .map(|t| html_unescape(&t))
+                        .unwrap_or_default(),
+                    rating: o
+                        .get("reviewRating")
+                        .and_then(|r| r.get("ratingValue"))
+                        .and_then(|x| x.as_f64().or_else(|| x.as_str()?.parse().ok()))
+                        .map(|x| x as f32),
                     date: s("dateCreated").or_else(|| s("datePublished")),
                     url: s("url"),
                 });
@@ -197,7 +237,10 @@ mod tests {
 
     #[test]
     fn a_full_page_without_reviews_is_a_layout_change() {
-        let page = format!("<html><body><main>{}</main></body></html>", "<div class='something-new'>Review text here</div>".repeat(50));
+        let page = format!(
+            "<html><body><main>{}</main></body></html>",
+            "<div class='something-new'>Review text here</div>".repeat(50)
+        );
         assert_eq!(parse_reviews(&page), Err(ParseError::LayoutChanged));
         let empty = "<html><body><h1>User reviews</h1><p>Be the first to review</p></body></html>";
         assert_eq!(parse_reviews(empty), Ok(Vec::new()));

@@ -36,7 +36,11 @@ pub struct SearchQuery {
 impl SearchIndex {
     /// Splits and folds `text` the way titles were indexed.
     pub fn parse(&self, text: &str) -> SearchQuery {
-        let mut analyzer = self.index.tokenizers().get(FOLD).expect("tokenizer registered");
+        let mut analyzer = self
+            .index
+            .tokenizers()
+            .get(FOLD)
+            .expect("tokenizer registered");
         let mut words = Vec::new();
         let mut stream = analyzer.token_stream(text);
         while let Some(t) = stream.next() {
@@ -46,14 +50,21 @@ impl SearchIndex {
         let mut year = None;
         if words.len() >= 2 {
             if let Some(pos) = words.iter().rposition(|w| {
-                w.len() == 4 && w.parse::<u64>().map(|y| (1874..=2035).contains(&y)).unwrap_or(false)
+                w.len() == 4
+                    && w.parse::<u64>()
+                        .map(|y| (1874..=2035).contains(&y))
+                        .unwrap_or(false)
             }) {
                 year = words[pos].parse().ok();
                 words.remove(pos);
             }
         }
         let last_is_prefix = !text.ends_with(char::is_whitespace);
-        SearchQuery { words, last_is_prefix, year }
+        SearchQuery {
+            words,
+            last_is_prefix,
+            year,
+        }
     }
 
     fn word_query(&self, word: &str, is_last: bool, fuzzy: bool) -> Box<dyn Query> {
@@ -61,11 +72,17 @@ impl SearchIndex {
         let names = Term::from_field_text(f.names, word);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Should,
-            Box::new(BoostQuery::new(Box::new(TermQuery::new(names.clone(), IndexRecordOption::WithFreqs)), 1.5)),
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(names.clone(), IndexRecordOption::WithFreqs)),
+                1.5,
+            )),
         )];
         if is_last {
             let prefix = Term::from_field_text(f.prefixes, word);
-            clauses.push((Occur::Should, Box::new(TermQuery::new(prefix, IndexRecordOption::WithFreqs))));
+            clauses.push((
+                Occur::Should,
+                Box::new(TermQuery::new(prefix, IndexRecordOption::WithFreqs)),
+            ));
         }
         if fuzzy && word.chars().count() >= FUZZY_FROM {
             let q = if is_last {
@@ -84,10 +101,18 @@ impl SearchIndex {
             .words
             .iter()
             .enumerate()
-            .map(|(i, w)| (Occur::Must, self.word_query(w, i == last && q.last_is_prefix, fuzzy)))
+            .map(|(i, w)| {
+                (
+                    Occur::Must,
+                    self.word_query(w, i == last && q.last_is_prefix, fuzzy),
+                )
+            })
             .collect();
         if let Some(y) = q.year {
-            let by_year = TermQuery::new(Term::from_field_u64(self.fields.year, y), IndexRecordOption::Basic);
+            let by_year = TermQuery::new(
+                Term::from_field_u64(self.fields.year, y),
+                IndexRecordOption::Basic,
+            );
             let in_title = TermQuery::new(
                 Term::from_field_text(self.fields.names, &y.to_string()),
                 IndexRecordOption::Basic,
@@ -106,7 +131,11 @@ impl SearchIndex {
     fn run(&self, query: &dyn Query, limit: usize) -> Result<Vec<(Score, usize)>> {
         let searcher = self.reader.searcher();
         let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-            let pop = segment.fast_fields().f64("popularity").expect("popularity fast field").first_or_default_col(0.0);
+            let pop = segment
+                .fast_fields()
+                .f64("popularity")
+                .expect("popularity fast field")
+                .first_or_default_col(0.0);
             move |doc, score: Score| score * (1.0 + POPULARITY_BOOST * pop.get_val(doc) as f32)
         });
         let top: Vec<(Score, DocAddress)> = searcher.search(query, &collector)?;
@@ -129,7 +158,11 @@ impl SearchIndex {
         let mut hits: Vec<SearchHit> = self
             .run(self.build(&q, false).as_ref(), limit)?
             .into_iter()
-            .map(|(score, row)| SearchHit { row, score, fuzzy: false })
+            .map(|(score, row)| SearchHit {
+                row,
+                score,
+                fuzzy: false,
+            })
             .collect();
         let can_be_fuzzy = q.words.iter().any(|w| w.chars().count() >= FUZZY_FROM);
         if hits.len() < limit && can_be_fuzzy {
@@ -139,7 +172,11 @@ impl SearchIndex {
                     break;
                 }
                 if !hits.iter().any(|h| h.row == row) {
-                    hits.push(SearchHit { row, score, fuzzy: true });
+                    hits.push(SearchHit {
+                        row,
+                        score,
+                        fuzzy: true,
+                    });
                 }
             }
         }

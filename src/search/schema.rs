@@ -61,7 +61,10 @@ fn register_tokenizers(index: &Index) {
 /// Every prefix of every word: "Toy Story" -> "t to toy s st sto stor story".
 fn edge_prefixes(text: &str) -> String {
     let mut out = String::new();
-    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         for (i, c) in word.char_indices().take(20) {
             out.push_str(&word[..i + c.len_utf8()]);
             out.push(' ');
@@ -92,7 +95,10 @@ pub fn build_index(catalog: &Catalog, popularity: &[f32], dir: &Path) -> Result<
         if let Some(y) = movie.year {
             d.add_u64(f.year, y as u64);
         }
-        d.add_f64(f.popularity, popularity.get(row).copied().unwrap_or(0.0) as f64);
+        d.add_f64(
+            f.popularity,
+            popularity.get(row).copied().unwrap_or(0.0) as f64,
+        );
         writer.add_document(d)?;
     }
     writer.commit()?;
@@ -102,12 +108,23 @@ pub fn build_index(catalog: &Catalog, popularity: &[f32], dir: &Path) -> Result<
 
 impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self> {
-        let index = Index::open_in_dir(dir).with_context(|| format!("open search index {}", dir.display()))?;
+        let index = Index::open_in_dir(dir)
+            .with_context(|| format!("open search index {}", dir.display()))?;
         register_tokenizers(&index);
         let (expected, fields) = schema();
-        anyhow::ensure!(index.schema() == expected, "search index schema is out of date; run `cinesense build`");
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields })
+        anyhow::ensure!(
+            index.schema() == expected,
+            "search index schema is out of date; run `cinesense build`"
+        );
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+        })
     }
 
     pub fn num_docs(&self) -> u64 {

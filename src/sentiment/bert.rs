@@ -39,7 +39,11 @@ struct LayerNorm {
 
 impl LayerNorm {
     fn load(size: usize, eps: f64, vb: VarBuilder) -> Result<Self> {
-        Ok(LayerNorm { weight: vb.get_with_hints(size, "weight", candle_nn::Init::Const(1.0))?, bias: vb.get_with_hints(size, "bias", candle_nn::Init::Const(0.0))?, eps })
+        Ok(LayerNorm {
+            weight: vb.get_with_hints(size, "weight", candle_nn::Init::Const(1.0))?,
+            bias: vb.get_with_hints(size, "bias", candle_nn::Init::Const(0.0))?,
+            eps,
+        })
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
@@ -47,7 +51,9 @@ impl LayerNorm {
         let centered = x.broadcast_sub(&mean)?;
         let var = centered.sqr()?.mean_keepdim(D::Minus1)?;
         let normed = centered.broadcast_div(&(var + self.eps)?.sqrt()?)?;
-        normed.broadcast_mul(&self.weight)?.broadcast_add(&self.bias)
+        normed
+            .broadcast_mul(&self.weight)?
+            .broadcast_add(&self.bias)
     }
 }
 
@@ -94,13 +100,26 @@ impl Layer {
     /// `mask_bias`: [B, 1, 1, L], 0 for tokens and a large negative number for padding.
     fn forward(&self, x: &Tensor, mask_bias: &Tensor, train: bool) -> Result<Tensor> {
         let (b, l, h) = x.dims3()?;
-        let split = |t: Tensor| t.reshape((b, l, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous();
+        let split = |t: Tensor| {
+            t.reshape((b, l, self.heads, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
         let q = split(self.query.forward(x)?)?;
         let k = split(self.key.forward(x)?)?;
         let v = split(self.value.forward(x)?)?;
-        let scores = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?.broadcast_add(mask_bias)?;
-        let probs = dropout(&candle_nn::ops::softmax(&scores, D::Minus1)?, self.dropout, train)?;
-        let ctx = probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, l, h))?;
+        let scores =
+            (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?.broadcast_add(mask_bias)?;
+        let probs = dropout(
+            &candle_nn::ops::softmax(&scores, D::Minus1)?,
+            self.dropout,
+            train,
+        )?;
+        let ctx = probs
+            .matmul(&v)?
+            .transpose(1, 2)?
+            .contiguous()?
+            .reshape((b, l, h))?;
         let attn = dropout(&self.attn_out.forward(&ctx)?, self.dropout, train)?;
         let x = self.attn_norm.forward(&(attn + x)?)?;
         let inner = self.intermediate.forward(&x)?.gelu_erf()?;
@@ -123,10 +142,20 @@ impl Bert {
         let e = vb.pp("embeddings");
         Ok(Bert {
             word: embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,
-            position: embedding(c.max_position_embeddings, c.hidden_size, e.pp("position_embeddings"))?,
-            token_type: embedding(c.type_vocab_size, c.hidden_size, e.pp("token_type_embeddings"))?,
+            position: embedding(
+                c.max_position_embeddings,
+                c.hidden_size,
+                e.pp("position_embeddings"),
+            )?,
+            token_type: embedding(
+                c.type_vocab_size,
+                c.hidden_size,
+                e.pp("token_type_embeddings"),
+            )?,
             norm: LayerNorm::load(c.hidden_size, c.layer_norm_eps, e.pp("LayerNorm"))?,
-            layers: (0..c.num_hidden_layers).map(|i| Layer::load(c, vb.pp(format!("encoder.layer.{i}")))).collect::<Result<_>>()?,
+            layers: (0..c.num_hidden_layers)
+                .map(|i| Layer::load(c, vb.pp(format!("encoder.layer.{i}"))))
+                .collect::<Result<_>>()?,
             dropout: c.hidden_dropout_prob,
         })
     }
@@ -143,9 +172,16 @@ impl Bert {
         let (_, l) = ids.dims2()?;
         let positions = Tensor::arange(0u32, l as u32, ids.device())?.unsqueeze(0)?;
         let types = ids.zeros_like()?;
-        let x = self.word.forward(ids)?.broadcast_add(&self.position.forward(&positions)?)?.add(&self.token_type.forward(&types)?)?;
+        let x = self
+            .word
+            .forward(ids)?
+            .broadcast_add(&self.position.forward(&positions)?)?
+            .add(&self.token_type.forward(&types)?)?;
         let mut x = dropout(&self.norm.forward(&x)?, self.dropout, train)?;
-        let mask_bias = ((mask.ones_like()? - mask)? * -1e4)?.unsqueeze(1)?.unsqueeze(1)?.to_dtype(x.dtype())?;
+        let mask_bias = ((mask.ones_like()? - mask)? * -1e4)?
+            .unsqueeze(1)?
+            .unsqueeze(1)?
+            .to_dtype(x.dtype())?;
         for layer in &self.layers {
             x = layer.forward(&x, &mask_bias, train)?;
         }
@@ -169,7 +205,10 @@ pub struct SentimentModel {
 
 impl SentimentModel {
     pub fn load(c: &BertConfig, vb: VarBuilder) -> Result<Self> {
-        Ok(SentimentModel { bert: Bert::load(c, vb.clone())?, head: linear(c.hidden_size, 2, vb.pp("classifier"))? })
+        Ok(SentimentModel {
+            bert: Bert::load(c, vb.clone())?,
+            head: linear(c.hidden_size, 2, vb.pp("classifier"))?,
+        })
     }
 
     pub fn logits(&self, ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
@@ -180,7 +219,10 @@ impl SentimentModel {
 
     /// P(positive) per row.
     pub fn positive_probability(&self, ids: &Tensor, mask: &Tensor) -> Result<Vec<f32>> {
-        let p = candle_nn::ops::softmax(&self.logits(ids, mask, false)?.to_dtype(DType::F32)?, D::Minus1)?;
+        let p = candle_nn::ops::softmax(
+            &self.logits(ids, mask, false)?.to_dtype(DType::F32)?,
+            D::Minus1,
+        )?;
         p.narrow(1, 1, 1)?.squeeze(1)?.to_vec1()
     }
 }

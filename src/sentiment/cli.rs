@@ -8,7 +8,10 @@ use serde_json::json;
 use std::io::{BufRead, Write};
 
 pub fn load(settings: &Settings) -> Result<BertClassifier> {
-    BertClassifier::load(&settings.sentiment_model_dir, pick_device(&settings.sentiment_device)?)
+    BertClassifier::load(
+        &settings.sentiment_model_dir,
+        pick_device(&settings.sentiment_device)?,
+    )
 }
 
 pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
@@ -18,7 +21,11 @@ pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
             eprintln!("training on {}", super::device_name(&device));
             super::train::train(&args, &device)
         }
-        SentimentCommand::Export { checkpoint, base, out } => {
+        SentimentCommand::Export {
+            checkpoint,
+            base,
+            out,
+        } => {
             super::train::export(&checkpoint, &base, &out)?;
             eprintln!("model written to {}", out.display());
             Ok(())
@@ -35,7 +42,10 @@ fn classify(settings: &Settings) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut pending: Vec<Result<String, String>> = Vec::new();
     let flush = |pending: &mut Vec<Result<String, String>>, out: &mut dyn Write| -> Result<()> {
-        let texts: Vec<String> = pending.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
+        let texts: Vec<String> = pending
+            .iter()
+            .filter_map(|p| p.as_ref().ok().cloned())
+            .collect();
         let mut results = classifier.classify(&texts)?.into_iter();
         for p in pending.drain(..) {
             let line = match p {
@@ -87,8 +97,15 @@ fn eval(settings: &Settings, limit: Option<usize>) -> Result<()> {
         }
         let started = std::time::Instant::now();
         let acc = accuracy(&classifier, &set)?;
-        println!("{name:<16} accuracy {acc:.4}  ({} examples, {:.1} s)", set.len(), started.elapsed().as_secs_f64());
-        report.insert(name.to_string(), json!({"accuracy": acc, "examples": set.len()}));
+        println!(
+            "{name:<16} accuracy {acc:.4}  ({} examples, {:.1} s)",
+            set.len(),
+            started.elapsed().as_secs_f64()
+        );
+        report.insert(
+            name.to_string(),
+            json!({"accuracy": acc, "examples": set.len()}),
+        );
     }
     println!("{}", serde_json::Value::Object(report));
     Ok(())

@@ -9,7 +9,8 @@ use std::path::Path;
 pub type Labeled = Vec<(String, u8)>;
 
 fn tsv(path: &Path, header: bool) -> Result<Labeled> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(text
         .lines()
         .skip(header as usize)
@@ -36,10 +37,18 @@ pub fn uci_imdb(dir: &Path) -> Result<Labeled> {
 /// Latin-1 files, one snippet a line.
 pub fn rt_polarity(dir: &Path) -> Result<Labeled> {
     let mut out = Vec::new();
-    for (file, label) in [("rt-polarity/rt-polarity.pos", 1u8), ("rt-polarity/rt-polarity.neg", 0)] {
+    for (file, label) in [
+        ("rt-polarity/rt-polarity.pos", 1u8),
+        ("rt-polarity/rt-polarity.neg", 0),
+    ] {
         let bytes = std::fs::read(dir.join(file)).with_context(|| format!("cannot read {file}"))?;
         let text: String = bytes.iter().map(|&b| b as char).collect();
-        out.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| (l.to_string(), label)));
+        out.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| (l.to_string(), label)),
+        );
     }
     Ok(out)
 }
@@ -54,7 +63,8 @@ fn held_out(id: &str) -> bool {
 /// (train 90%, held-out 10%) of the aclImdb train reviews.
 pub fn aclimdb(dir: &Path) -> Result<(Labeled, Labeled)> {
     let path = dir.join("aclimdb-train/train.jsonl.gz");
-    let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
     let (mut train, mut held) = (Vec::new(), Vec::new());
     #[derive(serde::Deserialize)]
     struct Row {

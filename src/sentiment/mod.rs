@@ -30,7 +30,10 @@ pub struct Sentiment {
 
 impl Sentiment {
     pub fn from_probability(p: f32) -> Self {
-        Sentiment { label: if p >= 0.5 { "positive" } else { "negative" }, score: p }
+        Sentiment {
+            label: if p >= 0.5 { "positive" } else { "negative" },
+            score: p,
+        }
     }
 }
 
@@ -50,7 +53,11 @@ pub fn pick_device(setting: &str) -> Result<Device> {
             }
             Device::new_cuda(0).context("no usable CUDA device")
         }
-        "auto" => Ok(if cfg!(feature = "cuda") { Device::cuda_if_available(0).unwrap_or(Device::Cpu) } else { Device::Cpu }),
+        "auto" => Ok(if cfg!(feature = "cuda") {
+            Device::cuda_if_available(0).unwrap_or(Device::Cpu)
+        } else {
+            Device::Cpu
+        }),
         other => bail!("SENTIMENT_DEVICE must be auto, cpu or cuda, not {other:?}"),
     }
 }
@@ -78,22 +85,36 @@ pub const MAX_TOKENS: usize = 256;
 impl BertClassifier {
     pub fn load(dir: &Path, device: Device) -> Result<Self> {
         let config: BertConfig = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("config.json")).with_context(|| format!("no sentiment model in {}", dir.display()))?,
+            &std::fs::read_to_string(dir.join("config.json"))
+                .with_context(|| format!("no sentiment model in {}", dir.display()))?,
         )?;
         let weights = dir.join("model.safetensors");
         // SAFETY: the file is memory-mapped read-only and not modified while the model lives.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device)? };
-        let model = SentimentModel::load(&config, vb).with_context(|| format!("loading {}", weights.display()))?;
+        let model = SentimentModel::load(&config, vb)
+            .with_context(|| format!("loading {}", weights.display()))?;
         let encoder = Encoder::load(&dir.join("tokenizer.json"), MAX_TOKENS)?;
-        log::info!("sentiment model loaded from {} on {}", dir.display(), device_name(&device));
-        Ok(BertClassifier { model, encoder, device, batch_size: 16 })
+        log::info!(
+            "sentiment model loaded from {} on {}",
+            dir.display(),
+            device_name(&device)
+        );
+        Ok(BertClassifier {
+            model,
+            encoder,
+            device,
+            batch_size: 16,
+        })
     }
 }
 
 impl Classifier for BertClassifier {
     /// Batched, sorted by length so a batch pads little; results in input order.
     fn classify(&self, texts: &[String]) -> Result<Vec<Sentiment>> {
-        let encoded: Vec<Vec<u32>> = texts.iter().map(|t| self.encoder.encode(t)).collect::<Result<_>>()?;
+        let encoded: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| self.encoder.encode(t))
+            .collect::<Result<_>>()?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encoded[i].len());
         let mut out = vec![Sentiment::from_probability(0.5); texts.len()];
@@ -119,7 +140,11 @@ pub fn accuracy(c: &dyn Classifier, data: &[(String, u8)]) -> Result<f64> {
     let mut right = 0usize;
     for (chunk_texts, chunk_data) in texts.chunks(256).zip(data.chunks(256)) {
         let got = c.classify(chunk_texts)?;
-        right += got.iter().zip(chunk_data).filter(|(s, d)| (s.score >= 0.5) == (d.1 == 1)).count();
+        right += got
+            .iter()
+            .zip(chunk_data)
+            .filter(|(s, d)| (s.score >= 0.5) == (d.1 == 1))
+            .count();
     }
     Ok(right as f64 / data.len().max(1) as f64)
 }

@@ -15,29 +15,51 @@ pub struct Encoder {
 
 /// Collapses whitespace, drops `<br />` tags and similar markup left in review text.
 pub fn normalize(text: &str) -> String {
-    let no_tags = text.replace("<br />", " ").replace("<br/>", " ").replace("<br>", " ");
+    let no_tags = text
+        .replace("<br />", " ")
+        .replace("<br/>", " ")
+        .replace("<br>", " ");
     no_tags.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Encoder {
     pub fn load(path: &Path, max_len: usize) -> Result<Self> {
-        let mut tokenizer = Tokenizer::from_file(path).map_err(|e| anyhow!("tokenizer {}: {e}", path.display()))?;
-        tokenizer.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
+        let mut tokenizer =
+            Tokenizer::from_file(path).map_err(|e| anyhow!("tokenizer {}: {e}", path.display()))?;
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| anyhow!("{e}"))?;
         tokenizer.with_padding(None);
-        let id = |t: &str| tokenizer.token_to_id(t).ok_or_else(|| anyhow!("tokenizer has no {t}"));
-        Ok(Encoder { cls: id("[CLS]")?, sep: id("[SEP]")?, tokenizer, max_len: max_len.max(8) })
+        let id = |t: &str| {
+            tokenizer
+                .token_to_id(t)
+                .ok_or_else(|| anyhow!("tokenizer has no {t}"))
+        };
+        Ok(Encoder {
+            cls: id("[CLS]")?,
+            sep: id("[SEP]")?,
+            tokenizer,
+            max_len: max_len.max(8),
+        })
     }
 
     /// `[CLS] tokens [SEP]`; a long text keeps its first quarter and its end (where reviews
     /// usually say what they concluded).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let enc = self.tokenizer.encode(normalize(text), false).map_err(|e| anyhow!("tokenize: {e}"))?;
+        let enc = self
+            .tokenizer
+            .encode(normalize(text), false)
+            .map_err(|e| anyhow!("tokenize: {e}"))?;
         let ids = enc.get_ids();
         let room = self.max_len - 2;
         let body: Vec<u32> = if ids.len() > room {
             let head = room / 4;
             let tail = room - head;
-            ids[..head].iter().chain(&ids[ids.len() - tail..]).copied().collect()
+            ids[..head]
+                .iter()
+                .chain(&ids[ids.len() - tail..])
+                .copied()
+                .collect()
         } else {
             ids.to_vec()
         };
@@ -60,5 +82,8 @@ pub fn batch(seqs: &[&[u32]], device: &Device) -> Result<(Tensor, Tensor)> {
         mask.extend(std::iter::repeat_n(1f32, s.len()));
         mask.extend(std::iter::repeat_n(0f32, l - s.len()));
     }
-    Ok((Tensor::from_vec(ids, (seqs.len(), l), device)?, Tensor::from_vec(mask, (seqs.len(), l), device)?))
+    Ok((
+        Tensor::from_vec(ids, (seqs.len(), l), device)?,
+        Tensor::from_vec(mask, (seqs.len(), l), device)?,
+    ))
 }

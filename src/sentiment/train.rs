@@ -81,14 +81,20 @@ fn load_into(varmap: &VarMap, path: &Path, device: &Device, require_all: bool) -
             None => {}
         }
     }
-    log::info!("loaded {loaded} of {} tensors from {}", data.len(), path.display());
+    log::info!(
+        "loaded {loaded} of {} tensors from {}",
+        data.len(),
+        path.display()
+    );
     Ok(())
 }
 
 fn save_atomic(varmap: &VarMap, path: &Path, dtype: DType) -> Result<()> {
     let data = varmap.data().lock().expect("varmap lock");
-    let tensors: HashMap<String, Tensor> =
-        data.iter().map(|(k, v)| Ok((k.clone(), v.as_tensor().to_dtype(dtype)?))).collect::<Result<_>>()?;
+    let tensors: HashMap<String, Tensor> = data
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), v.as_tensor().to_dtype(dtype)?)))
+        .collect::<Result<_>>()?;
     let tmp = path.with_extension("tmp");
     candle_core::safetensors::save(&tensors, &tmp)?;
     std::fs::rename(&tmp, path)?;
@@ -111,7 +117,9 @@ fn batches(lengths: &[usize], batch: usize, seed: u64) -> Vec<Vec<usize>> {
 }
 
 pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
-    let config: BertConfig = serde_json::from_str(&std::fs::read_to_string(args.base.join("config.json")).context("base config.json")?)?;
+    let config: BertConfig = serde_json::from_str(
+        &std::fs::read_to_string(args.base.join("config.json")).context("base config.json")?,
+    )?;
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
     let mut model = SentimentModel::load(&config, vb)?;
@@ -119,13 +127,19 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
     let ckpt_model = args.checkpoint.join("model.safetensors");
     let ckpt_state = args.checkpoint.join("state.json");
     let mut start = 0;
-    match std::fs::read_to_string(&ckpt_state).ok().and_then(|s| serde_json::from_str::<State>(&s).ok()) {
+    match std::fs::read_to_string(&ckpt_state)
+        .ok()
+        .and_then(|s| serde_json::from_str::<State>(&s).ok())
+    {
         Some(state) if state.args == *args => {
             load_into(&varmap, &ckpt_model, device, true)?;
             start = state.step;
             eprintln!("resuming from step {} of {}", state.step, state.total_steps);
         }
-        Some(_) => anyhow::bail!("{} holds a checkpoint of a run with other arguments; remove it or use the same ones", args.checkpoint.display()),
+        Some(_) => anyhow::bail!(
+            "{} holds a checkpoint of a run with other arguments; remove it or use the same ones",
+            args.checkpoint.display()
+        ),
         None => load_into(&varmap, &args.base.join("model.safetensors"), device, false)?,
     }
 
@@ -151,7 +165,13 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
     let lengths: Vec<usize> = examples.iter().map(|e| e.0.len()).collect();
     let plan = batches(&lengths, args.batch, args.seed);
     let total = plan.len();
-    eprintln!("{} SST-2 sentences + {} aclImdb reviews = {} batches of {}", sst.len(), imdb.len(), total, args.batch);
+    eprintln!(
+        "{} SST-2 sentences + {} aclImdb reviews = {} batches of {}",
+        sst.len(),
+        imdb.len(),
+        total,
+        args.batch
+    );
 
     model.bert.freeze_word_embeddings();
     let trainable: Vec<candle_core::Var> = varmap
@@ -162,27 +182,50 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
         .filter(|(name, _)| name.as_str() != "embeddings.word_embeddings.weight")
         .map(|(_, v)| v.clone())
         .collect();
-    let mut opt = AdamW::new(trainable, ParamsAdamW { lr: args.lr, weight_decay: 0.01, ..Default::default() })?;
+    let mut opt = AdamW::new(
+        trainable,
+        ParamsAdamW {
+            lr: args.lr,
+            weight_decay: 0.01,
+            ..Default::default()
+        },
+    )?;
     let warmup = (total as f64 * 0.06).max(1.0);
     let bar = ProgressBar::new(total as u64);
-    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta} {msg}").expect("template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta} {msg}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
     bar.set_position(start as u64);
     let started = Instant::now();
     let mut last_checkpoint = Instant::now();
     let mut ema = 0.69f64;
     let save_checkpoint = |step: usize| -> Result<()> {
         save_atomic(&varmap, &ckpt_model, DType::F32)?;
-        let state = State { step, total_steps: total, args: args.clone() };
+        let state = State {
+            step,
+            total_steps: total,
+            args: args.clone(),
+        };
         std::fs::write(&ckpt_state, serde_json::to_string_pretty(&state)?)?;
         Ok(())
     };
     for (step, batch) in plan.iter().enumerate().skip(start) {
         let s = step as f64;
-        let lr = if s < warmup { args.lr * (s + 1.0) / warmup } else { args.lr * ((total as f64 - s) / (total as f64 - warmup)).max(0.0) };
+        let lr = if s < warmup {
+            args.lr * (s + 1.0) / warmup
+        } else {
+            args.lr * ((total as f64 - s) / (total as f64 - warmup)).max(0.0)
+        };
         opt.set_learning_rate(lr);
         let seqs: Vec<&[u32]> = batch.iter().map(|&i| examples[i].0.as_slice()).collect();
         let (ids, mask) = tokenize::batch(&seqs, device)?;
-        let labels = Tensor::from_vec(batch.iter().map(|&i| examples[i].1).collect::<Vec<u32>>(), batch.len(), device)?;
+        let labels = Tensor::from_vec(
+            batch.iter().map(|&i| examples[i].1).collect::<Vec<u32>>(),
+            batch.len(),
+            device,
+        )?;
         let logits = model.logits(&ids, &mask, true)?;
         let loss = loss::cross_entropy(&logits, &labels)?;
         opt.backward_step(&loss)?;
@@ -197,7 +240,9 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
         if let Some(m) = args.max_minutes {
             if started.elapsed().as_secs() >= m * 60 && done < total {
                 save_checkpoint(done)?;
-                bar.abandon_with_message(format!("stopped at step {done} of {total}; run the same command to resume"));
+                bar.abandon_with_message(format!(
+                    "stopped at step {done} of {total}; run the same command to resume"
+                ));
                 return Ok(());
             }
         }
@@ -205,15 +250,23 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
     save_checkpoint(total)?;
     bar.finish_with_message("trained");
     export(&args.checkpoint, &args.base, &args.out)?;
-    eprintln!("model written to {} in {:.1} min", args.out.display(), started.elapsed().as_secs_f64() / 60.0);
+    eprintln!(
+        "model written to {} in {:.1} min",
+        args.out.display(),
+        started.elapsed().as_secs_f64() / 60.0
+    );
     Ok(())
 }
 
 /// Writes the checkpoint's weights in f16 with the base's config and tokenizer: the folder the
 /// server loads. `cinesense sentiment export` runs this on a checkpoint of an unfinished run.
 pub fn export(checkpoint: &Path, base: &Path, out: &Path) -> Result<()> {
-    let tensors = candle_core::safetensors::load(checkpoint.join("model.safetensors"), &Device::Cpu)?;
-    let half: HashMap<String, Tensor> = tensors.into_iter().map(|(k, v)| Ok((k, v.to_dtype(DType::F16)?))).collect::<Result<_>>()?;
+    let tensors =
+        candle_core::safetensors::load(checkpoint.join("model.safetensors"), &Device::Cpu)?;
+    let half: HashMap<String, Tensor> = tensors
+        .into_iter()
+        .map(|(k, v)| Ok((k, v.to_dtype(DType::F16)?)))
+        .collect::<Result<_>>()?;
     std::fs::create_dir_all(out)?;
     let tmp = out.join("model.safetensors.tmp");
     candle_core::safetensors::save(&half, &tmp)?;

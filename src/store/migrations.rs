@@ -58,7 +58,8 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as i64 + 1;
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).with_context(|| format!("migration {version}"))?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {version}"))?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         log::info!("database migrated to schema version {version}");

@@ -40,7 +40,10 @@ pub enum CreateUserError {
 }
 
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The SQLite store. One connection behind a mutex: SQLite writes one transaction at a time
@@ -53,15 +56,19 @@ impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let mut conn = Connection::open(path).with_context(|| format!("cannot open database {}", path.display()))?;
+        let mut conn = Connection::open(path)
+            .with_context(|| format!("cannot open database {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -70,12 +77,19 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn().pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     // ---------- users ----------
 
-    pub fn create_user(&self, username: &str, password_hash: &str, genres: &[String]) -> Result<User, CreateUserError> {
+    pub fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        genres: &[String],
+    ) -> Result<User, CreateUserError> {
         let created_at = now();
         let genres_json = serde_json::to_string(genres).map_err(anyhow::Error::from)?;
         let conn = self.conn();
@@ -84,15 +98,29 @@ impl Store {
             params![username, password_hash, genres_json, created_at],
         );
         match res {
-            Ok(_) => Ok(User { id: conn.last_insert_rowid(), username: username.to_string(), genres: genres.to_vec(), created_at }),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => Err(CreateUserError::Taken),
+            Ok(_) => Ok(User {
+                id: conn.last_insert_rowid(),
+                username: username.to_string(),
+                genres: genres.to_vec(),
+                created_at,
+            }),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(CreateUserError::Taken)
+            }
             Err(e) => Err(CreateUserError::Other(e.into())),
         }
     }
 
     fn user_from_row(row: &rusqlite::Row) -> rusqlite::Result<User> {
         let genres: String = row.get(2)?;
-        Ok(User { id: row.get(0)?, username: row.get(1)?, genres: serde_json::from_str(&genres).unwrap_or_default(), created_at: row.get(3)? })
+        Ok(User {
+            id: row.get(0)?,
+            username: row.get(1)?,
+            genres: serde_json::from_str(&genres).unwrap_or_default(),
+            created_at: row.get(3)?,
+        })
     }
 
     /// The user and their password hash, for logging in.
@@ -120,7 +148,9 @@ impl Store {
     }
 
     pub fn count_users(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
     }
 
     // ---------- sessions ----------
@@ -148,7 +178,10 @@ impl Store {
     }
 
     pub fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.conn().execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+        self.conn().execute(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            params![token_hash],
+        )?;
         Ok(())
     }
 
@@ -158,9 +191,11 @@ impl Store {
     pub fn login_failures(&self, username: &str) -> Result<(i64, i64)> {
         Ok(self
             .conn()
-            .query_row("SELECT failures, last_failure FROM login_failures WHERE username = ?1", params![username], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT failures, last_failure FROM login_failures WHERE username = ?1",
+                params![username],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .unwrap_or((0, 0)))
     }
@@ -175,7 +210,10 @@ impl Store {
     }
 
     pub fn clear_login_failures(&self, username: &str) -> Result<()> {
-        self.conn().execute("DELETE FROM login_failures WHERE username = ?1", params![username])?;
+        self.conn().execute(
+            "DELETE FROM login_failures WHERE username = ?1",
+            params![username],
+        )?;
         Ok(())
     }
 
@@ -188,11 +226,18 @@ impl Store {
              ON CONFLICT(user_id, movie_id) DO UPDATE SET rating = ?3, updated_at = ?4",
             params![user_id, movie_id, rating as f64, t],
         )?;
-        Ok(UserRating { movie_id, rating, updated_at: t })
+        Ok(UserRating {
+            movie_id,
+            rating,
+            updated_at: t,
+        })
     }
 
     pub fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn().execute("DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2", params![user_id, movie_id])? > 0)
+        Ok(self.conn().execute(
+            "DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2",
+            params![user_id, movie_id],
+        )? > 0)
     }
 
     /// The user's ratings, newest first.
@@ -202,7 +247,11 @@ impl Store {
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1 ORDER BY updated_at DESC, movie_id",
         )?;
         let rows = stmt.query_map(params![user_id], |r| {
-            Ok(UserRating { movie_id: r.get(0)?, rating: r.get::<_, f64>(1)? as f32, updated_at: r.get(2)? })
+            Ok(UserRating {
+                movie_id: r.get(0)?,
+                rating: r.get::<_, f64>(1)? as f32,
+                updated_at: r.get(2)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -213,7 +262,11 @@ impl Store {
     pub fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
         Ok(self
             .conn()
-            .query_row("SELECT body, fetched_at FROM http_cache WHERE key = ?1", params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT body, fetched_at FROM http_cache WHERE key = ?1",
+                params![key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?)
     }
 
@@ -229,7 +282,9 @@ impl Store {
     /// Every cached entry whose key starts with `prefix`, by key.
     pub fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT key, body FROM http_cache WHERE key >= ?1 AND key < ?2 ORDER BY key")?;
+        let mut stmt = conn.prepare(
+            "SELECT key, body FROM http_cache WHERE key >= ?1 AND key < ?2 ORDER BY key",
+        )?;
         let end = format!("{prefix}\u{10FFFF}");
         let rows = stmt.query_map(params![prefix, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -246,7 +301,10 @@ impl Store {
     }
 
     pub fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn().execute("DELETE FROM watchlist WHERE user_id = ?1 AND movie_id = ?2", params![user_id, movie_id])? > 0)
+        Ok(self.conn().execute(
+            "DELETE FROM watchlist WHERE user_id = ?1 AND movie_id = ?2",
+            params![user_id, movie_id],
+        )? > 0)
     }
 
     /// Movie ids on the watchlist, newest first.
@@ -267,8 +325,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.sqlite")).unwrap();
         assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
-        let u = store.create_user("ann", "hash", &["Horror".into()]).unwrap();
-        assert!(matches!(store.create_user("ANN", "x", &[]), Err(CreateUserError::Taken)));
+        let u = store
+            .create_user("ann", "hash", &["Horror".into()])
+            .unwrap();
+        assert!(matches!(
+            store.create_user("ANN", "x", &[]),
+            Err(CreateUserError::Taken)
+        ));
         store.put_rating(u.id, 1, 4.5).unwrap();
         store.put_rating(u.id, 1, 3.0).unwrap();
         assert_eq!(store.ratings(u.id).unwrap().len(), 1);

@@ -87,7 +87,12 @@ impl TmdbSettings {
     /// A full image URL: `size` is a TMDB size such as `w342`.
     pub fn image_url(&self, size: &str, path: Option<&str>) -> Option<String> {
         let path = path.filter(|p| !p.is_empty())?;
-        Some(format!("{}/{}{}", self.image_base_url.trim_end_matches('/'), size, path))
+        Some(format!(
+            "{}/{}{}",
+            self.image_base_url.trim_end_matches('/'),
+            size,
+            path
+        ))
     }
 }
 
@@ -120,7 +125,10 @@ impl Problem {
 
     pub fn message(&self) -> String {
         match self {
-            Problem::NotConfigured => "TMDB is not configured (set TMDB_API_KEY or TMDB_READ_TOKEN); showing local data".into(),
+            Problem::NotConfigured => {
+                "TMDB is not configured (set TMDB_API_KEY or TMDB_READ_TOKEN); showing local data"
+                    .into()
+            }
             Problem::InvalidKey(m) => format!("TMDB rejected the API key: {m}"),
             Problem::NotFound(m) => format!("TMDB does not know this movie: {m}"),
             Problem::RateLimited => "TMDB is rate limiting us; try again shortly".into(),
@@ -133,7 +141,10 @@ impl Problem {
 
     /// Failures that say TMDB itself is unwell (they trip the breaker).
     fn is_outage(&self) -> bool {
-        matches!(self, Problem::Timeout | Problem::Upstream(_) | Problem::RateLimited)
+        matches!(
+            self,
+            Problem::Timeout | Problem::Upstream(_) | Problem::RateLimited
+        )
     }
 }
 
@@ -202,7 +213,13 @@ impl TmdbClient {
             .timeout(settings.timeout)
             .user_agent(concat!("cinesense/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(TmdbClient { http, in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1)), settings, store, breaker: Mutex::default() })
+        Ok(TmdbClient {
+            http,
+            in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1)),
+            settings,
+            store,
+            breaker: Mutex::default(),
+        })
     }
 
     pub fn settings(&self) -> &TmdbSettings {
@@ -222,7 +239,10 @@ impl TmdbClient {
         if let Fetch::Fresh(d) = &fetched {
             if let Some(path) = d.poster_path.clone().filter(|p| !p.is_empty()) {
                 let store = self.store.clone();
-                let _ = tokio::task::spawn_blocking(move || store.cache_put(&format!("tmdb:poster:{tmdb_id}"), &path)).await;
+                let _ = tokio::task::spawn_blocking(move || {
+                    store.cache_put(&format!("tmdb:poster:{tmdb_id}"), &path)
+                })
+                .await;
             }
         }
         fetched
@@ -233,18 +253,33 @@ impl TmdbClient {
         tmdb_ids
             .iter()
             .map(|id| {
-                let path = self.store.cache_get(&format!("tmdb:poster:{id}")).ok().flatten().map(|(p, _)| p);
+                let path = self
+                    .store
+                    .cache_get(&format!("tmdb:poster:{id}"))
+                    .ok()
+                    .flatten()
+                    .map(|(p, _)| p);
                 self.settings.image_url("w185", path.as_deref())
             })
             .collect()
     }
 
     pub async fn reviews(&self, tmdb_id: u32) -> Fetch<Reviews> {
-        self.get_cached(&format!("tmdb:reviews:{tmdb_id}"), &format!("/movie/{tmdb_id}/reviews"), &[]).await
+        self.get_cached(
+            &format!("tmdb:reviews:{tmdb_id}"),
+            &format!("/movie/{tmdb_id}/reviews"),
+            &[],
+        )
+        .await
     }
 
     pub async fn search(&self, query: &str) -> Fetch<SearchResults> {
-        self.get_cached(&format!("tmdb:search:{}", query.trim().to_lowercase()), "/search/movie", &[("query", query)]).await
+        self.get_cached(
+            &format!("tmdb:search:{}", query.trim().to_lowercase()),
+            "/search/movie",
+            &[("query", query)],
+        )
+        .await
     }
 
     /// Whether a fresh cache entry exists (used by `enrich` to resume).
@@ -254,11 +289,22 @@ impl TmdbClient {
 
     async fn cache_get(&self, key: &str) -> Option<(String, i64)> {
         let (store, key) = (self.store.clone(), key.to_string());
-        tokio::task::spawn_blocking(move || store.cache_get(&key)).await.ok()?.ok()?
+        tokio::task::spawn_blocking(move || store.cache_get(&key))
+            .await
+            .ok()?
+            .ok()?
     }
 
-    async fn get_cached<T: DeserializeOwned>(&self, key: &str, path: &str, params: &[(&str, &str)]) -> Fetch<T> {
-        let cached = self.cache_get(key).await.and_then(|(body, at)| serde_json::from_str::<T>(&body).ok().map(|v| (v, at)));
+    async fn get_cached<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Fetch<T> {
+        let cached = self
+            .cache_get(key)
+            .await
+            .and_then(|(body, at)| serde_json::from_str::<T>(&body).ok().map(|v| (v, at)));
         let (stale, fresh) = match cached {
             Some((v, at)) if now() - at < self.settings.cache_ttl_seconds => (None, Some(v)),
             Some((v, _)) => (Some(v), None),
@@ -310,9 +356,16 @@ impl TmdbClient {
         match problem {
             None => *b = Breaker::default(),
             Some(p) if p.is_outage() => {
-                b.failures += if *p == Problem::Timeout { BREAKER_THRESHOLD } else { 1 };
+                b.failures += if *p == Problem::Timeout {
+                    BREAKER_THRESHOLD
+                } else {
+                    1
+                };
                 if b.failures >= BREAKER_THRESHOLD && b.open_until.is_none() {
-                    log::warn!("TMDB circuit breaker open for {:?}", self.settings.breaker_cooldown);
+                    log::warn!(
+                        "TMDB circuit breaker open for {:?}",
+                        self.settings.breaker_cooldown
+                    );
                     b.open_until = Some(Instant::now() + self.settings.breaker_cooldown);
                 }
             }
@@ -328,7 +381,12 @@ impl TmdbClient {
         if self.breaker_open() {
             return Err(Problem::CircuitOpen);
         }
-        let result = match tokio::time::timeout(self.settings.timeout, self.fetch_with_retries(path, params)).await {
+        let result = match tokio::time::timeout(
+            self.settings.timeout,
+            self.fetch_with_retries(path, params),
+        )
+        .await
+        {
             Ok(r) => r,
             Err(_) => Err(Problem::Timeout),
         };
@@ -339,7 +397,11 @@ impl TmdbClient {
         result
     }
 
-    async fn fetch_with_retries(&self, path: &str, params: &[(&str, &str)]) -> Result<String, Problem> {
+    async fn fetch_with_retries(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, Problem> {
         let url = format!("{}{}", self.settings.base_url.trim_end_matches('/'), path);
         let mut attempt = 0;
         loop {
@@ -386,14 +448,20 @@ impl TmdbClient {
         let message = || {
             serde_json::from_str::<ErrorBody>(&body)
                 .ok()
-                .and_then(|b| b.status_message.map(|m| format!("{m} (status_code {})", b.status_code.unwrap_or(0))))
+                .and_then(|b| {
+                    b.status_message
+                        .map(|m| format!("{m} (status_code {})", b.status_code.unwrap_or(0)))
+                })
                 .unwrap_or_else(|| format!("HTTP {status}"))
         };
         match status {
             200..=299 => Attempt::Done(Ok(body)),
             401 => Attempt::Done(Err(Problem::InvalidKey(message()))),
             404 => Attempt::Done(Err(Problem::NotFound(message()))),
-            429 => Attempt::Retry(Problem::RateLimited, Some(retry_after.unwrap_or(Duration::from_secs(1)))),
+            429 => Attempt::Retry(
+                Problem::RateLimited,
+                Some(retry_after.unwrap_or(Duration::from_secs(1))),
+            ),
             500..=599 => Attempt::Retry(Problem::Upstream(message()), None),
             _ => Attempt::Done(Err(Problem::Upstream(message()))),
         }

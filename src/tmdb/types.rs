@@ -135,7 +135,12 @@ pub struct ErrorBody {
 
 impl MovieDetails {
     pub fn director(&self) -> Option<&str> {
-        self.credits.as_ref()?.crew.iter().find(|c| c.job.as_deref() == Some("Director")).map(|c| c.name.as_str())
+        self.credits
+            .as_ref()?
+            .crew
+            .iter()
+            .find(|c| c.job.as_deref() == Some("Director"))
+            .map(|c| c.name.as_str())
     }
 
     /// The YouTube key of the best trailer: official trailers first.
@@ -146,7 +151,12 @@ impl MovieDetails {
             .iter()
             .filter(youtube)
             .find(|v| v.kind.as_deref() == Some("Trailer") && v.official == Some(true))
-            .or_else(|| videos.iter().filter(youtube).find(|v| v.kind.as_deref() == Some("Trailer")))
+            .or_else(|| {
+                videos
+                    .iter()
+                    .filter(youtube)
+                    .find(|v| v.kind.as_deref() == Some("Trailer"))
+            })
             .map(|v| v.key.as_str())
     }
 }

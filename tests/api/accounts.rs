@@ -13,20 +13,34 @@ async fn signup_sets_a_safe_cookie_and_returns_no_secrets() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
-    let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("cinesense_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let text = resp.text().await.unwrap();
     assert!(!text.contains("argon2"), "password hash leaked: {text}");
     let body: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(body["user"]["genres"], json!(["Horror", "Sci-Fi", "Thriller"]));
+    assert_eq!(
+        body["user"]["genres"],
+        json!(["Horror", "Sci-Fi", "Thriller"])
+    );
     // The bearer token works for API clients, and /api/me shows no token or hash.
     let token = body["token"].as_str().unwrap();
     let (status, me) = app.send(Method::GET, "/api/me", Some(token), None).await;
     assert_eq!(status, 200);
     assert_eq!(me["username"], "ann");
     let me_text = me.to_string();
-    assert!(!me_text.contains(token) && !me_text.contains("argon2") && !me_text.contains("password"));
+    assert!(
+        !me_text.contains(token) && !me_text.contains("argon2") && !me_text.contains("password")
+    );
 }
 
 #[tokio::test]
@@ -35,12 +49,30 @@ async fn bad_signups_are_400s_or_409_and_write_nothing() {
     app.signup("taken", &["Horror", "Comedy", "Drama"]).await;
     let before = app.store.count_users().unwrap();
     for (body, param) in [
-        (json!({"username": "x", "password": "a good password", "genres": ["Horror", "Comedy", "Drama"]}), "username"),
-        (json!({"username": "bad name", "password": "a good password", "genres": ["Horror", "Comedy", "Drama"]}), "username"),
-        (json!({"username": "bob", "password": "short", "genres": ["Horror", "Comedy", "Drama"]}), "password"),
-        (json!({"username": "bob", "password": "a good password", "genres": ["Horror", "Comedy"]}), "genres"),
-        (json!({"username": "bob", "password": "a good password", "genres": ["Horror", "Comedy", "Nope"]}), "genres"),
-        (json!({"username": "bob", "password": "a good password", "genres": ["Horror", "horror", "Comedy"]}), "genres"),
+        (
+            json!({"username": "x", "password": "a good password", "genres": ["Horror", "Comedy", "Drama"]}),
+            "username",
+        ),
+        (
+            json!({"username": "bad name", "password": "a good password", "genres": ["Horror", "Comedy", "Drama"]}),
+            "username",
+        ),
+        (
+            json!({"username": "bob", "password": "short", "genres": ["Horror", "Comedy", "Drama"]}),
+            "password",
+        ),
+        (
+            json!({"username": "bob", "password": "a good password", "genres": ["Horror", "Comedy"]}),
+            "genres",
+        ),
+        (
+            json!({"username": "bob", "password": "a good password", "genres": ["Horror", "Comedy", "Nope"]}),
+            "genres",
+        ),
+        (
+            json!({"username": "bob", "password": "a good password", "genres": ["Horror", "horror", "Comedy"]}),
+            "genres",
+        ),
     ] {
         let (s, b) = app.send(Method::POST, "/api/users", None, Some(body)).await;
         let e = assert_error(s, &b, 400, "bad_parameter");
@@ -48,7 +80,14 @@ async fn bad_signups_are_400s_or_409_and_write_nothing() {
     }
     let (s, b) = app.send(Method::POST, "/api/users", None, Some(json!({"username": "TAKEN", "password": "a good password", "genres": ["Horror", "Comedy", "Drama"]}))).await;
     assert_error(s, &b, 409, "conflict");
-    let (s, b) = app.send(Method::POST, "/api/users", None, Some(json!({"username": "bob"}))).await;
+    let (s, b) = app
+        .send(
+            Method::POST,
+            "/api/users",
+            None,
+            Some(json!({"username": "bob"})),
+        )
+        .await;
     assert_error(s, &b, 400, "bad_request");
     assert_eq!(app.store.count_users().unwrap(), before);
 }
@@ -57,23 +96,52 @@ async fn bad_signups_are_400s_or_409_and_write_nothing() {
 async fn login_logout_and_repeated_failures() {
     let app = spawn_app().await;
     app.signup("carol", &["Comedy", "Drama", "Romance"]).await;
-    let (s, b) = app.send(Method::POST, "/api/sessions", None, Some(json!({"username": "carol", "password": "a good password"}))).await;
+    let (s, b) = app
+        .send(
+            Method::POST,
+            "/api/sessions",
+            None,
+            Some(json!({"username": "carol", "password": "a good password"})),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     let token = b["token"].as_str().unwrap().to_string();
-    let (s, _) = app.send(Method::DELETE, "/api/sessions", Some(&token), None).await;
+    let (s, _) = app
+        .send(Method::DELETE, "/api/sessions", Some(&token), None)
+        .await;
     assert_eq!(s, 204);
     let (s, b) = app.send(Method::GET, "/api/me", Some(&token), None).await;
     assert_error(s, &b, 401, "unauthorized");
 
     for _ in 0..5 {
-        let (s, b) = app.send(Method::POST, "/api/sessions", None, Some(json!({"username": "carol", "password": "wrong password"}))).await;
+        let (s, b) = app
+            .send(
+                Method::POST,
+                "/api/sessions",
+                None,
+                Some(json!({"username": "carol", "password": "wrong password"})),
+            )
+            .await;
         assert_error(s, &b, 401, "unauthorized");
     }
-    let resp = app.client.post(format!("{}/api/sessions", app.address)).json(&json!({"username": "carol", "password": "wrong password"})).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/api/sessions", app.address))
+        .json(&json!({"username": "carol", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 429);
     assert!(resp.headers().get("retry-after").is_some());
     // Even the right password waits while the lock lasts.
-    let (s, _) = app.send(Method::POST, "/api/sessions", None, Some(json!({"username": "carol", "password": "a good password"}))).await;
+    let (s, _) = app
+        .send(
+            Method::POST,
+            "/api/sessions",
+            None,
+            Some(json!({"username": "carol", "password": "a good password"})),
+        )
+        .await;
     assert_eq!(s, 429);
 }
 
@@ -89,7 +157,14 @@ async fn me_routes_need_a_session() {
         (Method::GET, "/api/me/onboarding"),
         (Method::DELETE, "/api/me"),
     ] {
-        let (s, b) = app.send(m.clone(), path, Some("not-a-real-token"), Some(json!({"rating": 4.0}))).await;
+        let (s, b) = app
+            .send(
+                m.clone(),
+                path,
+                Some("not-a-real-token"),
+                Some(json!({"rating": 4.0})),
+            )
+            .await;
         assert_error(s, &b, 401, "unauthorized");
         let (s, _) = app.send(m, path, None, Some(json!({"rating": 4.0}))).await;
         assert_eq!(s, 401, "{path}");
@@ -101,11 +176,22 @@ async fn deleting_the_account_removes_everything() {
     let app = spawn_app().await;
     let dan = app.signup("dan", &["Action", "Adventure", "Sci-Fi"]).await;
     assert_eq!(app.rate(&dan, 260, 5.0).await.0, 200);
-    let (s, _) = app.send(Method::DELETE, "/api/me", Some(&dan.token), None).await;
+    let (s, _) = app
+        .send(Method::DELETE, "/api/me", Some(&dan.token), None)
+        .await;
     assert_eq!(s, 204);
-    let (s, _) = app.send(Method::GET, "/api/me/ratings", Some(&dan.token), None).await;
+    let (s, _) = app
+        .send(Method::GET, "/api/me/ratings", Some(&dan.token), None)
+        .await;
     assert_eq!(s, 401);
-    let (s, _) = app.send(Method::POST, "/api/sessions", None, Some(json!({"username": "dan", "password": "a good password"}))).await;
+    let (s, _) = app
+        .send(
+            Method::POST,
+            "/api/sessions",
+            None,
+            Some(json!({"username": "dan", "password": "a good password"})),
+        )
+        .await;
     assert_eq!(s, 401);
     assert_eq!(app.store.count_users().unwrap(), 0);
 }

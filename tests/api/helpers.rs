@@ -17,7 +17,11 @@ pub fn test_settings() -> Settings {
         index_dir: root.join("target").join("test-index"),
         web_dir: root.join("web"),
         // Builds must not pick up a developer's local store (cached TMDB details).
-        database_url: root.join("target").join("no-such-store.sqlite").display().to_string(),
+        database_url: root
+            .join("target")
+            .join("no-such-store.sqlite")
+            .display()
+            .to_string(),
         ..Settings::default()
     }
 }
@@ -26,7 +30,9 @@ pub fn test_settings() -> Settings {
 pub fn shared_artifacts() -> Arc<Artifacts> {
     static ARTIFACTS: OnceLock<Arc<Artifacts>> = OnceLock::new();
     ARTIFACTS
-        .get_or_init(|| Arc::new(artifacts::load_or_build(&test_settings(), true).expect("index builds")))
+        .get_or_init(|| {
+            Arc::new(artifacts::load_or_build(&test_settings(), true).expect("index builds"))
+        })
         .clone()
 }
 
@@ -40,7 +46,12 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let resp = self.client.get(format!("{}{}", self.address, path)).send().await.expect("request sent");
+        let resp = self
+            .client
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .await
+            .expect("request sent");
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
@@ -70,7 +81,10 @@ pub fn shared_classifier() -> Arc<cinesense::sentiment::BertClassifier> {
     static C: OnceLock<Arc<cinesense::sentiment::BertClassifier>> = OnceLock::new();
     C.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/sentiment");
-        Arc::new(cinesense::sentiment::BertClassifier::load(&dir, candle_core::Device::Cpu).expect("the committed sentiment model loads"))
+        Arc::new(
+            cinesense::sentiment::BertClassifier::load(&dir, candle_core::Device::Cpu)
+                .expect("the committed sentiment model loads"),
+        )
     })
     .clone()
 }
@@ -95,24 +109,42 @@ async fn spawn_app_built(change: impl FnOnce(&mut Settings), reviews: bool) -> T
     let store = Arc::new(Store::open(&settings.database_path()).expect("store opens"));
     let mut state = AppState::new(shared_artifacts(), store.clone(), settings).expect("state");
     if reviews {
-        state = state.with_sentiment(shared_classifier()).expect("reviews service");
+        state = state
+            .with_sentiment(shared_classifier())
+            .expect("reviews service");
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            cinesense::startup::run(listener, state).expect("server starts").await.expect("server runs");
+            cinesense::startup::run(listener, state)
+                .expect("server starts")
+                .await
+                .expect("server runs");
         })
     });
-    TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), store, _db_dir: db_dir }
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        store,
+        _db_dir: db_dir,
+    }
 }
 
 /// Asserts the JSON error shape and returns the error object.
 pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) -> Value {
     assert_eq!(status, expected_status, "{body}");
-    let err = body.get("error").unwrap_or_else(|| panic!("no error object: {body}"));
+    let err = body
+        .get("error")
+        .unwrap_or_else(|| panic!("no error object: {body}"));
     assert_eq!(err["code"], code, "{body}");
-    assert!(err["message"].as_str().map(|m| !m.is_empty()).unwrap_or(false), "{body}");
+    assert!(
+        err["message"]
+            .as_str()
+            .map(|m| !m.is_empty())
+            .unwrap_or(false),
+        "{body}"
+    );
     err.clone()
 }
 
@@ -122,8 +154,16 @@ pub struct Account {
 }
 
 impl TestApp {
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -133,7 +173,10 @@ impl TestApp {
         let resp = req.send().await.expect("request sent");
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn signup(&self, username: &str, genres: &[&str]) -> Account {
@@ -141,17 +184,27 @@ impl TestApp {
             .send(reqwest::Method::POST, "/api/users", None, Some(serde_json::json!({"username": username, "password": "a good password", "genres": genres})))
             .await;
         assert_eq!(status, 201, "{body}");
-        Account { token: body["token"].as_str().expect("token").to_string() }
+        Account {
+            token: body["token"].as_str().expect("token").to_string(),
+        }
     }
 
     pub async fn rate(&self, who: &Account, movie_id: u32, rating: f64) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, &format!("/api/me/ratings/{movie_id}"), Some(&who.token), Some(serde_json::json!({"rating": rating}))).await
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/api/me/ratings/{movie_id}"),
+            Some(&who.token),
+            Some(serde_json::json!({"rating": rating})),
+        )
+        .await
     }
 }
 
 /// Every log line of this test binary, for checking that no secret is ever logged.
 pub fn captured_logs() -> String {
-    LOG.get().map(|l| l.lines.lock().unwrap().join("\n")).unwrap_or_default()
+    LOG.get()
+        .map(|l| l.lines.lock().unwrap().join("\n"))
+        .unwrap_or_default()
 }
 
 struct CaptureLogger {
@@ -165,14 +218,21 @@ impl log::Log for CaptureLogger {
         true
     }
     fn log(&self, record: &log::Record) {
-        self.lines.lock().unwrap().push(format!("{} {} {}", record.level(), record.target(), record.args()));
+        self.lines.lock().unwrap().push(format!(
+            "{} {} {}",
+            record.level(),
+            record.target(),
+            record.args()
+        ));
     }
     fn flush(&self) {}
 }
 
 fn capture_logs() {
     LOG.get_or_init(|| {
-        let logger: &'static CaptureLogger = Box::leak(Box::new(CaptureLogger { lines: std::sync::Mutex::new(Vec::new()) }));
+        let logger: &'static CaptureLogger = Box::leak(Box::new(CaptureLogger {
+            lines: std::sync::Mutex::new(Vec::new()),
+        }));
         let _ = log::set_logger(logger);
         log::set_max_level(log::LevelFilter::Debug);
         logger

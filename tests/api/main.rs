@@ -2,8 +2,8 @@
 
 mod accounts;
 mod helpers;
-mod personal;
 mod movies;
+mod personal;
 mod popular;
 mod recommendations;
 mod reviews;

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 #[tokio::test]
 async fn toy_story_2_is_among_toy_storys_five_nearest() {
     let app = spawn_app().await;
-    let ids = app.ids("/api/movies/1/similar?limit=5", "/similar", "/movie/id").await;
+    let ids = app
+        .ids("/api/movies/1/similar?limit=5", "/similar", "/movie/id")
+        .await;
     assert_eq!(ids.len(), 5);
     assert!(ids.contains(&3114), "Toy Story neighbours: {ids:?}");
 }
@@ -12,7 +14,9 @@ async fn toy_story_2_is_among_toy_storys_five_nearest() {
 #[tokio::test]
 async fn godfather_part_ii_is_among_the_godfathers_five_nearest() {
     let app = spawn_app().await;
-    let ids = app.ids("/api/movies/858/similar?limit=5", "/similar", "/movie/id").await;
+    let ids = app
+        .ids("/api/movies/858/similar?limit=5", "/similar", "/movie/id")
+        .await;
     assert!(ids.contains(&1221), "Godfather neighbours: {ids:?}");
 }
 
@@ -26,14 +30,27 @@ async fn a_movie_without_overview_gets_neighbours_sharing_its_genres() {
         .find(|m| m.overview.is_none() && m.genres.len() >= 2 && m.tags.is_empty())
         .expect("a movie without overview");
     let app = spawn_app().await;
-    let (status, body) = app.get(&format!("/api/movies/{}/similar?limit=5", movie.id)).await;
+    let (status, body) = app
+        .get(&format!("/api/movies/{}/similar?limit=5", movie.id))
+        .await;
     assert_eq!(status, 200);
     let similar = body["similar"].as_array().unwrap();
     assert_eq!(similar.len(), 5, "{body}");
     let own: HashSet<&str> = movie.genres.iter().map(String::as_str).collect();
     for s in similar {
-        let genres: Vec<&str> = s["movie"]["genres"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
-        assert!(genres.iter().any(|g| own.contains(g)), "{} {:?} shares no genre with {:?}", s["movie"]["title"], genres, own);
+        let genres: Vec<&str> = s["movie"]["genres"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_str().unwrap())
+            .collect();
+        assert!(
+            genres.iter().any(|g| own.contains(g)),
+            "{} {:?} shares no genre with {:?}",
+            s["movie"]["title"],
+            genres,
+            own
+        );
         assert!(s["similarity"].as_f64().unwrap() > 0.0);
         assert!(s["reason"].as_str().unwrap().starts_with("Shares"));
     }
@@ -90,7 +107,15 @@ async fn openapi_document_lists_every_route() {
     let (status, doc) = app.get("/api/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/health", "/api/movies/{id}", "/api/movies/{id}/similar", "/api/popular", "/api/genres", "/api/search", "/api/users/{id}/recommendations"] {
+    for path in [
+        "/api/health",
+        "/api/movies/{id}",
+        "/api/movies/{id}/similar",
+        "/api/popular",
+        "/api/genres",
+        "/api/search",
+        "/api/users/{id}/recommendations",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "missing {path}");
     }
 }

@@ -9,7 +9,14 @@ async fn popular_horror_is_horror_sorted_by_weighted_rating() {
     assert_eq!(movies.len(), 20);
     let mut last = f64::MAX;
     for m in movies {
-        assert!(m["genres"].as_array().unwrap().iter().any(|g| g == "Horror"), "{m}");
+        assert!(
+            m["genres"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g == "Horror"),
+            "{m}"
+        );
         let wr = m["weighted_rating"].as_f64().unwrap();
         assert!(wr <= last + 1e-9);
         last = wr;
@@ -22,11 +29,30 @@ async fn few_perfect_ratings_rank_below_many_good_ones() {
     let app = spawn_app().await;
     let (_, body) = app.get("/api/popular?limit=100").await;
     let top = body["movies"].as_array().unwrap();
-    assert!(top.iter().all(|m| m["rating_count"].as_u64().unwrap() >= 10), "obscure movie in the top 100");
+    assert!(
+        top.iter()
+            .all(|m| m["rating_count"].as_u64().unwrap() >= 10),
+        "obscure movie in the top 100"
+    );
     let a = crate::helpers::shared_artifacts();
-    let few = a.catalog.movies().iter().find(|m| m.rating_count == 2 && m.rating_mean == 5.0).expect("a 2x5.0 movie");
-    let many = a.catalog.movies().iter().find(|m| m.rating_count >= 250 && m.rating_mean >= 4.2).expect("a much rated movie");
-    assert!(few.weighted_rating < many.weighted_rating, "{} vs {}", few.weighted_rating, many.weighted_rating);
+    let few = a
+        .catalog
+        .movies()
+        .iter()
+        .find(|m| m.rating_count == 2 && m.rating_mean == 5.0)
+        .expect("a 2x5.0 movie");
+    let many = a
+        .catalog
+        .movies()
+        .iter()
+        .find(|m| m.rating_count >= 250 && m.rating_mean >= 4.2)
+        .expect("a much rated movie");
+    assert!(
+        few.weighted_rating < many.weighted_rating,
+        "{} vs {}",
+        few.weighted_rating,
+        many.weighted_rating
+    );
 }
 
 #[tokio::test]
@@ -44,7 +70,12 @@ async fn genres_and_bad_filters() {
     let app = spawn_app().await;
     let (status, body) = app.get("/api/genres").await;
     assert_eq!(status, 200);
-    let names: Vec<&str> = body["genres"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = body["genres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"Horror") && names.contains(&"Sci-Fi"));
     assert!(!names.contains(&"(no genres listed)"));
     let (s, b) = app.get("/api/popular?genre=Nope").await;

@@ -14,7 +14,11 @@ async fn every_model_excludes_what_the_user_rated() {
         .collect();
     let app = spawn_app().await;
     for model in ["popular", "content", "mf", "hybrid"] {
-        let (status, body) = app.get(&format!("/api/users/1/recommendations?model={model}&limit=20")).await;
+        let (status, body) = app
+            .get(&format!(
+                "/api/users/1/recommendations?model={model}&limit=20"
+            ))
+            .await;
         assert_eq!(status, 200, "{body}");
         let recs = body["recommendations"].as_array().unwrap();
         assert_eq!(recs.len(), 20);

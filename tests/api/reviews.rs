@@ -11,21 +11,42 @@ async fn fight_club_reviews_are_scraped_classified_and_cached() {
     let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
     let (status, body) = app.get("/api/movies/2959/reviews").await;
     assert_eq!(status, 200, "{body}");
-    let imdb_source = body["sources"].as_array().unwrap().iter().find(|s| s["name"] == "imdb").unwrap().clone();
+    let imdb_source = body["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "imdb")
+        .unwrap()
+        .clone();
     assert_eq!(imdb_source["status"], "ok", "{body}");
     assert_eq!(imdb_source["count"], 3);
     let reviews = body["reviews"].as_array().unwrap();
     assert_eq!(reviews.len(), 3);
-    let by_title = |t: &str| reviews.iter().find(|r| r["title"] == t).unwrap_or_else(|| panic!("no {t}"));
+    let by_title = |t: &str| {
+        reviews
+            .iter()
+            .find(|r| r["title"] == t)
+            .unwrap_or_else(|| panic!("no {t}"))
+    };
     let good = by_title("A masterpiece that gets better every time");
     assert_eq!(good["sentiment"]["label"], "positive", "{good}");
-    assert!(good["text"].as_str().unwrap().contains("twist — I loved"), "entities decoded: {good}");
+    assert!(
+        good["text"].as_str().unwrap().contains("twist — I loved"),
+        "entities decoded: {good}"
+    );
     assert_eq!(good["rating"], 10.0);
-    assert!(good["url"].as_str().unwrap().ends_with("/review/rw0000001/"));
+    assert!(good["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/review/rw0000001/"));
     let bad = by_title("Overrated & boring");
     assert_eq!(bad["sentiment"]["label"], "negative", "{bad}");
     assert!(bad["sentiment"]["score"].as_f64().unwrap() < 0.5);
-    assert_eq!(body["summary"]["positive"].as_u64().unwrap() + body["summary"]["negative"].as_u64().unwrap(), 3);
+    assert_eq!(
+        body["summary"]["positive"].as_u64().unwrap()
+            + body["summary"]["negative"].as_u64().unwrap(),
+        3
+    );
     assert_eq!(body["summary"]["positive"], 2);
     assert_eq!(body["cached"], false);
     // The second call is served from the cache: IMDb is not asked again.
@@ -43,8 +64,14 @@ async fn the_older_layout_still_parses() {
     assert_eq!(status, 200);
     let reviews = body["reviews"].as_array().unwrap();
     assert_eq!(reviews.len(), 2, "{body}");
-    assert_eq!(reviews.iter().find(|r| r["author"] == "pixar_fan").unwrap()["sentiment"]["label"], "positive");
-    assert_eq!(reviews.iter().find(|r| r["author"] == "not_a_fan").unwrap()["sentiment"]["label"], "negative");
+    assert_eq!(
+        reviews.iter().find(|r| r["author"] == "pixar_fan").unwrap()["sentiment"]["label"],
+        "positive"
+    );
+    assert_eq!(
+        reviews.iter().find(|r| r["author"] == "not_a_fan").unwrap()["sentiment"]["label"],
+        "negative"
+    );
 }
 
 #[tokio::test]
@@ -53,13 +80,31 @@ async fn a_full_page_without_reviews_is_reported_as_a_layout_change() {
     let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
     let (status, body) = app.get("/api/movies/858/reviews").await;
     assert_eq!(status, 200, "{body}");
-    let imdb_source = body["sources"].as_array().unwrap().iter().find(|s| s["name"] == "imdb").unwrap().clone();
+    let imdb_source = body["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "imdb")
+        .unwrap()
+        .clone();
     assert_eq!(imdb_source["status"], "layout_changed", "{body}");
-    assert!(imdb_source["message"].as_str().unwrap().contains("layout changed"));
-    assert!(captured_logs().contains("layout changed"), "the failure must be logged");
+    assert!(imdb_source["message"]
+        .as_str()
+        .unwrap()
+        .contains("layout changed"));
+    assert!(
+        captured_logs().contains("layout changed"),
+        "the failure must be logged"
+    );
     // An explicit "no reviews" page is an empty success, not an error.
     let (_, body) = app.get("/api/movies/1221/reviews").await;
-    let imdb_source = body["sources"].as_array().unwrap().iter().find(|s| s["name"] == "imdb").unwrap().clone();
+    let imdb_source = body["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "imdb")
+        .unwrap()
+        .clone();
     assert_eq!(imdb_source["status"], "ok", "{body}");
     assert_eq!(imdb_source["count"], 0);
 }
@@ -79,7 +124,12 @@ fn a_batch_scores_like_one_by_one() {
     let batch = c.classify(&texts).unwrap();
     for (t, b) in texts.iter().zip(&batch) {
         let one = c.classify(std::slice::from_ref(t)).unwrap()[0];
-        assert!((one.score - b.score).abs() < 1e-4, "{t}: {} vs {}", one.score, b.score);
+        assert!(
+            (one.score - b.score).abs() < 1e-4,
+            "{t}: {} vs {}",
+            one.score,
+            b.score
+        );
         assert_eq!(one.label, b.label);
     }
     assert_eq!(batch[0].label, "positive");

@@ -17,7 +17,14 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn the_movie_people_mean_comes_first() {
     let app = spawn_app().await;
-    for (q, id) in [("toy", 1), ("toy story 2", 3114), ("godfater", 858), ("amelie", 4973), ("alien 1979", 1214), ("godfather", 858)] {
+    for (q, id) in [
+        ("toy", 1),
+        ("toy story 2", 3114),
+        ("godfater", 858),
+        ("amelie", 4973),
+        ("alien 1979", 1214),
+        ("godfather", 858),
+    ] {
         let ids = first_ids(&app, q).await;
         assert_eq!(ids.first(), Some(&id), "{q:?} -> {ids:?}");
     }
@@ -49,7 +56,10 @@ async fn exact_matches_outrank_fuzzy_ones() {
     let app = spawn_app().await;
     let (_, body) = app.get("/api/search?q=alien&limit=20").await;
     let results = body["results"].as_array().unwrap();
-    let first_fuzzy = results.iter().position(|r| r["fuzzy"] == true).unwrap_or(results.len());
+    let first_fuzzy = results
+        .iter()
+        .position(|r| r["fuzzy"] == true)
+        .unwrap_or(results.len());
     assert!(results[..first_fuzzy].iter().all(|r| r["fuzzy"] == false));
     assert!(results[first_fuzzy..].iter().all(|r| r["fuzzy"] == true));
     assert!(first_fuzzy > 0);
@@ -62,9 +72,16 @@ async fn results_carry_what_the_dropdown_shows() {
     assert_eq!(status, 200);
     let r = &body["results"][0];
     assert_eq!(r["id"], 2571);
-    assert_eq!(r["title"], "Matrix, The".replace("Matrix, The", "The Matrix"));
+    assert_eq!(
+        r["title"],
+        "Matrix, The".replace("Matrix, The", "The Matrix")
+    );
     assert_eq!(r["year"], 1999);
-    assert!(r["genres"].as_array().unwrap().iter().any(|g| g == "Sci-Fi"));
+    assert!(r["genres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g == "Sci-Fi"));
     assert!(body["results"].as_array().unwrap().len() <= 3);
 }
 

@@ -39,7 +39,9 @@ impl StandIn {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tmdb").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tmdb")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -51,14 +53,22 @@ struct Shared {
 
 /// Fight Club's recorded details, with the appended parts as TMDB's append_to_response does.
 /// Any id but 862 answers with them (id replaced); 862 answers the recorded 404 body.
-async fn movie(req: HttpRequest, path: web::Path<String>, shared: web::Data<Shared>) -> HttpResponse {
+async fn movie(
+    req: HttpRequest,
+    path: web::Path<String>,
+    shared: web::Data<Shared>,
+) -> HttpResponse {
     shared.requests.fetch_add(1, Ordering::SeqCst);
     let mode = *shared.mode.lock().unwrap();
     match mode {
         Mode::Hang => {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
-        Mode::Malformed => return HttpResponse::Ok().content_type("application/json").body("{\"id\": 550, \"title\": "),
+        Mode::Malformed => {
+            return HttpResponse::Ok()
+                .content_type("application/json")
+                .body("{\"id\": 550, \"title\": ")
+        }
         Mode::Down => return HttpResponse::ServiceUnavailable().body("upstream maintenance"),
         Mode::RateLimitOnce => {
             let mut once = shared.limited_once.lock().unwrap();
@@ -69,7 +79,9 @@ async fn movie(req: HttpRequest, path: web::Path<String>, shared: web::Data<Shar
         }
         Mode::Normal => {}
     }
-    let query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string()).unwrap();
+    let query =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .unwrap();
     if query.get("api_key").map(String::as_str) != Some(GOOD_KEY) {
         return HttpResponse::Unauthorized().json(fixture("invalid-api-key.json"));
     }
@@ -104,21 +116,33 @@ async fn movie(req: HttpRequest, path: web::Path<String>, shared: web::Data<Shar
 pub fn spawn_stand_in() -> StandIn {
     let requests = Arc::new(AtomicUsize::new(0));
     let mode = Arc::new(Mutex::new(Mode::Normal));
-    let shared = web::Data::new(Shared { requests: requests.clone(), mode: mode.clone(), limited_once: Mutex::new(false) });
+    let shared = web::Data::new(Shared {
+        requests: requests.clone(),
+        mode: mode.clone(),
+        limited_once: Mutex::new(false),
+    });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            HttpServer::new(move || App::new().app_data(shared.clone()).route("/3/movie/{rest:.*}", web::get().to(movie)))
-                .workers(2)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(shared.clone())
+                    .route("/3/movie/{rest:.*}", web::get().to(movie))
+            })
+            .workers(2)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
         })
     });
-    StandIn { base_url: format!("http://127.0.0.1:{port}/3"), requests, mode }
+    StandIn {
+        base_url: format!("http://127.0.0.1:{port}/3"),
+        requests,
+        mode,
+    }
 }
 
 /// A stand-in for IMDb's review pages: tests/fixtures/imdb, chosen by title id.
@@ -136,18 +160,29 @@ pub fn spawn_imdb_stand_in() -> (String, Arc<AtomicUsize>) {
             "tt0071562" => "no-reviews.html",
             _ => return HttpResponse::NotFound().body("<html><body>404</body></html>"),
         };
-        let html = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/imdb").join(file)).unwrap();
-        HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
+        let html = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/imdb")
+                .join(file),
+        )
+        .unwrap();
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html)
     }
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            HttpServer::new(move || App::new().app_data(counter.clone()).route("/title/{id}/reviews/", web::get().to(page)))
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(counter.clone())
+                    .route("/title/{id}/reviews/", web::get().to(page))
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
         })
     });
     (format!("http://127.0.0.1:{port}"), hits)

@@ -21,13 +21,24 @@ async fn app_with(stand_in: &StandIn, key: &str, timeout_ms: u64, ttl: i64) -> T
 
 /// GET the movie page's data; asserts 200 and that the key is not in the body.
 async fn movie(app: &TestApp, id: u32) -> serde_json::Value {
-    let resp = app.client.get(format!("{}/api/movies/{id}", app.address)).send().await.unwrap();
+    let resp = app
+        .client
+        .get(format!("{}/api/movies/{id}", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     for (name, value) in resp.headers() {
-        assert!(!value.to_str().unwrap_or("").contains(GOOD_KEY), "key in header {name}");
+        assert!(
+            !value.to_str().unwrap_or("").contains(GOOD_KEY),
+            "key in header {name}"
+        );
     }
     let text = resp.text().await.unwrap();
-    assert!(!text.contains(GOOD_KEY) && !text.contains("wrong-key-123"), "the key leaked into a response");
+    assert!(
+        !text.contains(GOOD_KEY) && !text.contains("wrong-key-123"),
+        "the key leaked into a response"
+    );
     serde_json::from_str(&text).unwrap()
 }
 
@@ -38,7 +49,10 @@ async fn fight_club_gets_poster_cast_and_director_then_comes_from_cache() {
     let m = movie(&app, FIGHT_CLUB).await;
     assert_eq!(m["tmdb"]["status"], "ok", "{m}");
     assert_eq!(m["title"], "Fight Club");
-    assert_eq!(m["poster_url"], "https://images.example/t/p/w342/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg");
+    assert_eq!(
+        m["poster_url"],
+        "https://images.example/t/p/w342/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg"
+    );
     assert_eq!(m["cast"][0]["name"], "Edward Norton");
     assert_eq!(m["cast"][0]["character"], "Narrator");
     assert_eq!(m["director"], "David Fincher");
@@ -49,8 +63,15 @@ async fn fight_club_gets_poster_cast_and_director_then_comes_from_cache() {
     assert_eq!(again["tmdb"]["status"], "cached");
     // Search suggestions now carry the poster, without asking TMDB.
     let (_, found) = app.get("/api/search?q=fight%20club&limit=1").await;
-    assert_eq!(found["results"][0]["poster_url"], "https://images.example/t/p/w185/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg");
-    assert_eq!(stand_in.count(), 1, "a movie page costs TMDB one call per TTL");
+    assert_eq!(
+        found["results"][0]["poster_url"],
+        "https://images.example/t/p/w185/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg"
+    );
+    assert_eq!(
+        stand_in.count(),
+        1,
+        "a movie page costs TMDB one call per TTL"
+    );
     assert!(!captured_logs().contains(GOOD_KEY), "the key was logged");
 }
 
@@ -60,11 +81,23 @@ async fn an_invalid_key_still_renders_local_data_with_the_status() {
     let app = app_with(&stand_in, "wrong-key-123", 3000, 3600).await;
     let m = movie(&app, FIGHT_CLUB).await;
     assert_eq!(m["tmdb"]["status"], "invalid_key", "{m}");
-    assert!(m["tmdb"]["message"].as_str().unwrap().contains("Invalid API key"), "{m}");
+    assert!(
+        m["tmdb"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid API key"),
+        "{m}"
+    );
     assert_eq!(m["title"], "Fight Club");
-    assert!(m["overview"].as_str().unwrap().len() > 20, "local overview kept");
+    assert!(
+        m["overview"].as_str().unwrap().len() > 20,
+        "local overview kept"
+    );
     assert!(m["poster_url"].is_null());
-    assert!(!captured_logs().contains("wrong-key-123"), "the key was logged");
+    assert!(
+        !captured_logs().contains("wrong-key-123"),
+        "the key was logged"
+    );
 }
 
 #[tokio::test]
@@ -73,7 +106,13 @@ async fn an_unknown_tmdb_id_is_not_found_not_an_error() {
     let app = app_with(&stand_in, GOOD_KEY, 3000, 3600).await;
     let m = movie(&app, 1).await; // Toy Story: tmdbId 862, which the stand-in answers 404 with status_code 34
     assert_eq!(m["tmdb"]["status"], "not_found", "{m}");
-    assert!(m["tmdb"]["message"].as_str().unwrap().contains("status_code 34"), "{m}");
+    assert!(
+        m["tmdb"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("status_code 34"),
+        "{m}"
+    );
     assert_eq!(m["title"], "Toy Story");
 }
 
@@ -85,7 +124,11 @@ async fn a_429_is_retried_after_retry_after() {
     let started = Instant::now();
     let m = movie(&app, FIGHT_CLUB).await;
     assert_eq!(m["tmdb"]["status"], "ok", "{m}");
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After not honoured: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After not honoured: {:?}",
+        started.elapsed()
+    );
     assert_eq!(stand_in.count(), 2);
 }
 
@@ -103,7 +146,10 @@ async fn a_silent_upstream_costs_one_timeout_then_the_breaker_answers() {
     let started = Instant::now();
     let m = movie(&app, FIGHT_CLUB).await;
     assert_eq!(m["tmdb"]["status"], "circuit_open", "{m}");
-    assert!(started.elapsed() < Duration::from_millis(300), "the breaker should answer at once");
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "the breaker should answer at once"
+    );
 }
 
 #[tokio::test]
@@ -132,7 +178,10 @@ async fn without_a_key_pages_say_tmdb_is_not_configured() {
     let app = spawn_app_with(|_| {}).await;
     let m = movie(&app, FIGHT_CLUB).await;
     assert_eq!(m["tmdb"]["status"], "not_configured");
-    assert!(m["tmdb"]["message"].as_str().unwrap().contains("TMDB_API_KEY"));
+    assert!(m["tmdb"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("TMDB_API_KEY"));
 }
 
 #[tokio::test]
@@ -145,7 +194,11 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
     s.tmdb.api_key = Some(Secret(GOOD_KEY.into()));
     s.tmdb.enrich_rate = 50.0;
     let first = cinesense::enrich::enrich(&s, Some(5), true).await.unwrap();
-    assert_eq!((first.candidates, first.fetched, first.not_found), (5, 4, 1), "{first:?}");
+    assert_eq!(
+        (first.candidates, first.fetched, first.not_found),
+        (5, 4, 1),
+        "{first:?}"
+    );
     let again = cinesense::enrich::enrich(&s, Some(5), true).await.unwrap();
     assert_eq!(again.already_cached, 4, "{again:?}");
     assert_eq!(again.fetched, 0);
@@ -153,6 +206,8 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
     assert_eq!(store.cache_entries("tmdb:movie:").unwrap().len(), 4);
     // Without a key, enrich says what to do.
     s.tmdb.api_key = None;
-    let err = cinesense::enrich::enrich(&s, Some(5), true).await.unwrap_err();
+    let err = cinesense::enrich::enrich(&s, Some(5), true)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("TMDB_API_KEY"));
 }

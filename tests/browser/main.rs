@@ -44,7 +44,9 @@ async fn wait_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
 /// One browser for all the flows (starting Chromium is the slow part).
 #[tokio::test]
 async fn the_browser_app_end_to_end() {
-    let Some((driver, chromium)) = browser().await else { return };
+    let Some((driver, chromium)) = browser().await else {
+        return;
+    };
     let (imdb, _) = stand_in::spawn_imdb_stand_in();
     let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
     let s = driver.session(&chromium, 1280, 900).await;
@@ -59,8 +61,14 @@ async fn the_browser_app_end_to_end() {
     let phone = driver.session(&chromium, 375, 812).await;
     phone.goto(&format!("{}/#/movie/1", app.address)).await;
     phone.wait_for("#similar .card", 5).await;
-    let overflow = phone.script("return document.documentElement.scrollWidth > window.innerWidth + 1").await;
-    assert_eq!(overflow, serde_json::Value::Bool(false), "page scrolls sideways at 375 px");
+    let overflow = phone
+        .script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        .await;
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(false),
+        "page scrolls sideways at 375 px"
+    );
     phone.screenshot("movie-375px").await;
     assert_no_console_errors(&phone, "movie at 375 px").await;
     phone.quit().await;
@@ -76,7 +84,10 @@ async fn search_with_the_keyboard(app: &TestApp, s: &Session) {
     for o in &options {
         texts.push(s.element_text(o).await);
     }
-    let pos = texts.iter().position(|t| t.starts_with("The Matrix")).unwrap_or_else(|| panic!("no Matrix in {texts:?}"));
+    let pos = texts
+        .iter()
+        .position(|t| t.starts_with("The Matrix"))
+        .unwrap_or_else(|| panic!("no Matrix in {texts:?}"));
     assert!(pos < 3, "{texts:?}");
     // The first option is active; arrow down to The Matrix, then Enter.
     for _ in 0..pos {
@@ -86,23 +97,38 @@ async fn search_with_the_keyboard(app: &TestApp, s: &Session) {
     assert!(active.starts_with("The Matrix"), "active option: {active}");
     s.screenshot("search-suggestions").await;
     s.type_into(&input, ENTER).await;
-    wait_until("the movie page opens", async || s.current_url().await.ends_with("#/movie/2571")).await;
-    wait_until("the title shows", async || s.text("h1").await.starts_with("The Matrix")).await;
+    wait_until("the movie page opens", async || {
+        s.current_url().await.ends_with("#/movie/2571")
+    })
+    .await;
+    wait_until("the title shows", async || {
+        s.text("h1").await.starts_with("The Matrix")
+    })
+    .await;
     assert_no_console_errors(s, "search").await;
 }
 
 async fn movie_page_shows_similar_movies(app: &TestApp, s: &Session) {
     s.goto(&format!("{}/#/movie/1", app.address)).await;
-    wait_until("Toy Story's page", async || s.text("h1").await.starts_with("Toy Story")).await;
+    wait_until("Toy Story's page", async || {
+        s.text("h1").await.starts_with("Toy Story")
+    })
+    .await;
     let cards = s.wait_for("#similar .card", 5).await;
     let mut titles = Vec::new();
     for c in cards.iter().take(5) {
         titles.push(s.element_text(c).await);
     }
-    assert!(titles.iter().any(|t| t.contains("Toy Story 2")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.contains("Toy Story 2")),
+        "{titles:?}"
+    );
     assert!(s.text("#similar .reason").await.starts_with("Shares"));
     // No TMDB key here: the page says so and still shows local data.
-    assert!(s.text("#tmdb-notice").await.contains("TMDB is not configured"));
+    assert!(s
+        .text("#tmdb-notice")
+        .await
+        .contains("TMDB is not configured"));
     assert!(s.text("main").await.contains("Adventure"));
     s.screenshot("movie-toy-story").await;
     assert_no_console_errors(s, "movie").await;
@@ -115,21 +141,38 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session) {
     let pass = s.wait_for("#password", 1).await.remove(0);
     s.type_into(&pass, "a good password").await;
     for g in ["Animation", "Children", "Comedy"] {
-        let tile = s.wait_for(&format!("button[data-genre=\"{g}\"]"), 1).await.remove(0);
+        let tile = s
+            .wait_for(&format!("button[data-genre=\"{g}\"]"), 1)
+            .await
+            .remove(0);
         s.click(&tile).await;
     }
     s.screenshot("signup").await;
     let submit = s.wait_for("#signup-submit", 1).await.remove(0);
     s.click(&submit).await;
-    wait_until("the onboarding page opens", async || s.current_url().await.ends_with("#/welcome")).await;
+    wait_until("the onboarding page opens", async || {
+        s.current_url().await.ends_with("#/welcome")
+    })
+    .await;
     let selects = s.wait_for("select[id^=onb-]", 5).await;
     assert!(selects.len() >= 15, "only {} movies to rate", selects.len());
     for select in selects.iter().take(5) {
-        let id = s.script(&format!("return document.querySelectorAll('select[id^=onb-]')[{}].id", selects.iter().position(|x| x == select).unwrap())).await;
-        let option = s.wait_for(&format!("#{} option[value=\"5\"]", id.as_str().unwrap()), 1).await.remove(0);
+        let id = s
+            .script(&format!(
+                "return document.querySelectorAll('select[id^=onb-]')[{}].id",
+                selects.iter().position(|x| x == select).unwrap()
+            ))
+            .await;
+        let option = s
+            .wait_for(&format!("#{} option[value=\"5\"]", id.as_str().unwrap()), 1)
+            .await
+            .remove(0);
         s.click(&option).await;
     }
-    wait_until("5 ratings saved", async || s.text("[role=status]").await.contains("5 rated")).await;
+    wait_until("5 ratings saved", async || {
+        s.text("[role=status]").await.contains("5 rated")
+    })
+    .await;
     s.screenshot("onboarding").await;
     let go = s.wait_for("#see-for-you", 1).await.remove(0);
     s.click(&go).await;
@@ -148,7 +191,10 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session) {
 
 async fn explore_a_movielens_user(app: &TestApp, s: &Session) {
     s.goto(&format!("{}/#/explore", app.address)).await;
-    wait_until("the explore page", async || s.text("h1").await.starts_with("Explore")).await;
+    wait_until("the explore page", async || {
+        s.text("h1").await.starts_with("Explore")
+    })
+    .await;
     let rows = s.wait_for("table tbody tr", 10).await;
     assert_eq!(rows.len(), 10);
     assert!(s.text("table tbody tr td:nth-child(3)").await.contains('★'));
@@ -160,7 +206,9 @@ async fn explore_a_movielens_user(app: &TestApp, s: &Session) {
 /// what is missing.
 #[tokio::test]
 async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
-    let Some((driver, chromium)) = browser().await else { return };
+    let Some((driver, chromium)) = browser().await else {
+        return;
+    };
     let app = spawn_app_with_reviews(|s| {
         s.imdb_base_url = "http://127.0.0.1:9".into();
         s.tmdb.base_url = "http://127.0.0.1:9/3".into();
@@ -176,7 +224,10 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     assert!(notice.contains("TMDB"), "{notice}");
     assert!(s.text("main").await.contains("Drama"));
     // The review panel says its sources failed instead of showing nothing.
-    wait_until("the review panel's notice", async || s.text("#sentiment").await.contains("IMDB")).await;
+    wait_until("the review panel's notice", async || {
+        s.text("#sentiment").await.contains("IMDB")
+    })
+    .await;
     s.screenshot("movie-tmdb-unreachable").await;
     assert_no_console_errors(&s, "movie without TMDB").await;
     s.quit().await;
@@ -186,7 +237,9 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
 /// each review with its label, and the label filter.
 #[tokio::test]
 async fn the_sentiment_panel_renders_and_filters() {
-    let Some((driver, chromium)) = browser().await else { return };
+    let Some((driver, chromium)) = browser().await else {
+        return;
+    };
     let (imdb, _) = stand_in::spawn_imdb_stand_in();
     let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
     let s = driver.session(&chromium, 1280, 1400).await;
@@ -197,15 +250,25 @@ async fn the_sentiment_panel_renders_and_filters() {
     assert!(summary.ends_with("% positive"), "{summary}");
     assert!(s.text("#sentiment").await.contains("mean score"));
     assert_eq!(s.find_all("#sentiment svg rect").await.len(), 2);
-    let negative = s.wait_for("#sentiment button[data-filter=negative]", 1).await.remove(0);
+    let negative = s
+        .wait_for("#sentiment button[data-filter=negative]", 1)
+        .await
+        .remove(0);
     s.click(&negative).await;
-    wait_until("only negative reviews", async || s.find_all("#sentiment li.review.positive").await.is_empty()).await;
+    wait_until("only negative reviews", async || {
+        s.find_all("#sentiment li.review.positive").await.is_empty()
+    })
+    .await;
     assert!(!s.find_all("#sentiment li.review.negative").await.is_empty());
-    s.script("document.getElementById('sentiment').scrollIntoView()").await;
+    s.script("document.getElementById('sentiment').scrollIntoView()")
+        .await;
     s.screenshot("sentiment-panel").await;
     // A movie whose IMDb page changed its layout says so instead of showing nothing.
     s.goto(&format!("{}/#/movie/858", app.address)).await;
-    wait_until("the layout-change notice", async || s.text("#sentiment").await.contains("changed its layout")).await;
+    wait_until("the layout-change notice", async || {
+        s.text("#sentiment").await.contains("changed its layout")
+    })
+    .await;
     assert_no_console_errors(&s, "sentiment panel").await;
     s.quit().await;
 }

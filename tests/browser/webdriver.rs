@@ -24,24 +24,43 @@ pub struct Session {
 /// Where the browser and its driver are, if installed.
 pub fn find_browser() -> Option<(String, String)> {
     let which = |names: &[&str]| {
-        names.iter().map(|n| format!("/usr/bin/{n}")).find(|p| std::path::Path::new(p).exists())
+        names
+            .iter()
+            .map(|n| format!("/usr/bin/{n}"))
+            .find(|p| std::path::Path::new(p).exists())
     };
-    Some((which(&["chromium", "chromium-browser"])?, which(&["chromedriver"])?))
+    Some((
+        which(&["chromium", "chromium-browser"])?,
+        which(&["chromedriver"])?,
+    ))
 }
 
 impl Driver {
     pub async fn start(chromedriver: &str) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let process = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let driver = Driver { process, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
+        let driver = Driver {
+            process,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(r) = driver.http.get(format!("{}/status", driver.base)).send().await {
+            if let Ok(r) = driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
+            {
                 if r.status().is_success() {
                     return driver;
                 }
@@ -54,7 +73,9 @@ impl Driver {
     pub async fn session(&self, chromium: &str, width: u32, height: u32) -> Session {
         let profile = tempfile::tempdir().unwrap();
         // Headless windows have a minimum width; phones are emulated instead.
-        let mobile = (width < 500).then(|| json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}}));
+        let mobile = (width < 500).then(
+            || json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}}),
+        );
         let mut caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
@@ -68,9 +89,24 @@ impl Driver {
         if let Some(m) = mobile {
             caps["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["mobileEmulation"] = m;
         }
-        let v: Value = self.http.post(format!("{}/session", self.base)).json(&caps).send().await.unwrap().json().await.unwrap();
-        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}"));
-        Session { url: format!("{}/session/{id}", self.base), http: self.http.clone(), _profile: profile }
+        let v: Value = self
+            .http
+            .post(format!("{}/session", self.base))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"));
+        Session {
+            url: format!("{}/session/{id}", self.base),
+            http: self.http.clone(),
+            _profile: profile,
+        }
     }
 }
 
@@ -90,17 +126,34 @@ impl Session {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     pub async fn current_url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Element ids matching a CSS selector, now.
     pub async fn find_all(&self, css: &str) -> Vec<String> {
-        let v = self.call(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await;
-        v.as_array().map(|a| a.iter().filter_map(|e| e[ELEMENT].as_str().map(String::from)).collect()).unwrap_or_default()
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Waits until at least `n` elements match, up to 15 s.
@@ -112,14 +165,21 @@ impl Session {
                 return found;
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {n} × {css:?}; page text: {}", self.text("body").await);
+                panic!(
+                    "timed out waiting for {n} × {css:?}; page text: {}",
+                    self.text("body").await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     pub async fn element_text(&self, id: &str) -> String {
-        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None).await.as_str().unwrap_or_default().to_string()
+        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Visible text of the first match of `css`.
@@ -131,31 +191,55 @@ impl Session {
     }
 
     pub async fn click(&self, id: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), None).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), None)
+            .await;
     }
 
     pub async fn type_into(&self, id: &str, text: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     pub async fn script(&self, script: &str) -> Value {
-        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     /// Saves a PNG screenshot to target/screenshots/NAME.png.
     pub async fn screenshot(&self, name: &str) {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64_decode(v.as_str().expect("screenshot data"));
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
     /// Console messages at SEVERE level since the last call.
     pub async fn console_errors(&self) -> Vec<String> {
-        let v = self.call(reqwest::Method::POST, "/se/log", Some(json!({"type": "browser"}))).await;
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/se/log",
+                Some(json!({"type": "browser"})),
+            )
+            .await;
         v.as_array()
-            .map(|a| a.iter().filter(|e| e["level"] == "SEVERE").map(|e| e["message"].as_str().unwrap_or("").to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -173,7 +257,10 @@ fn base64_decode(s: &str) -> Vec<u8> {
         b'/' => 63,
         _ => 0,
     };
-    let bytes: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
         let mut n = 0u32;
