@@ -1,14 +1,14 @@
 //! Sweeps the hybrid's blend parameters with the leave-latest-out protocol of `cinesense eval`
 //! and prints HR@10 and NDCG@20 for each. Run: cargo run --release --example tune_hybrid
 
-use cinesense::artifacts;
-use cinesense::collab::eval::ranking;
 use cinesense::config::Settings;
-use cinesense::hybrid::BlendParams;
+use cinesense::eval::ranking;
+use cinesense::index;
+use cinesense::models::hybrid::BlendParams;
 
 fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    let a = artifacts::load_or_build(&settings, true)?;
+    let a = index::load_or_build(&settings, true)?;
     println!(
         "{:>9} {:>8} {:>8} {:>8} {:>8}",
         "pop_many", "pop_half", "mf_half", "HR@10", "NDCG@20"
@@ -20,7 +20,7 @@ fn main() -> anyhow::Result<()> {
                     popularity_many,
                     popularity_half_at,
                     mf_half_at,
-                    ..BlendParams::default()
+                    ..settings.blend
                 };
                 let (r, _) = ranking(
                     &a.catalog,
@@ -42,13 +42,13 @@ fn main() -> anyhow::Result<()> {
         &a.similarity,
         &a.ratings,
         &settings.mf,
-        &BlendParams::default(),
+        &settings.blend,
         settings.popularity_quantile,
         42,
         None,
     );
     println!(
-        "popular {:?}\nmf {:?}\ndefault hybrid {:?}",
+        "popular {:?}\nmf {:?}\nhybrid with the settings' blend {:?}",
         r["popular"], r["mf"], r["hybrid"]
     );
     Ok(())

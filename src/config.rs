@@ -1,10 +1,12 @@
-//! Typed settings: defaults, then `.env`, then the environment, then command-line flags.
-//! Every setting is parsed once at start; a bad value stops the program with a message that
-//! names it.
+//! Typed settings: defaults, then `.env`, then the environment; `serve --addr` overrides the
+//! address. Every setting is parsed once at start; a bad value stops the program with a message
+//! that names it (exit code 2).
 
-use crate::collab::MfParams;
-use crate::content::FieldWeights;
-use crate::tmdb::{Secret, TmdbSettings};
+use crate::clients::tmdb::{Secret, TmdbSettings};
+use crate::models::collab::MfParams;
+use crate::models::content::FieldWeights;
+use crate::models::hybrid::BlendParams;
+use crate::sentiment::DeviceChoice;
 use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,10 +40,15 @@ pub struct Settings {
     pub mf: MfParams,
     /// FOLD_IN_REGULARIZATION
     pub fold_in_reg: f32,
+    /// BLEND_*: the shape of the hybrid blend, read by every recommendation path and `eval`.
+    pub blend: BlendParams,
+    /// TMDB_SNAPSHOT: the TMDB details `enrich` writes and `build` reads (JSON lines);
+    /// default `tmdb-snapshot.jsonl` in the data folder.
+    pub tmdb_snapshot: PathBuf,
     /// TMDB_* settings; the key is a `Secret` and never printed.
     pub tmdb: TmdbSettings,
     /// SENTIMENT_DEVICE: auto | cpu | cuda.
-    pub sentiment_device: String,
+    pub sentiment_device: DeviceChoice,
     /// SENTIMENT_MODEL_DIR: the fine-tuned classifier.
     pub sentiment_model_dir: PathBuf,
     /// IMDB_BASE_URL: where user reviews are scraped from.
@@ -65,9 +72,11 @@ impl Default for Settings {
             popularity_quantile: 0.90,
             field_weights: FieldWeights::default(),
             mf: MfParams::default(),
-            fold_in_reg: crate::collab::fold_in::DEFAULT_FOLD_IN_REG,
+            fold_in_reg: crate::models::collab::fold_in::DEFAULT_FOLD_IN_REG,
+            blend: BlendParams::default(),
+            tmdb_snapshot: "data/tmdb-snapshot.jsonl".into(),
             tmdb: TmdbSettings::default(),
-            sentiment_device: "auto".into(),
+            sentiment_device: DeviceChoice::Auto,
             sentiment_model_dir: "data/models/sentiment".into(),
             imdb_base_url: "https://www.imdb.com".into(),
             imdb_timeout: Duration::from_secs(8),
@@ -116,6 +125,7 @@ impl Settings {
         read("CINESENSE_ADDR", &mut s.addr)?;
         read("DATABASE_URL", &mut s.database_url)?;
         read("CINESENSE_DATA_DIR", &mut s.data_dir)?;
+        s.tmdb_snapshot = s.data_dir.join("tmdb-snapshot.jsonl");
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
         read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
         read("SIMILAR_K", &mut s.similar_k)?;
@@ -135,6 +145,12 @@ impl Settings {
         read("MF_REGULARIZATION", &mut s.mf.regularization)?;
         read("MF_SEED", &mut s.mf.seed)?;
         read("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
+        read("BLEND_POPULARITY_FEW", &mut s.blend.popularity_few)?;
+        read("BLEND_POPULARITY_MANY", &mut s.blend.popularity_many)?;
+        read("BLEND_POPULARITY_HALF_AT", &mut s.blend.popularity_half_at)?;
+        read("BLEND_MF_HALF_AT", &mut s.blend.mf_half_at)?;
+        read("BLEND_GENRE", &mut s.blend.genre)?;
+        read("TMDB_SNAPSHOT", &mut s.tmdb_snapshot)?;
         read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
         read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;
         read("IMDB_BASE_URL", &mut s.imdb_base_url)?;
@@ -197,8 +213,18 @@ impl Settings {
         {
             bail!("TMDB_TIMEOUT_MS and TMDB_ENRICH_RATE must be positive, TMDB_CACHE_TTL_SECONDS non-negative");
         }
-        if !["auto", "cpu", "cuda"].contains(&self.sentiment_device.as_str()) {
-            bail!("setting SENTIMENT_DEVICE must be auto, cpu or cuda");
+        let b = &self.blend;
+        if [b.popularity_few, b.popularity_many, b.genre]
+            .iter()
+            .any(|v| !(0.0..=1.0).contains(v))
+        {
+            bail!("BLEND_POPULARITY_FEW, BLEND_POPULARITY_MANY and BLEND_GENRE must be between 0 and 1");
+        }
+        if [b.popularity_half_at, b.mf_half_at]
+            .iter()
+            .any(|v| !(v.is_finite() && *v > 0.0))
+        {
+            bail!("BLEND_POPULARITY_HALF_AT and BLEND_MF_HALF_AT must be positive numbers");
         }
         if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");

@@ -1,7 +1,7 @@
 //! Input types that parse instead of validate: once a value of one of these types exists, it
 //! is known to be valid.
 
-use crate::catalog::Catalog;
+use crate::dataset::Catalog;
 
 /// 3-32 characters of letters, digits, '_', '.', '-', starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq)]

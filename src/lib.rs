@@ -1,27 +1,22 @@
 //! cinesense: a movie recommender. Search-as-you-type (tantivy), "more like this" (TF-IDF and
 //! sparse top-k cosine), an IMDb-style weighted rating, matrix factorisation with fold-in for
-//! new users, and a hybrid of the three, served over a REST API and to the browser app in web/.
+//! new users, and a hybrid of them, served over a REST API and to the browser app in web/.
 //!
-//! Data flow: `catalog` reads data/, `artifacts::build` derives index/ (content similarity,
-//! popularity, MF, search index), `api` serves it through `startup`.
+//! The house plan, lowest first; every import runs downhill (tests/module_graph.rs checks it):
+//! `fnv` | `dataset`, `store`, `sentiment` | `models`, `clients`, `domain` | `eval`, `config` |
+//! `index` | `services` | `api` | `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits
+//! on top and calls `startup::Application::build` to serve.
 
 pub mod api;
-pub mod artifacts;
-pub mod bench;
-pub mod catalog;
-pub mod cli;
-pub mod collab;
+pub mod clients;
 pub mod config;
-pub mod content;
+pub mod dataset;
 pub mod domain;
-pub mod enrich;
-pub mod hybrid;
-pub mod imdb;
-pub mod onboarding;
-pub mod popularity;
-pub mod reviews;
-pub mod search;
+pub mod eval;
+pub mod fnv;
+pub mod index;
+pub mod models;
 pub mod sentiment;
+pub mod services;
 pub mod startup;
 pub mod store;
-pub mod tmdb;

@@ -1,11 +1,13 @@
-//! The `cinesense` binary: parses the command line and hands over to `cinesense::cli`.
+//! The `cinesense` binary: parses the command line and hands over to `cli::run`.
+
+mod cli;
 
 use clap::Parser;
 
 fn main() {
     tune_allocator();
-    let cli = cinesense::cli::Cli::parse();
-    std::process::exit(cinesense::cli::run(cli));
+    let cli = cli::Cli::parse();
+    std::process::exit(cli::run(cli));
 }
 
 /// Keeps glibc from returning large blocks to the OS after every tensor op: BERT inference and

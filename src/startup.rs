@@ -1,9 +1,111 @@
-//! Builds the actix-web application from typed settings and a loaded index.
+//! `Application::build`: the one place the app is wired. `serve`, the tests and the benchmarks
+//! all start the server through it, so they run the same clients, services and routes.
 
 use crate::api::{self, ApiError, AppState};
-use actix_web::dev::Server;
+use crate::clients::{self, imdb::ImdbClient, tmdb::TmdbClient};
+use crate::config::Settings;
+use crate::index::{self, Artifacts};
+use crate::sentiment::{self, Classifier};
+use crate::services::accounts::Accounts;
+use crate::services::recommendations::Recommendations;
+use crate::services::reviews::ReviewsService;
+use crate::store::Store;
 use actix_web::{error::JsonPayloadError, middleware, web, App, HttpRequest, HttpServer};
+use anyhow::{Context, Result};
 use std::net::TcpListener;
+use std::sync::Arc;
+
+/// A wired app bound to its address, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Loads index/ (building it when missing or stale) and the sentiment model, then wires
+    /// everything. Without a usable sentiment model the review panel is off; the log says why.
+    pub fn build(settings: Settings) -> Result<Self> {
+        let artifacts = Arc::new(index::load_or_build(&settings, false)?);
+        let classifier =
+            match sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device) {
+                Ok(c) => Some(Arc::new(c) as Arc<dyn Classifier>),
+                Err(e) => {
+                    log::error!("review sentiment is off: {e:#}");
+                    None
+                }
+            };
+        Self::build_with(settings, artifacts, classifier)
+    }
+
+    /// Wires an already loaded index and classifier (tests share one across many apps).
+    pub fn build_with(
+        settings: Settings,
+        artifacts: Arc<Artifacts>,
+        classifier: Option<Arc<dyn Classifier>>,
+    ) -> Result<Self> {
+        clients::install_crypto_provider();
+        let store = Arc::new(Store::open(&settings.database_path())?);
+        log::info!("store: {}", settings.database_path().display());
+        if !settings.tmdb.configured() {
+            log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
+        }
+        let tmdb = Arc::new(TmdbClient::new(settings.tmdb.clone(), store.clone())?);
+        let reviews = match classifier {
+            Some(classifier) => Some(Arc::new(ReviewsService::new(
+                ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?,
+                tmdb.clone(),
+                store.clone(),
+                classifier,
+                settings.reviews_ttl_seconds,
+            ))),
+            None => None,
+        };
+        let listener = TcpListener::bind(settings.addr)
+            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let state = AppState {
+            recommendations: Recommendations::new(artifacts.clone(), &settings),
+            accounts: Accounts::new(store.clone()),
+            artifacts,
+            store,
+            tmdb,
+            reviews,
+            settings,
+        };
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The store the app writes to (tests read it back).
+    pub fn store(&self) -> Arc<Store> {
+        self.state.store.clone()
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        log::info!(
+            "cinesense serving {} movies on http://{}",
+            self.state.artifacts.catalog.len(),
+            self.listener.local_addr()?
+        );
+        serve(self.listener, self.state)?.await
+    }
+
+    /// Serves from a thread of its own (tests, benchmarks); returns the port.
+    pub fn spawn(self) -> u16 {
+        let port = self.port();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                if let Err(e) = self.run_until_stopped().await {
+                    log::error!("server stopped: {e}");
+                }
+            })
+        });
+        port
+    }
+}
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
@@ -13,9 +115,7 @@ fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> 
     ApiError::BadRequest(format!("invalid query string: {err}")).into()
 }
 
-/// Starts serving on an already bound listener (port 0 in tests). The returned server runs
-/// when awaited.
-pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::dev::Server> {
     let web_dir = state.settings.web_dir.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {

@@ -1,14 +1,16 @@
 //! index/ life cycle: built once, reused while fresh, rebuilt when stale, rejected when corrupt.
 
-use cinesense::artifacts::{self, Freshness};
 use cinesense::config::Settings;
-use std::path::PathBuf;
+use cinesense::dataset::tmdb_snapshot::{self, SnapshotMovie};
+use cinesense::index::{self, Freshness};
+use std::path::{Path, PathBuf};
 
-fn settings(index: &std::path::Path) -> Settings {
+fn settings(index: &Path, outside: &Path) -> Settings {
     Settings {
         data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
         index_dir: index.to_path_buf(),
-        database_url: index.join("no-store.sqlite").display().to_string(),
+        database_url: outside.join("store.sqlite").display().to_string(),
+        tmdb_snapshot: outside.join("tmdb-snapshot.jsonl"),
         ..Settings::default()
     }
 }
@@ -16,12 +18,13 @@ fn settings(index: &std::path::Path) -> Settings {
 #[test]
 fn stale_and_corrupt_indexes_are_noticed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = settings(dir.path());
-    assert_eq!(artifacts::freshness(&s).unwrap(), Freshness::Missing);
-    let manifest = artifacts::build(&s, true).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path(), outside.path());
+    assert_eq!(index::freshness(&s).unwrap(), Freshness::Missing);
+    let manifest = index::build(&s, true).unwrap();
     assert_eq!(manifest.movies, 9742);
     assert_eq!(manifest.ratings, 100836);
-    assert_eq!(artifacts::freshness(&s).unwrap(), Freshness::Fresh);
+    assert_eq!(index::freshness(&s).unwrap(), Freshness::Fresh);
     // No temporary folders are left behind.
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -31,10 +34,7 @@ fn stale_and_corrupt_indexes_are_noticed() {
 
     // A build setting changed: stale.
     s.similar_k = 20;
-    assert!(matches!(
-        artifacts::freshness(&s).unwrap(),
-        Freshness::Stale(_)
-    ));
+    assert!(matches!(index::freshness(&s).unwrap(), Freshness::Stale(_)));
     s.similar_k = 50;
 
     // A damaged artifact is rejected with a message naming it, never half-loaded.
@@ -43,15 +43,12 @@ fn stale_and_corrupt_indexes_are_noticed() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
-    let err = artifacts::load(&s)
-        .err()
-        .expect("corrupt index must not load");
+    let err = index::load(&s).err().expect("corrupt index must not load");
     assert!(format!("{err:#}").contains("similarity.bin"), "{err:#}");
     // load_or_build repairs it.
-    let a = artifacts::load_or_build(&s, true).unwrap();
+    let a = index::load_or_build(&s, true).unwrap();
     assert_eq!(a.catalog.len(), 9742);
 
-    // Details fetched by `enrich` make the index stale, and the next build uses them.
     let target = a
         .catalog
         .movies()
@@ -59,16 +56,25 @@ fn stale_and_corrupt_indexes_are_noticed() {
         .find(|m| m.overview.is_none() && m.tmdb_id.is_some())
         .unwrap();
     let (id, tmdb_id) = (target.id, target.tmdb_id.unwrap());
+
+    // TMDB details cached in the store, as a movie page visit caches them: still fresh.
     let store = cinesense::store::Store::open(&s.database_path()).unwrap();
-    let body = serde_json::json!({"id": tmdb_id, "overview": "A test overview about lighthouses.", "keywords": {"keywords": [{"id": 1, "name": "lighthouse"}]}});
+    let body = serde_json::json!({"id": tmdb_id, "overview": "Seen on a page visit."});
     store
         .cache_put(&format!("tmdb:movie:{tmdb_id}"), &body.to_string())
         .unwrap();
-    assert!(matches!(
-        artifacts::freshness(&s).unwrap(),
-        Freshness::Stale(_)
-    ));
-    let a = artifacts::load_or_build(&s, true).unwrap();
+    assert_eq!(index::freshness(&s).unwrap(), Freshness::Fresh);
+
+    // The snapshot `enrich` writes makes the index stale, and the next build uses it.
+    let written = SnapshotMovie {
+        tmdb_id,
+        overview: Some("A test overview about lighthouses.".into()),
+        keywords: vec!["lighthouse".into()],
+        ..Default::default()
+    };
+    tmdb_snapshot::write(&s.tmdb_snapshot, vec![written]).unwrap();
+    assert!(matches!(index::freshness(&s).unwrap(), Freshness::Stale(_)));
+    let a = index::load_or_build(&s, true).unwrap();
     let m = a.catalog.get(id).unwrap();
     assert_eq!(
         m.overview.as_deref(),

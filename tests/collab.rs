@@ -1,7 +1,8 @@
 //! Matrix factorisation and fold-in on the shipped MovieLens ratings.
 
-use cinesense::catalog::{load_catalog, DataFiles};
-use cinesense::collab::{fold_in, MfModel, MfParams, Rating, Ratings};
+use cinesense::dataset::{load_catalog, DataFiles};
+use cinesense::dataset::{Rating, Ratings};
+use cinesense::models::collab::{fold_in, MfModel, MfParams};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -67,7 +68,11 @@ fn folded_in_users_predict_like_trained_ones() {
             .filter(|r| r.user == u)
             .map(|r| (r.item as usize, r.value))
             .collect();
-        let v = fold_in(&b, &mine, cinesense::collab::fold_in::DEFAULT_FOLD_IN_REG);
+        let v = fold_in(
+            &b,
+            &mine,
+            cinesense::models::collab::fold_in::DEFAULT_FOLD_IN_REG,
+        );
         folded.extend(
             test.iter()
                 .filter(|r| r.user == u)

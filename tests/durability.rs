@@ -48,7 +48,7 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
 async fn an_acknowledged_rating_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite");
-    cinesense::tmdb::install_crypto_provider();
+    cinesense::clients::install_crypto_provider();
     let client = reqwest::Client::new();
 
     let port = free_port();

@@ -1,17 +1,13 @@
 //! Accounts and sessions: POST /api/users, POST and DELETE /api/sessions, GET and DELETE /api/me.
 
 use super::auth::{self, AuthUser};
-use super::{ApiError, AppState};
+use super::{blocking, ApiError, AppState};
 use crate::domain::{GenreChoice, Password, Username};
-use crate::store::{self, CreateUserError, User};
+use crate::services::accounts::{LoginError, SignupError};
+use crate::store::User;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 use utoipa::ToSchema;
-
-/// Failed logins in a row before each further try must wait (1 s, doubling, at most 5 min).
-const FREE_FAILURES: i64 = 5;
-const MAX_LOCK_SECONDS: i64 = 300;
 
 #[derive(Deserialize, ToSchema)]
 pub struct SignupRequest {
@@ -60,10 +56,8 @@ async fn start_session(
     user: User,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let token = auth::new_token();
-    let hash = auth::token_hash(&token);
-    let (s, id) = (state.clone(), user.id);
-    web::block(move || s.store.create_session(&hash, id, auth::SESSION_SECONDS)).await??;
+    let id = user.id;
+    let token = blocking(state, move |s| Ok(s.accounts.start_session(id)?)).await?;
     Ok(HttpResponse::build(status)
         .cookie(auth::session_cookie(&token))
         .json(SessionResponse {
@@ -86,28 +80,17 @@ pub async fn signup(
         Password::parse(&body.password).map_err(|m| ApiError::bad_parameter("password", m))?;
     let genres = GenreChoice::parse(&body.genres, &state.artifacts.catalog)
         .map_err(|m| ApiError::bad_parameter("genres", m))?;
-    let s = state.clone();
-    let user = web::block(move || -> Result<User, ApiError> {
-        let hash = auth::hash_password(&password)?;
-        s.store
-            .create_user(username.as_str(), &hash, &genres.into_vec())
+    let user = blocking(&state, move |s| {
+        s.accounts
+            .signup(&username, &password, genres)
             .map_err(|e| match e {
-                CreateUserError::Taken => {
-                    ApiError::Conflict(format!("the username {:?} is taken", username.as_str()))
-                }
-                CreateUserError::Other(e) => ApiError::Internal(e),
+                SignupError::Taken(_) => ApiError::Conflict(e.to_string()),
+                SignupError::Store(e) => ApiError::Internal(e),
             })
     })
-    .await??;
+    .await?;
     log::info!("new user {}", user.id);
     start_session(&state, user, actix_web::http::StatusCode::CREATED).await
-}
-
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        auth::hash_password(&Password::parse("not a real password").expect("valid")).expect("hash")
-    })
 }
 
 /// Log in. After 5 failures in a row for a username, each further try waits (429, Retry-After).
@@ -118,43 +101,19 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
-    let username = username.trim().to_string();
-    let s = state.clone();
-    let user = web::block(move || -> Result<User, ApiError> {
-        let (failures, last) = s.store.login_failures(&username)?;
-        if failures >= FREE_FAILURES {
-            let wait = (1i64 << (failures - FREE_FAILURES).min(16)).min(MAX_LOCK_SECONDS);
-            let left = last + wait - store::now();
-            if left > 0 {
-                return Err(ApiError::TooManyRequests {
-                    message: format!(
-                        "too many failed logins for this username; try again in {left} s"
-                    ),
-                    retry_after_seconds: left as u64,
-                });
-            }
-        }
-        let found = s.store.user_with_hash(&username)?;
-        // Verify against a dummy hash for unknown names so both take the same time.
-        let ok = match &found {
-            Some((_, hash)) => auth::verify_password(&password, hash),
-            None => {
-                auth::verify_password(&password, dummy_hash());
-                false
-            }
-        };
-        match (ok, found) {
-            (true, Some((user, _))) => {
-                s.store.clear_login_failures(&username)?;
-                Ok(user)
-            }
-            _ => {
-                s.store.record_login_failure(&username)?;
-                Err(ApiError::Unauthorized("wrong username or password".into()))
-            }
-        }
+    let user = blocking(&state, move |s| {
+        s.accounts.login(&username, &password).map_err(|e| match e {
+            LoginError::WrongCredentials => ApiError::Unauthorized(e.to_string()),
+            LoginError::Throttled {
+                retry_after_seconds,
+            } => ApiError::TooManyRequests {
+                message: e.to_string(),
+                retry_after_seconds,
+            },
+            LoginError::Store(e) => ApiError::Internal(e),
+        })
     })
-    .await??;
+    .await?;
     start_session(&state, user, actix_web::http::StatusCode::OK).await
 }
 
@@ -166,9 +125,7 @@ pub async fn logout(
     _user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(token) = auth::request_token(&req) {
-        let hash = auth::token_hash(&token);
-        let s = state.clone();
-        web::block(move || s.store.delete_session(&hash)).await??;
+        blocking(&state, move |s| Ok(s.accounts.end_session(&token)?)).await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(auth::removal_cookie())
@@ -188,11 +145,7 @@ pub async fn current(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let user = match auth::request_token(&req) {
-        Some(token) => {
-            let hash = auth::token_hash(&token);
-            let s = state.clone();
-            web::block(move || s.store.session_user(&hash)).await??
-        }
+        Some(token) => blocking(&state, move |s| Ok(s.accounts.session_user(&token)?)).await?,
         None => None,
     };
     Ok(HttpResponse::Ok().json(CurrentSession {
@@ -212,9 +165,8 @@ pub async fn delete_me(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let s = state.clone();
     let id = user.0.id;
-    web::block(move || s.store.delete_user(id)).await??;
+    blocking(&state, move |s| Ok(s.store.delete_user(id)?)).await?;
     log::info!("user {id} deleted their account");
     Ok(HttpResponse::NoContent()
         .cookie(auth::removal_cookie())

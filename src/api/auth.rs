@@ -1,57 +1,16 @@
-//! Passwords (argon2), session tokens, and the `AuthUser` extractor that every /api/me route
+//! How a request carries its session, and the `AuthUser` extractor that every /api/me route
 //! takes. A session is an HttpOnly, SameSite cookie for the browser or a bearer token for API
-//! clients; the store keeps only a hash of the token.
+//! clients; `services::accounts` checks it.
 
-use super::{ApiError, AppState};
-use crate::domain::Password;
+use super::{blocking, ApiError, AppState};
+use crate::services::accounts::SESSION_SECONDS;
 use crate::store::User;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
-use blake2::{Blake2b512, Digest};
-use rand::RngCore;
 use std::future::Future;
 use std::pin::Pin;
 
-pub const COOKIE: &str = "cinesense_session";
-pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
-
-pub fn hash_password(p: &Password) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(p.as_str().as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?
-        .to_string())
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A new random session token (256 bits, hex).
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// What the store keeps of a token.
-pub fn token_hash(token: &str) -> String {
-    Blake2b512::digest(token.as_bytes())
-        .iter()
-        .take(32)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+const COOKIE: &str = "cinesense_session";
 
 pub fn session_cookie(token: &str) -> Cookie<'static> {
     Cookie::build(COOKIE, token.to_string())
@@ -107,28 +66,10 @@ impl FromRequest for AuthUser {
                 ApiError::Unauthorized("log in first: no session cookie or bearer token".into())
             })?;
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
-            let hash = token_hash(&token);
-            let user = web::block(move || state.store.session_user(&hash))
-                .await
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))??;
+            let user = blocking(&state, move |s| Ok(s.accounts.session_user(&token)?)).await?;
             user.map(AuthUser).ok_or_else(|| {
                 ApiError::Unauthorized("the session has expired or was ended; log in again".into())
             })
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_verify_and_tokens_differ() {
-        let p = Password::parse("correct horse").unwrap();
-        let h = hash_password(&p).unwrap();
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("wrong horse!", &h));
-        assert_ne!(new_token(), new_token());
-        assert_eq!(token_hash("a").len(), 64);
     }
 }

@@ -3,14 +3,10 @@
 use super::auth::AuthUser;
 use super::params::{self, Query};
 use super::users::{to_recommendations, Recommendation};
-use super::{ApiError, AppState, MovieSummary};
-use crate::collab::fold_in;
+use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::domain::Stars;
-use crate::hybrid::{self, Model, Profile, Signals};
-use crate::onboarding::onboarding as pick_onboarding;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use utoipa::ToSchema;
 
 fn movie_row(state: &AppState, raw: &str) -> Result<(u32, usize), ApiError> {
@@ -38,18 +34,16 @@ pub async fn onboarding(
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 20)?;
-    let s = state.clone();
-    let uid = user.0.id;
-    let rated = web::block(move || s.store.ratings(uid)).await??;
-    let a = &state.artifacts;
-    let exclude: HashSet<usize> = rated
-        .iter()
-        .filter_map(|r| a.catalog.index_of(r.movie_id))
-        .collect();
-    let rows = pick_onboarding(&a.catalog, &a.similarity, &user.0.genres, &exclude, limit);
+    let (uid, genres) = (user.0.id, user.0.genres.clone());
+    let rows = blocking(&state, move |s| {
+        let rated: Vec<u32> = s.store.ratings(uid)?.iter().map(|r| r.movie_id).collect();
+        Ok(s.recommendations.to_rate(&genres, &rated, limit))
+    })
+    .await?;
+    let catalog = &state.artifacts.catalog;
     Ok(HttpResponse::Ok().json(OnboardingResponse {
         genres: user.0.genres.clone(),
-        movies: rows.into_iter().map(|r| a.catalog.at(r).into()).collect(),
+        movies: rows.into_iter().map(|r| catalog.at(r).into()).collect(),
     }))
 }
 
@@ -78,9 +72,11 @@ pub async fn put_rating(
 ) -> Result<HttpResponse, ApiError> {
     let (id, row) = movie_row(&state, &path)?;
     let stars = Stars::parse(body.rating).map_err(|m| ApiError::bad_parameter("rating", m))?;
-    let s = state.clone();
     let uid = user.0.id;
-    let saved = web::block(move || s.store.put_rating(uid, id, stars.value())).await??;
+    let saved = blocking(&state, move |s| {
+        Ok(s.store.put_rating(uid, id, stars.value())?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RatingView {
         movie: state.artifacts.catalog.at(row).into(),
         rating: saved.rating,
@@ -97,9 +93,8 @@ pub async fn delete_rating(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, _) = movie_row(&state, &path)?;
-    let s = state.clone();
     let uid = user.0.id;
-    let removed = web::block(move || s.store.delete_rating(uid, id)).await??;
+    let removed = blocking(&state, move |s| Ok(s.store.delete_rating(uid, id)?)).await?;
     if !removed {
         return Err(ApiError::NotFound(format!("you have not rated movie {id}")));
     }
@@ -114,9 +109,8 @@ pub struct RatingsResponse {
 /// The user's ratings, newest first.
 #[utoipa::path(get, path = "/api/me/ratings", responses((status = 200, body = RatingsResponse), (status = 401, body = super::ErrorBody)))]
 pub async fn ratings(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let s = state.clone();
     let uid = user.0.id;
-    let list = web::block(move || s.store.ratings(uid)).await??;
+    let list = blocking(&state, move |s| Ok(s.store.ratings(uid)?)).await?;
     let c = &state.artifacts.catalog;
     let ratings = list
         .into_iter()
@@ -145,9 +139,8 @@ pub async fn add_watchlist(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, _) = movie_row(&state, &path)?;
-    let s = state.clone();
     let uid = user.0.id;
-    web::block(move || s.store.add_to_watchlist(uid, id)).await??;
+    blocking(&state, move |s| Ok(s.store.add_to_watchlist(uid, id)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -160,9 +153,12 @@ pub async fn remove_watchlist(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, _) = movie_row(&state, &path)?;
-    let s = state.clone();
     let uid = user.0.id;
-    if !web::block(move || s.store.remove_from_watchlist(uid, id)).await?? {
+    if !blocking(&state, move |s| {
+        Ok(s.store.remove_from_watchlist(uid, id)?)
+    })
+    .await?
+    {
         return Err(ApiError::NotFound(format!(
             "movie {id} is not on your watchlist"
         )));
@@ -176,9 +172,8 @@ pub async fn watchlist(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let s = state.clone();
     let uid = user.0.id;
-    let list = web::block(move || s.store.watchlist(uid)).await??;
+    let list = blocking(&state, move |s| Ok(s.store.watchlist(uid)?)).await?;
     let c = &state.artifacts.catalog;
     Ok(HttpResponse::Ok().json(WatchlistResponse {
         movies: list
@@ -204,45 +199,21 @@ pub async fn recommendations(
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 10)?;
-    let s = state.clone();
-    let uid = user.0.id;
-    let genres = user.0.genres.clone();
-    let (count, scored) = web::block(move || -> Result<_, ApiError> {
-        let a = &s.artifacts;
-        let rated: Vec<(usize, f32)> = s
+    let (uid, genres) = (user.0.id, user.0.genres.clone());
+    let list = blocking(&state, move |s| {
+        let rated: Vec<(u32, f32)> = s
             .store
             .ratings(uid)?
             .into_iter()
-            .filter_map(|r| a.catalog.index_of(r.movie_id).map(|row| (row, r.rating)))
+            .map(|r| (r.movie_id, r.rating))
             .collect();
-        let mut exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
-        exclude.extend(
-            s.store
-                .watchlist(uid)?
-                .into_iter()
-                .filter_map(|(id, _)| a.catalog.index_of(id)),
-        );
-        let vector = (!rated.is_empty()).then(|| fold_in(&a.mf, &rated, s.settings.fold_in_reg));
-        let signals = Signals {
-            catalog: &a.catalog,
-            similarity: &a.similarity,
-            mf: &a.mf,
-            popularity: &a.popularity_scores,
-            params: Default::default(),
-        };
-        let profile = Profile {
-            ratings: &rated,
-            genres: &genres,
-            vector: vector.as_ref(),
-        };
-        Ok((
-            rated.len(),
-            hybrid::recommend(&signals, &profile, Model::Hybrid, &exclude, limit),
-        ))
+        let watchlist: Vec<u32> = s.store.watchlist(uid)?.into_iter().map(|w| w.0).collect();
+        Ok(s.recommendations
+            .for_member(&rated, &genres, &watchlist, limit))
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok().json(MyRecommendations {
-        ratings: count,
-        recommendations: to_recommendations(&state, scored),
+        ratings: list.ratings,
+        recommendations: to_recommendations(&state, list.scored),
     }))
 }

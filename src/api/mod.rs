@@ -15,59 +15,38 @@ mod users;
 
 pub use error::{ApiError, ErrorBody};
 
-use crate::artifacts::Artifacts;
-use crate::catalog::{Movie, PopularityBand};
+use crate::clients::tmdb::TmdbClient;
 use crate::config::Settings;
+use crate::dataset::{Movie, PopularityBand};
+use crate::index::Artifacts;
+use crate::services::accounts::Accounts;
+use crate::services::recommendations::Recommendations;
+use crate::services::reviews::ReviewsService;
+use crate::store::Store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
-/// What every handler reads: the loaded index and the settings. Immutable after start.
+/// What every handler reads; built by `startup::Application`, immutable after start.
 pub struct AppState {
-    pub artifacts: std::sync::Arc<Artifacts>,
-    pub store: std::sync::Arc<crate::store::Store>,
-    pub tmdb: std::sync::Arc<crate::tmdb::TmdbClient>,
+    pub artifacts: Arc<Artifacts>,
+    pub recommendations: Recommendations,
+    pub accounts: Accounts,
+    pub store: Arc<Store>,
+    pub tmdb: Arc<TmdbClient>,
     /// Reviews with sentiment; None when the sentiment model could not be loaded.
-    pub reviews: Option<std::sync::Arc<crate::reviews::ReviewsService>>,
+    pub reviews: Option<Arc<ReviewsService>>,
     pub settings: Settings,
 }
 
-impl AppState {
-    /// The state for a loaded index and an opened store.
-    pub fn new(
-        artifacts: std::sync::Arc<Artifacts>,
-        store: std::sync::Arc<crate::store::Store>,
-        settings: Settings,
-    ) -> anyhow::Result<Self> {
-        let tmdb = std::sync::Arc::new(crate::tmdb::TmdbClient::new(
-            settings.tmdb.clone(),
-            store.clone(),
-        )?);
-        Ok(AppState {
-            artifacts,
-            store,
-            tmdb,
-            reviews: None,
-            settings,
-        })
-    }
-
-    /// Adds the review panel's service around a loaded classifier.
-    pub fn with_sentiment(
-        mut self,
-        classifier: std::sync::Arc<dyn crate::sentiment::Classifier>,
-    ) -> anyhow::Result<Self> {
-        let imdb =
-            crate::imdb::ImdbClient::new(&self.settings.imdb_base_url, self.settings.imdb_timeout)?;
-        self.reviews = Some(std::sync::Arc::new(crate::reviews::ReviewsService::new(
-            imdb,
-            self.tmdb.clone(),
-            self.store.clone(),
-            classifier,
-            self.settings.reviews_ttl_seconds,
-        )));
-        Ok(self)
-    }
+/// Runs blocking work (SQLite, argon2, model scoring) off the async executor.
+async fn blocking<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    web::block(move || work(&state)).await?
 }
 
 /// A movie in a list.

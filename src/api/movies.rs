@@ -2,7 +2,8 @@
 
 use super::params::{self, Query};
 use super::{ApiError, AppState, MovieSummary};
-use crate::catalog::Movie;
+use crate::clients::tmdb::TmdbStatus;
+use crate::dataset::Movie;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,10 +27,8 @@ pub struct CastView {
 
 /// How the TMDB part of a response came to be.
 #[derive(Serialize, ToSchema)]
-pub struct TmdbStatus {
-    /// ok | cached | stale | not_configured | invalid_key | not_found | timeout | circuit_open |
-    /// rate_limited | upstream_error | malformed_response | no_tmdb_id
-    pub status: String,
+pub struct TmdbPart {
+    pub status: TmdbStatus,
     pub message: Option<String>,
 }
 
@@ -43,7 +42,7 @@ pub struct MovieResponse {
     pub cast: Vec<CastView>,
     pub director: Option<String>,
     pub trailer_key: Option<String>,
-    pub tmdb: TmdbStatus,
+    pub tmdb: TmdbPart,
 }
 
 /// One movie with everything the catalog knows, merged with TMDB details when available.
@@ -64,16 +63,16 @@ pub async fn movie(
             cast: Vec::new(),
             director: None,
             trailer_key: None,
-            tmdb: TmdbStatus {
-                status: "no_tmdb_id".into(),
+            tmdb: TmdbPart {
+                status: TmdbStatus::NoTmdbId,
                 message: Some("MovieLens has no TMDB id for this movie".into()),
             },
         }));
     };
     let fetched = state.tmdb.movie(tmdb_id).await;
     let images = state.tmdb.settings();
-    let tmdb = TmdbStatus {
-        status: fetched.status().into(),
+    let tmdb = TmdbPart {
+        status: fetched.status(),
         message: fetched.problem().map(|p| p.message()),
     };
     let Some(d) = fetched.value() else {

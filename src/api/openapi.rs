@@ -36,8 +36,8 @@ use utoipa::OpenApi;
     ),
     components(schemas(
         super::ErrorBody,
-        crate::catalog::Movie,
-        crate::catalog::PopularityBand
+        crate::dataset::Movie,
+        crate::dataset::PopularityBand
     ))
 )]
 pub struct ApiDoc;

@@ -2,7 +2,7 @@
 
 use super::params::{self, Query};
 use super::{ApiError, AppState, MovieSummary};
-use crate::catalog::PopularityBand;
+use crate::dataset::PopularityBand;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -2,7 +2,7 @@
 
 use super::params;
 use super::{ApiError, AppState};
-use crate::reviews::ReviewsResponse;
+use crate::services::reviews::ReviewsResponse;
 use actix_web::{web, HttpResponse};
 
 /// The first call for a movie fetches and classifies (a few seconds); later calls come from the

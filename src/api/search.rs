@@ -2,7 +2,7 @@
 
 use super::params::{self, Query};
 use super::{ApiError, AppState};
-use crate::search::MAX_QUERY_CHARS;
+use crate::models::search::MAX_QUERY_CHARS;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -3,10 +3,9 @@
 
 use super::params::{self, Query};
 use super::{ApiError, AppState, MovieSummary};
-use crate::hybrid::{self, Components, Model, Profile, Signals};
+use crate::models::hybrid::{self, Components, Model};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use std::collections::HashSet;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -22,7 +21,7 @@ pub struct Recommendation {
 #[derive(Serialize, ToSchema)]
 pub struct RecommendationsResponse {
     pub user_id: u32,
-    pub model: String,
+    pub model: Model,
     pub ratings: usize,
     pub recommendations: Vec<Recommendation>,
 }
@@ -68,37 +67,14 @@ pub async fn recommendations(
             ),
         )
     })?;
-    let a = &state.artifacts;
-    let u = a
-        .ratings
-        .user_index(user_id)
+    let list = state
+        .recommendations
+        .for_movielens_user(user_id, model, limit)
         .ok_or_else(|| ApiError::NotFound(format!("no MovieLens user with id {user_id}")))?;
-    let rated: Vec<(usize, f32)> = a
-        .ratings
-        .entries
-        .iter()
-        .filter(|r| r.user as usize == u)
-        .map(|r| (r.item as usize, r.value))
-        .collect();
-    let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
-    let vector = a.mf.user(u);
-    let signals = Signals {
-        catalog: &a.catalog,
-        similarity: &a.similarity,
-        mf: &a.mf,
-        popularity: &a.popularity_scores,
-        params: Default::default(),
-    };
-    let profile = Profile {
-        ratings: &rated,
-        genres: &[],
-        vector: Some(&vector),
-    };
-    let scored = hybrid::recommend(&signals, &profile, model, &exclude, limit);
     Ok(HttpResponse::Ok().json(RecommendationsResponse {
         user_id,
-        model: model.name().to_string(),
-        ratings: rated.len(),
-        recommendations: to_recommendations(&state, scored),
+        model,
+        ratings: list.ratings,
+        recommendations: to_recommendations(&state, list.scored),
     }))
 }

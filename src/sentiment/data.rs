@@ -55,7 +55,7 @@ pub fn rt_polarity(dir: &Path) -> Result<Labeled> {
 
 /// Whether an aclImdb review is in the fixed 10% evaluation split (by a hash of its id).
 fn held_out(id: &str) -> bool {
-    let mut h = crate::artifacts::Fnv::default();
+    let mut h = crate::fnv::Fnv::default();
     h.update(id.as_bytes());
     h.value() % 10 == 0
 }

@@ -5,7 +5,6 @@
 //! ONNX Runtime) can be added as a cargo feature without touching the callers.
 
 pub mod bert;
-pub mod cli;
 pub mod data;
 pub mod tokenize;
 pub mod train;
@@ -14,16 +13,23 @@ use anyhow::{bail, Context, Result};
 use bert::{BertConfig, SentimentModel};
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tokenize::Encoder;
 use utoipa::ToSchema;
 
+/// Which way a text leans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Positive,
+    Negative,
+}
+
 /// One text's sentiment: the label and P(positive).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Sentiment {
-    /// "positive" or "negative"
-    pub label: &'static str,
+    pub label: Label,
     /// Probability that the text is positive (0..1).
     pub score: f32,
 }
@@ -31,43 +37,92 @@ pub struct Sentiment {
 impl Sentiment {
     pub fn from_probability(p: f32) -> Self {
         Sentiment {
-            label: if p >= 0.5 { "positive" } else { "negative" },
+            label: if p >= 0.5 {
+                Label::Positive
+            } else {
+                Label::Negative
+            },
             score: p,
         }
+    }
+}
+
+/// The hardware a classifier runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Hardware {
+    Cpu,
+    Cuda,
+}
+
+impl Hardware {
+    pub fn of(d: &Device) -> Self {
+        if d.is_cuda() {
+            Hardware::Cuda
+        } else {
+            Hardware::Cpu
+        }
+    }
+}
+
+impl std::fmt::Display for Hardware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Hardware::Cpu => "cpu",
+            Hardware::Cuda => "cuda",
+        })
     }
 }
 
 /// Anything that labels texts.
 pub trait Classifier: Send + Sync {
     fn classify(&self, texts: &[String]) -> Result<Vec<Sentiment>>;
-    fn device_name(&self) -> &str;
+    fn hardware(&self) -> Hardware;
 }
 
-/// Which device runs the model: SENTIMENT_DEVICE=auto|cpu|cuda.
-pub fn pick_device(setting: &str) -> Result<Device> {
-    match setting {
-        "cpu" => Ok(Device::Cpu),
-        "cuda" => {
+/// SENTIMENT_DEVICE: where the model should run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// CUDA when this build has it and a GPU answers, else the CPU.
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(DeviceChoice::Auto),
+            "cpu" => Ok(DeviceChoice::Cpu),
+            "cuda" => Ok(DeviceChoice::Cuda),
+            other => Err(format!("expected auto, cpu or cuda, not {other:?}")),
+        }
+    }
+}
+
+/// The candle device for a choice; asking for CUDA without it is an error, not a fallback.
+pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Device::Cpu),
+        DeviceChoice::Cuda => {
             if !cfg!(feature = "cuda") {
                 bail!("SENTIMENT_DEVICE=cuda, but this build has no CUDA; rebuild with --features cuda");
             }
             Device::new_cuda(0).context("no usable CUDA device")
         }
-        "auto" => Ok(if cfg!(feature = "cuda") {
+        DeviceChoice::Auto => Ok(if cfg!(feature = "cuda") {
             Device::cuda_if_available(0).unwrap_or(Device::Cpu)
         } else {
             Device::Cpu
         }),
-        other => bail!("SENTIMENT_DEVICE must be auto, cpu or cuda, not {other:?}"),
     }
 }
 
-pub fn device_name(d: &Device) -> &'static str {
-    if d.is_cuda() {
-        "cuda"
-    } else {
-        "cpu"
-    }
+/// The served classifier: the model in `dir` on the chosen device.
+pub fn load(dir: &Path, choice: DeviceChoice) -> Result<BertClassifier> {
+    BertClassifier::load(dir, pick_device(choice)?)
 }
 
 /// The fine-tuned BERT classifier loaded from a model folder (model.safetensors, config.json,
@@ -97,7 +152,7 @@ impl BertClassifier {
         log::info!(
             "sentiment model loaded from {} on {}",
             dir.display(),
-            device_name(&device)
+            Hardware::of(&device)
         );
         Ok(BertClassifier {
             model,
@@ -129,8 +184,8 @@ impl Classifier for BertClassifier {
         Ok(out)
     }
 
-    fn device_name(&self) -> &str {
-        device_name(&self.device)
+    fn hardware(&self) -> Hardware {
+        Hardware::of(&self.device)
     }
 }
 

@@ -1,11 +1,11 @@
 //! Spawns the real app on port 0 over an index built once per test run from the shipped data.
 
-use cinesense::api::AppState;
-use cinesense::artifacts::{self, Artifacts};
 use cinesense::config::Settings;
+use cinesense::index::{self, Artifacts};
+use cinesense::sentiment::Classifier;
+use cinesense::startup::Application;
 use cinesense::store::Store;
 use serde_json::Value;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -16,7 +16,8 @@ pub fn test_settings() -> Settings {
         data_dir: root.join("data"),
         index_dir: root.join("target").join("test-index"),
         web_dir: root.join("web"),
-        // Builds must not pick up a developer's local store (cached TMDB details).
+        // Builds must not pick up a developer's TMDB snapshot.
+        tmdb_snapshot: root.join("target").join("no-tmdb-snapshot.jsonl"),
         database_url: root
             .join("target")
             .join("no-such-store.sqlite")
@@ -31,13 +32,15 @@ pub fn shared_artifacts() -> Arc<Artifacts> {
     static ARTIFACTS: OnceLock<Arc<Artifacts>> = OnceLock::new();
     ARTIFACTS
         .get_or_init(|| {
-            Arc::new(artifacts::load_or_build(&test_settings(), true).expect("index builds"))
+            Arc::new(index::load_or_build(&test_settings(), true).expect("index builds"))
         })
         .clone()
 }
 
 pub struct TestApp {
     pub address: String,
+    /// The settings the app was wired with.
+    pub settings: Settings,
     pub client: reqwest::Client,
     pub store: Arc<Store>,
     /// Keeps the SQLite file alive for the test.
@@ -101,30 +104,19 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
 
 async fn spawn_app_built(change: impl FnOnce(&mut Settings), reviews: bool) -> TestApp {
     capture_logs();
-    cinesense::tmdb::install_crypto_provider();
     let db_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings();
+    settings.addr = "127.0.0.1:0".parse().unwrap();
     settings.database_url = db_dir.path().join("cinesense.sqlite").display().to_string();
     change(&mut settings);
-    let store = Arc::new(Store::open(&settings.database_path()).expect("store opens"));
-    let mut state = AppState::new(shared_artifacts(), store.clone(), settings).expect("state");
-    if reviews {
-        state = state
-            .with_sentiment(shared_classifier())
-            .expect("reviews service");
-    }
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            cinesense::startup::run(listener, state)
-                .expect("server starts")
-                .await
-                .expect("server runs");
-        })
-    });
+    let classifier = reviews.then(|| shared_classifier() as Arc<dyn Classifier>);
+    let app = Application::build_with(settings.clone(), shared_artifacts(), classifier)
+        .expect("app wires");
+    let store = app.store();
+    let port = app.spawn();
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        settings,
         client: reqwest::Client::new(),
         store,
         _db_dir: db_dir,

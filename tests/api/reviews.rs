@@ -2,7 +2,7 @@
 
 use crate::helpers::{captured_logs, shared_classifier, spawn_app_with_reviews};
 use crate::stand_in::spawn_imdb_stand_in;
-use cinesense::sentiment::Classifier;
+use cinesense::sentiment::{Classifier, Label};
 use std::sync::atomic::Ordering;
 
 #[tokio::test]
@@ -132,6 +132,6 @@ fn a_batch_scores_like_one_by_one() {
         );
         assert_eq!(one.label, b.label);
     }
-    assert_eq!(batch[0].label, "positive");
-    assert_eq!(batch[1].label, "negative");
+    assert_eq!(batch[0].label, Label::Positive);
+    assert_eq!(batch[1].label, Label::Negative);
 }

@@ -2,7 +2,9 @@
 
 use crate::helpers::{captured_logs, spawn_app_with, test_settings, TestApp};
 use crate::stand_in::{spawn_stand_in, Mode, StandIn, GOOD_KEY};
-use cinesense::tmdb::Secret;
+use cinesense::clients::tmdb::Secret;
+use cinesense::dataset::tmdb_snapshot;
+use cinesense::index::{self, Freshness};
 use std::time::{Duration, Instant};
 
 const FIGHT_CLUB: u32 = 2959;
@@ -190,24 +192,49 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = test_settings();
     s.database_url = dir.path().join("store.sqlite").display().to_string();
+    s.tmdb_snapshot = dir.path().join("tmdb-snapshot.jsonl");
     s.tmdb.base_url = stand_in.base_url.clone();
     s.tmdb.api_key = Some(Secret(GOOD_KEY.into()));
     s.tmdb.enrich_rate = 50.0;
-    let first = cinesense::enrich::enrich(&s, Some(5), true).await.unwrap();
+    let first = cinesense::services::enrich::enrich(&s, Some(5), true)
+        .await
+        .unwrap();
     assert_eq!(
         (first.candidates, first.fetched, first.not_found),
         (5, 4, 1),
         "{first:?}"
     );
-    let again = cinesense::enrich::enrich(&s, Some(5), true).await.unwrap();
+    let again = cinesense::services::enrich::enrich(&s, Some(5), true)
+        .await
+        .unwrap();
     assert_eq!(again.already_cached, 4, "{again:?}");
     assert_eq!(again.fetched, 0);
     let store = cinesense::store::Store::open(&s.database_path()).unwrap();
     assert_eq!(store.cache_entries("tmdb:movie:").unwrap().len(), 4);
+    // The snapshot the next build reads holds the four movies with their overviews.
+    assert_eq!(again.in_snapshot, 4);
+    let snapshot = tmdb_snapshot::read(&s.tmdb_snapshot).unwrap();
+    assert_eq!(snapshot.len(), 4);
+    assert!(snapshot
+        .values()
+        .all(|m| m.overview.as_deref().is_some_and(|o| !o.is_empty())));
     // Without a key, enrich says what to do.
     s.tmdb.api_key = None;
-    let err = cinesense::enrich::enrich(&s, Some(5), true)
+    let err = cinesense::services::enrich::enrich(&s, Some(5), true)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("TMDB_API_KEY"));
+}
+
+#[tokio::test]
+async fn browsing_movie_pages_never_makes_the_index_stale() {
+    let stand_in = spawn_stand_in();
+    let app = app_with(&stand_in, GOOD_KEY, 3000, 3600).await;
+    assert_eq!(index::freshness(&app.settings).unwrap(), Freshness::Fresh);
+    let m = movie(&app, FIGHT_CLUB).await;
+    assert_eq!(m["tmdb"]["status"], "ok", "{m}");
+    // The visit cached TMDB's details in the app's store...
+    assert!(!app.store.cache_entries("tmdb:movie:").unwrap().is_empty());
+    // ...and the index built for the same settings is still the one to serve.
+    assert_eq!(index::freshness(&app.settings).unwrap(), Freshness::Fresh);
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ENTER};
 
 async fn browser() -> Option<(Driver, String)> {
-    cinesense::tmdb::install_crypto_provider();
+    cinesense::clients::install_crypto_provider();
     match find_browser() {
         Some((chromium, driver)) => Some((Driver::start(&driver).await, chromium)),
         None if std::env::var("CINESENSE_REQUIRE_BROWSER").as_deref() == Ok("1") => {
@@ -212,7 +212,7 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     let app = spawn_app_with_reviews(|s| {
         s.imdb_base_url = "http://127.0.0.1:9".into();
         s.tmdb.base_url = "http://127.0.0.1:9/3".into();
-        s.tmdb.api_key = Some(cinesense::tmdb::Secret("some-key".into()));
+        s.tmdb.api_key = Some(cinesense::clients::tmdb::Secret("some-key".into()));
         s.tmdb.timeout = Duration::from_millis(1500);
     })
     .await;

@@ -1,0 +1,44 @@
+//! `cinesense eval`: every model measured the same way (see `cinesense::eval`).
+
+use anyhow::Result;
+use cinesense::config::Settings;
+use cinesense::{eval, index};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
+    let a = index::load_or_build(settings, args.json)?;
+    let bar = if args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(args.folds as u64 + 1)
+    };
+    let report = eval::evaluate(
+        &a.catalog,
+        &a.similarity,
+        &a.ratings,
+        &settings.mf,
+        &settings.blend,
+        settings.popularity_quantile,
+        args.folds,
+        args.seed,
+        Some(&bar),
+    );
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    Ok(())
+}

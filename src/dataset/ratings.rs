@@ -1,0 +1,129 @@
+//! Ratings as the collaborative models see them: dense user and item indices.
+//! Items are catalog rows, users are MovieLens userIds mapped to 0..n_users.
+
+use crate::dataset::Catalog;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One rating: dense user, catalog row, stars, unix time.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Rating {
+    pub user: u32,
+    pub item: u32,
+    pub value: f32,
+    pub timestamp: i64,
+}
+
+/// All ratings with the user id mapping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Ratings {
+    /// Dense user index -> MovieLens userId.
+    pub user_ids: Vec<u32>,
+    pub entries: Vec<Rating>,
+    pub n_items: usize,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    #[serde(rename = "userId")]
+    user_id: u32,
+    #[serde(rename = "movieId")]
+    movie_id: u32,
+    rating: f32,
+    timestamp: i64,
+}
+
+impl Ratings {
+    /// Reads a MovieLens-format ratings.csv; ratings of movies outside the catalog are skipped.
+    pub fn load(path: &Path, catalog: &Catalog) -> Result<Self> {
+        let mut rdr = csv::Reader::from_path(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut user_index: HashMap<u32, u32> = HashMap::new();
+        let mut out = Ratings {
+            n_items: catalog.len(),
+            ..Default::default()
+        };
+        for (n, row) in rdr.deserialize::<Row>().enumerate() {
+            let row = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
+            let Some(item) = catalog.index_of(row.movie_id) else {
+                continue;
+            };
+            let next = out.user_ids.len() as u32;
+            let user = *user_index.entry(row.user_id).or_insert_with(|| {
+                out.user_ids.push(row.user_id);
+                next
+            });
+            out.entries.push(Rating {
+                user,
+                item: item as u32,
+                value: row.rating,
+                timestamp: row.timestamp,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads a file in the MovieLens format with its own item ids (for benchmarks on other
+    /// MovieLens releases): items are mapped densely in order of first appearance.
+    pub fn load_raw(path: &Path) -> Result<Self> {
+        let mut rdr = csv::Reader::from_path(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut users: HashMap<u32, u32> = HashMap::new();
+        let mut items: HashMap<u32, u32> = HashMap::new();
+        let mut out = Ratings::default();
+        for (n, row) in rdr.deserialize::<Row>().enumerate() {
+            let row = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
+            let next_u = users.len() as u32;
+            let user = *users.entry(row.user_id).or_insert(next_u);
+            if user == next_u {
+                out.user_ids.push(row.user_id);
+            }
+            let next_i = items.len() as u32;
+            let item = *items.entry(row.movie_id).or_insert(next_i);
+            out.entries.push(Rating {
+                user,
+                item,
+                value: row.rating,
+                timestamp: row.timestamp,
+            });
+        }
+        out.n_items = items.len();
+        Ok(out)
+    }
+
+    pub fn n_users(&self) -> usize {
+        self.user_ids.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn global_mean(&self) -> f32 {
+        if self.entries.is_empty() {
+            return 0.0;
+        }
+        (self.entries.iter().map(|r| r.value as f64).sum::<f64>() / self.entries.len() as f64)
+            as f32
+    }
+
+    /// Ratings grouped by dense user: `by_user()[u]` lists (item, value, timestamp).
+    pub fn by_user(&self) -> Vec<Vec<(u32, f32, i64)>> {
+        let mut out = vec![Vec::new(); self.n_users()];
+        for r in &self.entries {
+            out[r.user as usize].push((r.item, r.value, r.timestamp));
+        }
+        out
+    }
+
+    /// Dense index of a MovieLens userId.
+    pub fn user_index(&self, movielens_user_id: u32) -> Option<usize> {
+        self.user_ids.iter().position(|&u| u == movielens_user_id)
+    }
+}

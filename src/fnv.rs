@@ -1,0 +1,29 @@
+//! 64-bit FNV-1a: a fast, stable hash to notice changed inputs and damaged files and to split
+//! datasets reproducibly. Not for security.
+
+/// 64-bit FNV-1a, enough to notice changed inputs and damaged files.
+#[derive(Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn update(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= *b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    pub fn value(self) -> u64 {
+        self.0
+    }
+
+    pub fn hex(self) -> String {
+        format!("{:016x}", self.0)
+    }
+}

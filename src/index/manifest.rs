@@ -1,0 +1,89 @@
+//! The manifest of index/current: format version, the hash of every input and a checksum of
+//! every file, and what they say about an index on disk (fresh, stale, missing).
+
+use crate::config::Settings;
+use crate::dataset::DataFiles;
+use crate::fnv::Fnv;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Bump when the layout or meaning of any artifact changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub inputs_hash: String,
+    pub built_at_unix: u64,
+    pub build_seconds: f64,
+    pub movies: usize,
+    pub ratings: usize,
+    /// FNV-1a of each artifact file.
+    pub checksums: BTreeMap<String, String>,
+}
+
+/// Whether index/ can be used as it is.
+#[derive(Debug, PartialEq)]
+pub enum Freshness {
+    Fresh,
+    Missing,
+    Stale(String),
+}
+
+pub(super) fn fnv_of(bytes: &[u8]) -> String {
+    let mut h = Fnv::default();
+    h.update(bytes);
+    h.hex()
+}
+
+/// Hash of the data files, the TMDB snapshot and the settings the build depends on. Nothing
+/// else: the live store (users, caches) never reaches the build.
+pub fn inputs_hash(settings: &Settings) -> Result<String> {
+    let mut h = Fnv::default();
+    h.update(&FORMAT_VERSION.to_le_bytes());
+    h.update(settings.build_fingerprint().as_bytes());
+    for path in DataFiles::in_dir(&settings.data_dir).all() {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("missing input {}", path.display()))?;
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    match std::fs::read(&settings.tmdb_snapshot) {
+        Ok(bytes) => {
+            h.update(b"tmdb-snapshot");
+            h.update(&bytes);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot read {}", settings.tmdb_snapshot.display()))
+        }
+    }
+    Ok(h.hex())
+}
+
+pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let text = std::fs::read_to_string(dir.join("manifest.json"))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+pub fn freshness(settings: &Settings) -> Result<Freshness> {
+    let dir = super::current_dir(settings);
+    let Ok(manifest) = read_manifest(&dir) else {
+        return Ok(Freshness::Missing);
+    };
+    if manifest.format_version != FORMAT_VERSION {
+        return Ok(Freshness::Stale(format!(
+            "format version {} (this build reads {})",
+            manifest.format_version, FORMAT_VERSION
+        )));
+    }
+    if manifest.inputs_hash != inputs_hash(settings)? {
+        return Ok(Freshness::Stale(
+            "data files or build settings changed".into(),
+        ));
+    }
+    Ok(Freshness::Fresh)
+}

@@ -1,0 +1,111 @@
+//! index/: everything `cinesense build` derives from data/ and the TMDB snapshot, and loading it
+//! back.
+//!
+//! manifest (version, input hash, checksums, freshness) | build (derive and write) | swap (the
+//! atomic replace of index/current) | here: load. An interrupted build leaves the old index
+//! untouched; a stale index is rebuilt, a corrupt one is rejected, never half-loaded.
+
+mod build;
+mod manifest;
+mod swap;
+
+pub use build::build;
+pub use manifest::{freshness, Freshness, Manifest};
+
+use crate::config::Settings;
+use crate::dataset::{Catalog, Ratings};
+use crate::models::collab::MfModel;
+use crate::models::content::SimilarityMatrix;
+use crate::models::popularity::{self, PopularityStats};
+use crate::models::search::SearchIndex;
+use anyhow::{bail, Context, Result};
+use manifest::{fnv_of, read_manifest, FORMAT_VERSION};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+const FILES: [&str; 4] = ["catalog.bin", "similarity.bin", "ratings.bin", "mf.bin"];
+
+/// What a loaded index holds; immutable once loaded and shared by every request.
+pub struct Artifacts {
+    pub manifest: Manifest,
+    pub catalog: Catalog,
+    pub popularity: PopularityStats,
+    /// 0..1 popularity per catalog row, for blends.
+    pub popularity_scores: Vec<f32>,
+    pub similarity: SimilarityMatrix,
+    pub ratings: Ratings,
+    pub mf: MfModel,
+    pub search: SearchIndex,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCatalog {
+    catalog: Catalog,
+    popularity: PopularityStats,
+}
+
+fn current_dir(settings: &Settings) -> PathBuf {
+    settings.index_dir.join("current")
+}
+
+fn read_checked(dir: &Path, name: &str, manifest: &Manifest) -> Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(dir.join(name)).with_context(|| format!("index/{name} is missing"))?;
+    let expected = manifest
+        .checksums
+        .get(name)
+        .map(String::as_str)
+        .unwrap_or("");
+    if fnv_of(&bytes) != expected {
+        bail!("index artifact {name} is corrupt (checksum mismatch); run `cinesense build`");
+    }
+    Ok(bytes)
+}
+
+/// Loads a built index; errors name the artifact that is missing or corrupt.
+pub fn load(settings: &Settings) -> Result<Artifacts> {
+    let dir = current_dir(settings);
+    let manifest = read_manifest(&dir).context("index/ has no manifest; run `cinesense build`")?;
+    if manifest.format_version != FORMAT_VERSION {
+        bail!(
+            "index/ has format version {}, expected {}",
+            manifest.format_version,
+            FORMAT_VERSION
+        );
+    }
+    let stored: StoredCatalog = bincode::deserialize(&read_checked(&dir, FILES[0], &manifest)?)?;
+    let mut catalog = stored.catalog;
+    catalog.reindex();
+    let similarity = SimilarityMatrix::from_bytes(&read_checked(&dir, FILES[1], &manifest)?)?;
+    let ratings: Ratings = bincode::deserialize(&read_checked(&dir, FILES[2], &manifest)?)?;
+    let mf: MfModel = bincode::deserialize(&read_checked(&dir, FILES[3], &manifest)?)?;
+    if similarity.rows() != catalog.len() || mf.n_items() != catalog.len() {
+        bail!("index artifacts disagree on the number of movies; run `cinesense build`");
+    }
+    let search = SearchIndex::open(&dir.join("search"))?;
+    let popularity_scores = popularity::blend_scores(&catalog, &stored.popularity);
+    Ok(Artifacts {
+        manifest,
+        catalog,
+        popularity: stored.popularity,
+        popularity_scores,
+        similarity,
+        ratings,
+        mf,
+        search,
+    })
+}
+
+/// Loads index/, building it first when it is missing, stale or unreadable.
+pub fn load_or_build(settings: &Settings, quiet: bool) -> Result<Artifacts> {
+    match freshness(settings)? {
+        Freshness::Fresh => match load(settings) {
+            Ok(a) => return Ok(a),
+            Err(e) => log::warn!("index/ could not be loaded ({e:#}); rebuilding"),
+        },
+        Freshness::Missing => log::info!("index/ not built yet; building it now"),
+        Freshness::Stale(why) => log::info!("index/ is stale ({why}); rebuilding"),
+    }
+    build(settings, quiet)?;
+    load(settings)
+}

@@ -1,0 +1,325 @@
+//! Per-field TF-IDF vectors (linfa-preprocessing), joined into one sparse row per movie.
+
+use crate::dataset::{Catalog, Movie};
+use anyhow::{anyhow, Result};
+use linfa_preprocessing::tf_idf_vectorization::TfIdfVectorizer;
+use ndarray::Array1;
+use rayon::prelude::*;
+use sprs::{CsMat, TriMat};
+use std::sync::Mutex;
+
+/// How much each field counts in a movie's content vector.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldWeights {
+    pub genres: f32,
+    pub keywords: f32,
+    pub tags: f32,
+    pub overview: f32,
+    pub title: f32,
+}
+
+impl Default for FieldWeights {
+    fn default() -> Self {
+        FieldWeights {
+            genres: 1.0,
+            keywords: 1.0,
+            tags: 0.8,
+            overview: 0.7,
+            title: 0.6,
+        }
+    }
+}
+
+/// The text of one movie, field by field. Phrases (genres, keywords, tags) are single tokens.
+#[derive(Debug, Clone, Default)]
+pub struct ContentDoc {
+    pub genres: String,
+    pub keywords: String,
+    pub tags: String,
+    pub overview: String,
+    pub title: String,
+}
+
+/// "Science Fiction" -> "science_fiction", so a phrase is one token for the vectoriser.
+fn phrase_token(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn phrases<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    items
+        .into_iter()
+        .map(|s| phrase_token(s))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn document(movie: &Movie) -> ContentDoc {
+    ContentDoc {
+        genres: phrases(&movie.genres),
+        keywords: phrases(&movie.keywords),
+        tags: phrases(&movie.tags),
+        overview: movie.overview.clone().unwrap_or_default(),
+        title: movie.title.clone(),
+    }
+}
+
+pub fn documents(catalog: &Catalog) -> Vec<ContentDoc> {
+    catalog.movies().iter().map(document).collect()
+}
+
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "being",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "during",
+    "each",
+    "even",
+    "ever",
+    "every",
+    "few",
+    "for",
+    "from",
+    "further",
+    "get",
+    "gets",
+    "had",
+    "has",
+    "have",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "however",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "last",
+    "life",
+    "made",
+    "make",
+    "makes",
+    "many",
+    "may",
+    "me",
+    "more",
+    "most",
+    "much",
+    "must",
+    "my",
+    "new",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "out",
+    "over",
+    "own",
+    "part",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "take",
+    "takes",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "two",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "very",
+    "was",
+    "way",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "world",
+    "would",
+    "year",
+    "years",
+    "you",
+    "your",
+    "find",
+    "finds",
+    "begins",
+    "becomes",
+    "must",
+    "story",
+    "film",
+    "movie",
+    "part",
+    "ii",
+    "iii",
+];
+
+/// Fits one field's vectoriser and transforms all rows, in parallel chunks.
+fn field_matrix(texts: Vec<String>, stopwords: bool) -> Result<CsMat<f64>> {
+    let n = texts.len();
+    let all = Array1::from_vec(texts);
+    let mut params = TfIdfVectorizer::default();
+    if stopwords {
+        params = params.stopwords(STOPWORDS).document_frequency(0.0, 0.5);
+    }
+    let fitted = params.fit(&all).map_err(|e| anyhow!("tf-idf fit: {e}"))?;
+    if fitted.nentries() == 0 {
+        return Ok(CsMat::zero((n, 0)));
+    }
+    // The fitted vectoriser is Send but not Sync: one copy per chunk, one chunk per thread.
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = n.div_ceil(threads).max(1);
+    let copies: Vec<Mutex<_>> = (0..threads).map(|_| Mutex::new(fitted.clone())).collect();
+    let parts: Vec<CsMat<f64>> = all
+        .as_slice()
+        .expect("contiguous")
+        .par_chunks(chunk)
+        .enumerate()
+        .map(|(i, c)| {
+            let v = copies[i % threads].lock().expect("vectoriser lock");
+            v.transform(&Array1::from_vec(c.to_vec()))
+        })
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| anyhow!("tf-idf transform: {e}"))?;
+    let views: Vec<_> = parts.iter().map(|m| m.view()).collect();
+    Ok(sprs::vstack(&views))
+}
+
+/// The weighted, L2-normalised content vectors: one CSR row per document.
+pub fn feature_matrix(docs: &[ContentDoc], weights: &FieldWeights) -> Result<CsMat<f32>> {
+    let n = docs.len();
+    let fields: [(Vec<String>, bool, f32); 5] = [
+        (
+            docs.iter().map(|d| d.genres.clone()).collect(),
+            false,
+            weights.genres,
+        ),
+        (
+            docs.iter().map(|d| d.keywords.clone()).collect(),
+            false,
+            weights.keywords,
+        ),
+        (
+            docs.iter().map(|d| d.tags.clone()).collect(),
+            false,
+            weights.tags,
+        ),
+        (
+            docs.iter().map(|d| d.overview.clone()).collect(),
+            true,
+            weights.overview,
+        ),
+        (
+            docs.iter().map(|d| d.title.clone()).collect(),
+            true,
+            weights.title,
+        ),
+    ];
+    let mut matrices = Vec::new();
+    for (texts, stop, weight) in fields {
+        if weight > 0.0 {
+            matrices.push((field_matrix(texts, stop)?, weight));
+        }
+    }
+    let total_cols: usize = matrices.iter().map(|(m, _)| m.cols()).sum();
+    let nnz: usize = matrices.iter().map(|(m, _)| m.nnz()).sum();
+    let mut tri = TriMat::with_capacity((n, total_cols), nnz);
+    let mut offset = 0;
+    let mut row_norms = vec![0f32; n];
+    for (m, weight) in &matrices {
+        for (row, vec) in m.outer_iterator().enumerate() {
+            let norm = vec.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                continue;
+            }
+            for (col, v) in vec.iter() {
+                let value = (*v / norm) as f32 * weight;
+                row_norms[row] += value * value;
+                tri.add_triplet(row, offset + col, value);
+            }
+        }
+        offset += m.cols();
+    }
+    let mut csr: CsMat<f32> = tri.to_csr();
+    for (row, mut vec) in csr.outer_iterator_mut().enumerate() {
+        let norm = row_norms[row].sqrt();
+        if norm > 0.0 {
+            for (_, v) in vec.iter_mut() {
+                *v /= norm;
+            }
+        }
+    }
+    Ok(csr)
+}

@@ -1,0 +1,283 @@
+//! A movie's reviews with their sentiment: IMDb user reviews (scraped) and TMDB reviews,
+//! merged and labelled by source, classified by the BERT model off the async executor (one
+//! batch at a time), cached in the store so later visits cost nothing.
+
+use crate::clients::imdb::{FetchError, ImdbClient, ParseError};
+use crate::clients::tmdb::{Fetch, TmdbClient, TmdbStatus};
+use crate::clients::UserReview;
+use crate::dataset::Movie;
+use crate::sentiment::{Classifier, Hardware, Label, Sentiment};
+use crate::store::{now, Store};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// Where a review comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewSource {
+    Imdb,
+    Tmdb,
+}
+
+/// One review with its sentiment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Review {
+    pub source: ReviewSource,
+    #[serde(flatten)]
+    pub review: UserReview,
+    pub sentiment: Sentiment,
+}
+
+/// How a source answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceState {
+    Ok,
+    Cached,
+    Stale,
+    /// The movie has no id at this source.
+    NoId,
+    /// The page answered but its review markup is not one the parser knows.
+    LayoutChanged,
+    Unavailable,
+    NotFound,
+    NotConfigured,
+    InvalidKey,
+    Timeout,
+    CircuitOpen,
+    RateLimited,
+    UpstreamError,
+    MalformedResponse,
+}
+
+impl SourceState {
+    fn answered(self) -> bool {
+        matches!(self, SourceState::Ok | SourceState::Cached)
+    }
+}
+
+impl From<TmdbStatus> for SourceState {
+    fn from(s: TmdbStatus) -> Self {
+        match s {
+            TmdbStatus::Ok => SourceState::Ok,
+            TmdbStatus::Cached => SourceState::Cached,
+            TmdbStatus::Stale => SourceState::Stale,
+            TmdbStatus::NotConfigured => SourceState::NotConfigured,
+            TmdbStatus::InvalidKey => SourceState::InvalidKey,
+            TmdbStatus::NotFound => SourceState::NotFound,
+            TmdbStatus::Timeout => SourceState::Timeout,
+            TmdbStatus::CircuitOpen => SourceState::CircuitOpen,
+            TmdbStatus::RateLimited => SourceState::RateLimited,
+            TmdbStatus::UpstreamError => SourceState::UpstreamError,
+            TmdbStatus::MalformedResponse => SourceState::MalformedResponse,
+            TmdbStatus::NoTmdbId => SourceState::NoId,
+        }
+    }
+}
+
+impl From<&FetchError> for SourceState {
+    fn from(e: &FetchError) -> Self {
+        match e {
+            FetchError::Parse(ParseError::LayoutChanged) => SourceState::LayoutChanged,
+            FetchError::Status(404) => SourceState::NotFound,
+            _ => SourceState::Unavailable,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SourceStatus {
+    pub name: ReviewSource,
+    pub status: SourceState,
+    pub count: usize,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Summary {
+    pub positive: usize,
+    pub negative: usize,
+    /// Mean P(positive) over the reviews (null without reviews).
+    pub mean_score: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ReviewsResponse {
+    pub movie_id: u32,
+    pub summary: Summary,
+    pub sources: Vec<SourceStatus>,
+    pub reviews: Vec<Review>,
+    /// Whether this answer came from the cache.
+    pub cached: bool,
+    /// Hardware that classified the reviews.
+    pub device: Hardware,
+}
+
+pub struct ReviewsService {
+    pub imdb: ImdbClient,
+    pub tmdb: Arc<TmdbClient>,
+    pub store: Arc<Store>,
+    pub classifier: Arc<dyn Classifier>,
+    pub ttl_seconds: i64,
+    /// One classification batch at a time: BERT uses every core.
+    gate: tokio::sync::Semaphore,
+}
+
+impl ReviewsService {
+    pub fn new(
+        imdb: ImdbClient,
+        tmdb: Arc<TmdbClient>,
+        store: Arc<Store>,
+        classifier: Arc<dyn Classifier>,
+        ttl_seconds: i64,
+    ) -> Self {
+        ReviewsService {
+            imdb,
+            tmdb,
+            store,
+            classifier,
+            ttl_seconds,
+            gate: tokio::sync::Semaphore::new(1),
+        }
+    }
+
+    pub async fn for_movie(&self, movie: &Movie) -> anyhow::Result<ReviewsResponse> {
+        let key = format!("reviews:{}", movie.id);
+        let (store, k) = (self.store.clone(), key.clone());
+        if let Ok(Ok(Some((body, at)))) =
+            tokio::task::spawn_blocking(move || store.cache_get(&k)).await
+        {
+            if now() - at < self.ttl_seconds {
+                if let Ok(mut cached) = serde_json::from_str::<ReviewsResponse>(&body) {
+                    cached.cached = true;
+                    return Ok(cached);
+                }
+            }
+        }
+        let imdb = async {
+            match &movie.imdb_id {
+                Some(id) => match self.imdb.reviews(id).await {
+                    Ok(list) => (
+                        list.into_iter()
+                            .map(|r| (ReviewSource::Imdb, r))
+                            .collect::<Vec<_>>(),
+                        SourceStatus {
+                            name: ReviewSource::Imdb,
+                            status: SourceState::Ok,
+                            count: 0,
+                            message: None,
+                        },
+                    ),
+                    Err(e) => (
+                        Vec::new(),
+                        SourceStatus {
+                            name: ReviewSource::Imdb,
+                            status: SourceState::from(&e),
+                            count: 0,
+                            message: Some(e.to_string()),
+                        },
+                    ),
+                },
+                None => (
+                    Vec::new(),
+                    SourceStatus {
+                        name: ReviewSource::Imdb,
+                        status: SourceState::NoId,
+                        count: 0,
+                        message: Some("no IMDb id for this movie".into()),
+                    },
+                ),
+            }
+        };
+        let tmdb = async {
+            match movie.tmdb_id {
+                Some(id) => {
+                    let fetched = self.tmdb.reviews(id).await;
+                    let status = SourceStatus {
+                        name: ReviewSource::Tmdb,
+                        status: fetched.status().into(),
+                        count: 0,
+                        message: fetched.problem().map(|p| p.message()),
+                    };
+                    let list = match &fetched {
+                        Fetch::Fresh(r) | Fetch::Cached(r) | Fetch::Stale(r, _) => r
+                            .results
+                            .iter()
+                            .map(|r| {
+                                let review = UserReview {
+                                    author: Some(r.author.clone()).filter(|a| !a.is_empty()),
+                                    title: None,
+                                    text: r
+                                        .content
+                                        .split_whitespace()
+                                        .collect::<Vec<_>>()
+                                        .join(" "),
+                                    rating: r.author_details.as_ref().and_then(|d| d.rating),
+                                    date: r.created_at.clone(),
+                                    url: r.url.clone(),
+                                };
+                                (ReviewSource::Tmdb, review)
+                            })
+                            .collect(),
+                        Fetch::Failed(_) => Vec::new(),
+                    };
+                    (list, status)
+                }
+                None => (
+                    Vec::new(),
+                    SourceStatus {
+                        name: ReviewSource::Tmdb,
+                        status: SourceState::NoId,
+                        count: 0,
+                        message: None,
+                    },
+                ),
+            }
+        };
+        let ((mut raw, mut imdb_status), (tmdb_raw, mut tmdb_status)) = tokio::join!(imdb, tmdb);
+        imdb_status.count = raw.len();
+        tmdb_status.count = tmdb_raw.len();
+        raw.extend(tmdb_raw);
+        raw.retain(|(_, r)| !r.text.trim().is_empty());
+
+        let texts: Vec<String> = raw.iter().map(|(_, r)| r.text.clone()).collect();
+        let labels: Vec<Sentiment> = {
+            let _permit = self.gate.acquire().await?;
+            let classifier = self.classifier.clone();
+            tokio::task::spawn_blocking(move || classifier.classify(&texts)).await??
+        };
+        let reviews: Vec<Review> = raw
+            .into_iter()
+            .zip(&labels)
+            .map(|((source, review), s)| Review {
+                source,
+                review,
+                sentiment: Sentiment {
+                    label: s.label,
+                    score: (s.score * 1e4).round() / 1e4,
+                },
+            })
+            .collect();
+        let positive = labels.iter().filter(|s| s.label == Label::Positive).count();
+        let response = ReviewsResponse {
+            movie_id: movie.id,
+            summary: Summary {
+                positive,
+                negative: labels.len() - positive,
+                mean_score: (!labels.is_empty())
+                    .then(|| labels.iter().map(|s| s.score).sum::<f32>() / labels.len() as f32),
+            },
+            sources: vec![imdb_status, tmdb_status],
+            reviews,
+            cached: false,
+            device: self.classifier.hardware(),
+        };
+        // Cache only what a source actually answered.
+        if response.sources.iter().any(|s| s.status.answered()) {
+            let (store, body) = (self.store.clone(), serde_json::to_string(&response)?);
+            let _ = tokio::task::spawn_blocking(move || store.cache_put(&key, &body)).await;
+        }
+        Ok(response)
+    }
+}
