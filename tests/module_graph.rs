@@ -120,7 +120,7 @@ fn every_import_runs_downhill() {
         }
     }
     assert!(
-        checked > 100,
+        checked > 50,
         "only {checked} crate paths found: is the parser right?"
     );
     assert!(
