@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Largest `limit` any list endpoint accepts.
-pub const MAX_LIMIT: usize = 100;
+pub(crate) const MAX_LIMIT: usize = 100;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -179,7 +179,7 @@ impl Settings {
         Ok(s)
     }
 
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if !(1..=500).contains(&self.similar_k) {
             bail!(
                 "setting SIMILAR_K={} must be between 1 and 500",
@@ -243,7 +243,7 @@ impl Settings {
     }
 
     /// What the build depends on besides the input files (changes here make index/ stale).
-    pub fn build_fingerprint(&self) -> String {
+    pub(crate) fn build_fingerprint(&self) -> String {
         format!(
             "k={} q={} w={:?} mf={:?}",
             self.similar_k, self.popularity_quantile, self.field_weights, self.mf

@@ -5,7 +5,7 @@ use crate::dataset::Catalog;
 
 /// 3-32 characters of letters, digits, '_', '.', '-', starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Username(String);
+pub(crate) struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -34,7 +34,7 @@ impl Username {
 }
 
 /// 8-128 characters.
-pub struct Password(String);
+pub(crate) struct Password(String);
 
 impl Password {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -61,7 +61,7 @@ impl std::fmt::Debug for Password {
 
 /// A rating: 0.5 to 5.0 in half-star steps.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Stars(f32);
+pub(crate) struct Stars(f32);
 
 impl Stars {
     pub fn parse(v: f64) -> Result<Self, String> {
@@ -80,7 +80,7 @@ impl Stars {
 
 /// At least 3 distinct genres of the catalog, in the catalog's spelling.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GenreChoice(Vec<String>);
+pub(crate) struct GenreChoice(Vec<String>);
 
 impl GenreChoice {
     pub fn parse(raw: &[String], catalog: &Catalog) -> Result<Self, String> {
@@ -109,7 +109,7 @@ impl GenreChoice {
         Ok(GenreChoice(out))
     }
 
-    pub fn into_vec(self) -> Vec<String> {
+    pub(crate) fn into_vec(self) -> Vec<String> {
         self.0
     }
 }

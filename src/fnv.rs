@@ -23,7 +23,7 @@ impl Fnv {
         self.0
     }
 
-    pub fn hex(self) -> String {
+    pub(crate) fn hex(self) -> String {
         format!("{:016x}", self.0)
     }
 }

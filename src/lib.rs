@@ -7,13 +7,13 @@
 //! `index` | `services` | `api` | `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits
 //! on top and calls `startup::Application::build` to serve.
 
-pub mod api;
+mod api;
 pub mod clients;
 pub mod config;
 pub mod dataset;
-pub mod domain;
+mod domain;
 pub mod eval;
-pub mod fnv;
+mod fnv;
 pub mod index;
 pub mod models;
 pub mod sentiment;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
-pub struct SignupRequest {
+pub(crate) struct SignupRequest {
     pub username: String,
     pub password: String,
     /// At least 3 names from /api/genres.
@@ -18,14 +18,14 @@ pub struct SignupRequest {
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 /// A user as the API shows it: never the password hash.
 #[derive(Serialize, ToSchema)]
-pub struct UserView {
+pub(crate) struct UserView {
     pub id: i64,
     pub username: String,
     pub genres: Vec<String>,
@@ -46,7 +46,7 @@ impl From<User> for UserView {
 /// Answer to signup and login. The token is for API clients (Authorization: Bearer);
 /// browsers get the same session as an HttpOnly cookie.
 #[derive(Serialize, ToSchema)]
-pub struct SessionResponse {
+pub(crate) struct SessionResponse {
     pub user: UserView,
     pub token: String,
 }
@@ -96,7 +96,7 @@ pub async fn signup(
 /// Log in. After 5 failures in a row for a username, each further try waits (429, Retry-After).
 #[utoipa::path(post, path = "/api/sessions", request_body = LoginRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = super::ErrorBody), (status = 429, body = super::ErrorBody)))]
-pub async fn login(
+pub(crate) async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -119,7 +119,7 @@ pub async fn login(
 
 /// Log out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/sessions", responses((status = 204), (status = 401, body = super::ErrorBody)))]
-pub async fn logout(
+pub(crate) async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
     _user: AuthUser,
@@ -133,7 +133,7 @@ pub async fn logout(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CurrentSession {
+pub(crate) struct CurrentSession {
     /// The logged-in user, or null without a live session.
     pub user: Option<UserView>,
 }
@@ -161,7 +161,7 @@ pub async fn me(user: AuthUser) -> HttpResponse {
 
 /// Delete the account with its sessions, ratings and watchlist.
 #[utoipa::path(delete, path = "/api/me", responses((status = 204), (status = 401, body = super::ErrorBody)))]
-pub async fn delete_me(
+pub(crate) async fn delete_me(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {

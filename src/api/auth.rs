@@ -12,7 +12,7 @@ use std::pin::Pin;
 
 const COOKIE: &str = "cinesense_session";
 
-pub fn session_cookie(token: &str) -> Cookie<'static> {
+pub(crate) fn session_cookie(token: &str) -> Cookie<'static> {
     Cookie::build(COOKIE, token.to_string())
         .path("/")
         .http_only(true)
@@ -21,7 +21,7 @@ pub fn session_cookie(token: &str) -> Cookie<'static> {
         .finish()
 }
 
-pub fn removal_cookie() -> Cookie<'static> {
+pub(crate) fn removal_cookie() -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, "")
         .path("/")
         .http_only(true)
@@ -32,7 +32,7 @@ pub fn removal_cookie() -> Cookie<'static> {
 }
 
 /// The token a request carries: bearer header first, then the cookie.
-pub fn request_token(req: &HttpRequest) -> Option<String> {
+pub(crate) fn request_token(req: &HttpRequest) -> Option<String> {
     if let Some(h) = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -52,7 +52,7 @@ pub fn request_token(req: &HttpRequest) -> Option<String> {
 }
 
 /// The logged-in user; a request without a live session is answered 401.
-pub struct AuthUser(pub User);
+pub(crate) struct AuthUser(pub User);
 
 impl FromRequest for AuthUser {
     type Error = ApiError;

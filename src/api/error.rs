@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// A query or path parameter that does not parse or is out of range; names the parameter.
     #[error("{message}")]
     BadParameter { name: String, message: String },
@@ -16,8 +16,6 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unauthorized(String),
-    #[error("{0}")]
-    Forbidden(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -46,7 +44,6 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
@@ -57,12 +54,12 @@ impl ApiError {
 
 /// The JSON body of every error.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     pub code: String,
     pub message: String,
     /// The offending parameter, for `bad_parameter`.
@@ -76,7 +73,6 @@ impl ResponseError for ApiError {
             ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
-pub struct Health {
+pub(crate) struct Health {
     pub status: &'static str,
     pub version: &'static str,
     pub movies: usize,

@@ -20,7 +20,7 @@ fn movie_row(state: &AppState, raw: &str) -> Result<(u32, usize), ApiError> {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct OnboardingResponse {
+pub(crate) struct OnboardingResponse {
     pub genres: Vec<String>,
     pub movies: Vec<MovieSummary>,
 }
@@ -48,13 +48,13 @@ pub async fn onboarding(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct RatingRequest {
+pub(crate) struct RatingRequest {
     /// 0.5 to 5.0 in steps of 0.5.
     pub rating: f64,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RatingView {
+pub(crate) struct RatingView {
     pub movie: MovieSummary,
     pub rating: f32,
     pub updated_at: i64,
@@ -64,7 +64,7 @@ pub struct RatingView {
 #[utoipa::path(put, path = "/api/me/ratings/{movie_id}", request_body = RatingRequest,
     params(("movie_id" = u32, Path, description = "MovieLens movieId")),
     responses((status = 200, body = RatingView), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn put_rating(
+pub(crate) async fn put_rating(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
@@ -87,7 +87,7 @@ pub async fn put_rating(
 /// Remove a rating.
 #[utoipa::path(delete, path = "/api/me/ratings/{movie_id}", params(("movie_id" = u32, Path, description = "MovieLens movieId")),
     responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn delete_rating(
+pub(crate) async fn delete_rating(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
@@ -102,7 +102,7 @@ pub async fn delete_rating(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RatingsResponse {
+pub(crate) struct RatingsResponse {
     pub ratings: Vec<RatingView>,
 }
 
@@ -126,14 +126,14 @@ pub async fn ratings(state: web::Data<AppState>, user: AuthUser) -> Result<HttpR
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct WatchlistResponse {
+pub(crate) struct WatchlistResponse {
     pub movies: Vec<MovieSummary>,
 }
 
 /// Add a movie to the watchlist.
 #[utoipa::path(put, path = "/api/me/watchlist/{movie_id}", params(("movie_id" = u32, Path, description = "MovieLens movieId")),
     responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn add_watchlist(
+pub(crate) async fn add_watchlist(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
@@ -147,7 +147,7 @@ pub async fn add_watchlist(
 /// Remove a movie from the watchlist.
 #[utoipa::path(delete, path = "/api/me/watchlist/{movie_id}", params(("movie_id" = u32, Path, description = "MovieLens movieId")),
     responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn remove_watchlist(
+pub(crate) async fn remove_watchlist(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
@@ -184,7 +184,7 @@ pub async fn watchlist(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct MyRecommendations {
+pub(crate) struct MyRecommendations {
     pub ratings: usize,
     pub recommendations: Vec<Recommendation>,
 }

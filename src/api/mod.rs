@@ -13,7 +13,7 @@ mod reviews;
 mod search;
 mod users;
 
-pub use error::{ApiError, ErrorBody};
+pub(crate) use error::{ApiError, ErrorBody};
 
 use crate::clients::tmdb::TmdbClient;
 use crate::config::Settings;
@@ -51,7 +51,7 @@ async fn blocking<T: Send + 'static>(
 
 /// A movie in a list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MovieSummary {
+pub(crate) struct MovieSummary {
     pub id: u32,
     pub title: String,
     pub year: Option<u16>,
@@ -78,7 +78,7 @@ impl From<&Movie> for MovieSummary {
 }
 
 /// Mounts every /api route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .route("/health", web::get().to(health::health))

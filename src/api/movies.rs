@@ -19,7 +19,7 @@ fn find<'a>(state: &'a AppState, raw: &str) -> Result<(usize, &'a Movie), ApiErr
 
 /// A cast member as the movie page shows it.
 #[derive(Serialize, ToSchema)]
-pub struct CastView {
+pub(crate) struct CastView {
     pub name: String,
     pub character: Option<String>,
     pub profile_url: Option<String>,
@@ -27,14 +27,14 @@ pub struct CastView {
 
 /// How the TMDB part of a response came to be.
 #[derive(Serialize, ToSchema)]
-pub struct TmdbPart {
+pub(crate) struct TmdbPart {
     pub status: TmdbStatus,
     pub message: Option<String>,
 }
 
 /// The catalog's movie merged with what TMDB knows (when it can be had).
 #[derive(Serialize, ToSchema)]
-pub struct MovieResponse {
+pub(crate) struct MovieResponse {
     #[serde(flatten)]
     pub movie: Movie,
     pub poster_url: Option<String>,
@@ -130,7 +130,7 @@ pub async fn movie(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SimilarMovie {
+pub(crate) struct SimilarMovie {
     pub movie: MovieSummary,
     /// Cosine similarity of the content vectors (0..1).
     pub similarity: f32,
@@ -141,7 +141,7 @@ pub struct SimilarMovie {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SimilarResponse {
+pub(crate) struct SimilarResponse {
     pub movie: MovieSummary,
     pub similar: Vec<SimilarMovie>,
 }

@@ -40,7 +40,7 @@ use utoipa::OpenApi;
         crate::dataset::PopularityBand
     ))
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())

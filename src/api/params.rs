@@ -19,7 +19,7 @@ pub fn id(name: &str, raw: &str) -> Result<u32, ApiError> {
 }
 
 /// An optional number parameter within `range`, else `default`.
-pub fn number<T>(
+pub(crate) fn number<T>(
     q: &HashMap<String, String>,
     name: &str,
     default: T,

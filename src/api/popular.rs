@@ -8,12 +8,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
-pub struct GenresResponse {
+pub(crate) struct GenresResponse {
     pub genres: Vec<GenreCount>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct GenreCount {
+pub(crate) struct GenreCount {
     pub name: String,
     pub movies: usize,
 }
@@ -34,7 +34,7 @@ pub async fn genres(state: web::Data<AppState>) -> HttpResponse {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PopularResponse {
+pub(crate) struct PopularResponse {
     pub genre: Option<String>,
     pub band: Option<PopularityBand>,
     pub movies: Vec<MovieSummary>,

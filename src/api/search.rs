@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
-pub struct SearchResult {
+pub(crate) struct SearchResult {
     pub id: u32,
     pub title: String,
     pub original_title: Option<String>,
@@ -22,7 +22,7 @@ pub struct SearchResult {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SearchResponse {
+pub(crate) struct SearchResponse {
     pub query: String,
     pub results: Vec<SearchResult>,
 }

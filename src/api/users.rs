@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
-pub struct Recommendation {
+pub(crate) struct Recommendation {
     pub movie: MovieSummary,
     pub score: f32,
     pub predicted_rating: Option<f32>,
@@ -19,7 +19,7 @@ pub struct Recommendation {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RecommendationsResponse {
+pub(crate) struct RecommendationsResponse {
     pub user_id: u32,
     pub model: Model,
     pub ratings: usize,
@@ -27,7 +27,7 @@ pub struct RecommendationsResponse {
 }
 
 /// Turns scored rows into the response items.
-pub fn to_recommendations(state: &AppState, scored: Vec<hybrid::Scored>) -> Vec<Recommendation> {
+pub(crate) fn to_recommendations(state: &AppState, scored: Vec<hybrid::Scored>) -> Vec<Recommendation> {
     scored
         .into_iter()
         .map(|s| Recommendation {

@@ -39,14 +39,14 @@ pub struct EvalReport {
 }
 
 /// Regularised user and item biases (a few alternating passes), the "bias-only" baseline.
-pub struct Biases {
+pub(crate) struct Biases {
     pub mean: f32,
     pub user: Vec<f32>,
     pub item: Vec<f32>,
 }
 
 impl Biases {
-    pub fn fit(train: &[Rating], n_users: usize, n_items: usize) -> Self {
+    pub(crate) fn fit(train: &[Rating], n_users: usize, n_items: usize) -> Self {
         let mean =
             train.iter().map(|r| r.value as f64).sum::<f64>() as f32 / train.len().max(1) as f32;
         let (mut user, mut item) = (vec![0f32; n_users], vec![0f32; n_items]);
@@ -91,7 +91,7 @@ fn errors(test: &[Rating], predict: impl Fn(&Rating) -> f32) -> (f64, f64) {
 }
 
 /// k-fold CV of the rating predictors: (rmse, mae) per model, and MF fit seconds per fold.
-pub fn cross_validate(
+pub(crate) fn cross_validate(
     ratings: &Ratings,
     params: &MfParams,
     folds: usize,
@@ -140,7 +140,7 @@ pub fn cross_validate(
 }
 
 /// Per-user leave-one-out split: the latest rating of every user with at least 2 is held out.
-pub fn leave_latest_out(ratings: &Ratings) -> (Vec<Rating>, Vec<Rating>) {
+pub(crate) fn leave_latest_out(ratings: &Ratings) -> (Vec<Rating>, Vec<Rating>) {
     let mut by_user: Vec<Vec<Rating>> = vec![Vec::new(); ratings.n_users()];
     for r in &ratings.entries {
         by_user[r.user as usize].push(*r);

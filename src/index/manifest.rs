@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bump when the layout or meaning of any artifact changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -40,7 +40,7 @@ pub(super) fn fnv_of(bytes: &[u8]) -> String {
 
 /// Hash of the data files, the TMDB snapshot and the settings the build depends on. Nothing
 /// else: the live store (users, caches) never reaches the build.
-pub fn inputs_hash(settings: &Settings) -> Result<String> {
+pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
     let mut h = Fnv::default();
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());

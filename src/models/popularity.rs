@@ -41,7 +41,7 @@ fn quantile(sorted: &[u32], q: f64) -> u32 {
 }
 
 /// Fills rating counts, means, weighted ratings and bands into the catalog.
-pub fn apply(catalog: &mut Catalog, ratings: &Ratings, quantile_of_votes: f64) -> PopularityStats {
+pub(crate) fn apply(catalog: &mut Catalog, ratings: &Ratings, quantile_of_votes: f64) -> PopularityStats {
     let n = catalog.len();
     let mut sums = vec![0f64; n];
     let mut counts = vec![0u32; n];
@@ -91,7 +91,7 @@ fn band(votes: u32, popular_from: u32, known_from: u32) -> PopularityBand {
 
 impl PopularityStats {
     /// The weighted rating scaled to 0..=1 over the catalog, for blending with other scores.
-    pub fn normalized(&self, weighted_rating: f32) -> f32 {
+    pub(crate) fn normalized(&self, weighted_rating: f32) -> f32 {
         let span = self.max_weighted_rating - self.min_weighted_rating;
         if span <= 0.0 {
             return 0.0;
@@ -124,7 +124,7 @@ mod tests {
 
 /// A 0..1 popularity score per catalog row for blending: half the normalised weighted rating,
 /// half how many people rated it (log scale), so "popular" means both liked and widely seen.
-pub fn blend_scores(catalog: &Catalog, stats: &PopularityStats) -> Vec<f32> {
+pub(crate) fn blend_scores(catalog: &Catalog, stats: &PopularityStats) -> Vec<f32> {
     let max_count = catalog
         .movies()
         .iter()

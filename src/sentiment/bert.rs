@@ -8,7 +8,7 @@ use candle_nn::{embedding, linear, Embedding, Linear, VarBuilder};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct BertConfig {
+pub(crate) struct BertConfig {
     pub vocab_size: usize,
     pub hidden_size: usize,
     pub num_hidden_layers: usize,
@@ -128,7 +128,7 @@ impl Layer {
     }
 }
 
-pub struct Bert {
+pub(crate) struct Bert {
     word: Embedding,
     position: Embedding,
     token_type: Embedding,
@@ -162,13 +162,13 @@ impl Bert {
 
     /// Stops training the word embeddings (half of MiniLM's weights): they get no gradient,
     /// which makes a fine-tuning step about twice as fast at no measurable cost in accuracy.
-    pub fn freeze_word_embeddings(&mut self) {
+    pub(crate) fn freeze_word_embeddings(&mut self) {
         let hidden = self.word.hidden_size();
         self.word = Embedding::new(self.word.embeddings().detach(), hidden);
     }
 
     /// `ids`: [B, L] u32; `mask`: [B, L] f32 (1 token, 0 padding). Returns [B, L, H].
-    pub fn forward(&self, ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
+    pub(crate) fn forward(&self, ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
         let (_, l) = ids.dims2()?;
         let positions = Tensor::arange(0u32, l as u32, ids.device())?.unsqueeze(0)?;
         let types = ids.zeros_like()?;
@@ -190,7 +190,7 @@ impl Bert {
 }
 
 /// Mean of the token vectors, padding excluded: [B, L, H] -> [B, H].
-pub fn mean_pool(hidden: &Tensor, mask: &Tensor) -> Result<Tensor> {
+pub(crate) fn mean_pool(hidden: &Tensor, mask: &Tensor) -> Result<Tensor> {
     let m = mask.to_dtype(hidden.dtype())?.unsqueeze(2)?;
     let summed = hidden.broadcast_mul(&m)?.sum(1)?;
     let counts = m.sum(1)?.clamp(1e-6, f64::MAX)?;
@@ -198,7 +198,7 @@ pub fn mean_pool(hidden: &Tensor, mask: &Tensor) -> Result<Tensor> {
 }
 
 /// The encoder with a linear head: logits [B, 2] (negative, positive).
-pub struct SentimentModel {
+pub(crate) struct SentimentModel {
     pub bert: Bert,
     head: Linear,
 }
@@ -211,14 +211,14 @@ impl SentimentModel {
         })
     }
 
-    pub fn logits(&self, ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
+    pub(crate) fn logits(&self, ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
         let hidden = self.bert.forward(ids, mask, train)?;
         let pooled = dropout(&mean_pool(&hidden, mask)?, 0.1, train)?;
         self.head.forward(&pooled)
     }
 
     /// P(positive) per row.
-    pub fn positive_probability(&self, ids: &Tensor, mask: &Tensor) -> Result<Vec<f32>> {
+    pub(crate) fn positive_probability(&self, ids: &Tensor, mask: &Tensor) -> Result<Vec<f32>> {
         let p = candle_nn::ops::softmax(
             &self.logits(ids, mask, false)?.to_dtype(DType::F32)?,
             D::Minus1,

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// (text, label) with label 1 = positive.
-pub type Labeled = Vec<(String, u8)>;
+pub(crate) type Labeled = Vec<(String, u8)>;
 
 fn tsv(path: &Path, header: bool) -> Result<Labeled> {
     let text =
@@ -22,7 +22,7 @@ fn tsv(path: &Path, header: bool) -> Result<Labeled> {
         .collect())
 }
 
-pub fn sst2_train(dir: &Path) -> Result<Labeled> {
+pub(crate) fn sst2_train(dir: &Path) -> Result<Labeled> {
     tsv(&dir.join("sst2/train.tsv"), true)
 }
 

@@ -4,9 +4,9 @@
 //! Behind the `Classifier` trait so another backend (rust-bert where libtorch is installed,
 //! ONNX Runtime) can be added as a cargo feature without touching the callers.
 
-pub mod bert;
+pub(crate) mod bert;
 pub mod data;
-pub mod tokenize;
+pub(crate) mod tokenize;
 pub mod train;
 
 use anyhow::{bail, Context, Result};
@@ -35,7 +35,7 @@ pub struct Sentiment {
 }
 
 impl Sentiment {
-    pub fn from_probability(p: f32) -> Self {
+    pub(crate) fn from_probability(p: f32) -> Self {
         Sentiment {
             label: if p >= 0.5 {
                 Label::Positive
@@ -135,7 +135,7 @@ pub struct BertClassifier {
 }
 
 /// Longest input in tokens; longer reviews keep their head and tail.
-pub const MAX_TOKENS: usize = 256;
+pub(crate) const MAX_TOKENS: usize = 256;
 
 impl BertClassifier {
     pub fn load(dir: &Path, device: Device) -> Result<Self> {

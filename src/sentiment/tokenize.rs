@@ -6,7 +6,7 @@ use candle_core::{Device, Tensor};
 use std::path::Path;
 use tokenizers::Tokenizer;
 
-pub struct Encoder {
+pub(crate) struct Encoder {
     tokenizer: Tokenizer,
     pub max_len: usize,
     cls: u32,
@@ -14,7 +14,7 @@ pub struct Encoder {
 }
 
 /// Collapses whitespace, drops `<br />` tags and similar markup left in review text.
-pub fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let no_tags = text
         .replace("<br />", " ")
         .replace("<br/>", " ")
@@ -45,7 +45,7 @@ impl Encoder {
 
     /// `[CLS] tokens [SEP]`; a long text keeps its first quarter and its end (where reviews
     /// usually say what they concluded).
-    pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+    pub(crate) fn encode(&self, text: &str) -> Result<Vec<u32>> {
         let enc = self
             .tokenizer
             .encode(normalize(text), false)

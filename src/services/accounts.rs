@@ -13,14 +13,14 @@ use rand::RngCore;
 use std::sync::{Arc, OnceLock};
 
 /// How long a session lives.
-pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
+pub(crate) const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
 /// Failed logins in a row before each further try must wait (1 s, doubling, at most 5 min).
 const FREE_FAILURES: i64 = 5;
 const MAX_LOCK_SECONDS: i64 = 300;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SignupError {
+pub(crate) enum SignupError {
     #[error("the username {0:?} is taken")]
     Taken(String),
     #[error(transparent)]
@@ -28,7 +28,7 @@ pub enum SignupError {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum LoginError {
+pub(crate) enum LoginError {
     #[error("wrong username or password")]
     WrongCredentials,
     #[error("too many failed logins for this username; try again in {retry_after_seconds} s")]
@@ -63,7 +63,7 @@ impl Accounts {
 
     /// Checks a password. After `FREE_FAILURES` failures in a row for a username each further
     /// try must wait; unknown names take as long as known ones.
-    pub fn login(&self, username: &str, password: &str) -> Result<User, LoginError> {
+    pub(crate) fn login(&self, username: &str, password: &str) -> Result<User, LoginError> {
         let username = username.trim();
         let (failures, last) = self.store.login_failures(username)?;
         if failures >= FREE_FAILURES {
@@ -96,20 +96,20 @@ impl Accounts {
     }
 
     /// A new session for a user; returns its token.
-    pub fn start_session(&self, user_id: i64) -> anyhow::Result<String> {
+    pub(crate) fn start_session(&self, user_id: i64) -> anyhow::Result<String> {
         let token = new_token();
         self.store
             .create_session(&token_hash(&token), user_id, SESSION_SECONDS)?;
         Ok(token)
     }
 
-    pub fn end_session(&self, token: &str) -> anyhow::Result<()> {
+    pub(crate) fn end_session(&self, token: &str) -> anyhow::Result<()> {
         self.store.delete_session(&token_hash(token))?;
         Ok(())
     }
 
     /// The user of a live session.
-    pub fn session_user(&self, token: &str) -> anyhow::Result<Option<User>> {
+    pub(crate) fn session_user(&self, token: &str) -> anyhow::Result<Option<User>> {
         self.store.session_user(&token_hash(token))
     }
 }

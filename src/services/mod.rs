@@ -1,7 +1,7 @@
 //! What the API's handlers call: the work between a request and the models, clients and store.
 
-pub mod accounts;
+pub(crate) mod accounts;
 pub mod enrich;
-pub mod onboarding;
+pub(crate) mod onboarding;
 pub mod recommendations;
-pub mod reviews;
+pub(crate) mod reviews;

@@ -73,7 +73,7 @@ impl Recommendations {
 
     /// One model's list for a MovieLens user of the training data (their own MF vector, no
     /// signup genres), rated movies left out; None for an unknown user.
-    pub fn for_movielens_user(
+    pub(crate) fn for_movielens_user(
         &self,
         user_id: u32,
         model: Model,
@@ -103,7 +103,7 @@ impl Recommendations {
 
     /// Movies for a new member to rate: their genres, across popularity bands, diverse;
     /// `rated` (movie ids) left out. Returns catalog rows.
-    pub fn to_rate(&self, genres: &[String], rated: &[u32], limit: usize) -> Vec<usize> {
+    pub(crate) fn to_rate(&self, genres: &[String], rated: &[u32], limit: usize) -> Vec<usize> {
         let a = &self.artifacts;
         let exclude: HashSet<usize> = rated
             .iter()

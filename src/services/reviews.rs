@@ -15,14 +15,14 @@ use utoipa::ToSchema;
 /// Where a review comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum ReviewSource {
+pub(crate) enum ReviewSource {
     Imdb,
     Tmdb,
 }
 
 /// One review with its sentiment.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Review {
+pub(crate) struct Review {
     pub source: ReviewSource,
     #[serde(flatten)]
     pub review: UserReview,
@@ -32,7 +32,7 @@ pub struct Review {
 /// How a source answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SourceState {
+pub(crate) enum SourceState {
     Ok,
     Cached,
     Stale,
@@ -87,7 +87,7 @@ impl From<&FetchError> for SourceState {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct SourceStatus {
+pub(crate) struct SourceStatus {
     pub name: ReviewSource,
     pub status: SourceState,
     pub count: usize,
@@ -95,7 +95,7 @@ pub struct SourceStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub positive: usize,
     pub negative: usize,
     /// Mean P(positive) over the reviews (null without reviews).
@@ -103,7 +103,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct ReviewsResponse {
+pub(crate) struct ReviewsResponse {
     pub movie_id: u32,
     pub summary: Summary,
     pub sources: Vec<SourceStatus>,
@@ -114,7 +114,7 @@ pub struct ReviewsResponse {
     pub device: Hardware,
 }
 
-pub struct ReviewsService {
+pub(crate) struct ReviewsService {
     pub imdb: ImdbClient,
     pub tmdb: Arc<TmdbClient>,
     pub store: Arc<Store>,
@@ -142,7 +142,7 @@ impl ReviewsService {
         }
     }
 
-    pub async fn for_movie(&self, movie: &Movie) -> anyhow::Result<ReviewsResponse> {
+    pub(crate) async fn for_movie(&self, movie: &Movie) -> anyhow::Result<ReviewsResponse> {
         let key = format!("reviews:{}", movie.id);
         let (store, k) = (self.store.clone(), key.clone());
         if let Ok(Ok(Some((body, at)))) =

@@ -46,10 +46,10 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-pub const LATEST: i64 = MIGRATIONS.len() as i64;
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Applies every migration the file has not seen, each in its own transaction.
-pub fn migrate(conn: &mut Connection) -> Result<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     anyhow::ensure!(
         current <= LATEST,

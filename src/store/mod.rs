@@ -76,7 +76,8 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn schema_version(&self) -> Result<i64> {
+    #[cfg(test)]
+    fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn()
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
@@ -84,7 +85,7 @@ impl Store {
 
     // ---------- users ----------
 
-    pub fn create_user(
+    pub(crate) fn create_user(
         &self,
         username: &str,
         password_hash: &str,
@@ -124,7 +125,7 @@ impl Store {
     }
 
     /// The user and their password hash, for logging in.
-    pub fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>> {
+    pub(crate) fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>> {
         Ok(self
             .conn()
             .query_row(
@@ -136,7 +137,7 @@ impl Store {
     }
 
     /// Deletes the user and, by cascade, their sessions, ratings and watchlist.
-    pub fn delete_user(&self, user_id: i64) -> Result<bool> {
+    pub(crate) fn delete_user(&self, user_id: i64) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])?;
@@ -155,7 +156,7 @@ impl Store {
 
     // ---------- sessions ----------
 
-    pub fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()> {
+    pub(crate) fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()> {
         let t = now();
         self.conn().execute(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -165,7 +166,7 @@ impl Store {
     }
 
     /// The user of a live session.
-    pub fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
+    pub(crate) fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
         Ok(self
             .conn()
             .query_row(
@@ -177,7 +178,7 @@ impl Store {
             .optional()?)
     }
 
-    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+    pub(crate) fn delete_session(&self, token_hash: &str) -> Result<()> {
         self.conn().execute(
             "DELETE FROM sessions WHERE token_hash = ?1",
             params![token_hash],
@@ -188,7 +189,7 @@ impl Store {
     // ---------- failed logins ----------
 
     /// Failed logins in a row for a username and the time of the last one.
-    pub fn login_failures(&self, username: &str) -> Result<(i64, i64)> {
+    pub(crate) fn login_failures(&self, username: &str) -> Result<(i64, i64)> {
         Ok(self
             .conn()
             .query_row(
@@ -200,7 +201,7 @@ impl Store {
             .unwrap_or((0, 0)))
     }
 
-    pub fn record_login_failure(&self, username: &str) -> Result<()> {
+    pub(crate) fn record_login_failure(&self, username: &str) -> Result<()> {
         self.conn().execute(
             "INSERT INTO login_failures (username, failures, last_failure) VALUES (?1, 1, ?2)
              ON CONFLICT(username) DO UPDATE SET failures = failures + 1, last_failure = ?2",
@@ -209,7 +210,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn clear_login_failures(&self, username: &str) -> Result<()> {
+    pub(crate) fn clear_login_failures(&self, username: &str) -> Result<()> {
         self.conn().execute(
             "DELETE FROM login_failures WHERE username = ?1",
             params![username],
@@ -219,7 +220,7 @@ impl Store {
 
     // ---------- ratings ----------
 
-    pub fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
+    pub(crate) fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
         let t = now();
         self.conn().execute(
             "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -233,7 +234,7 @@ impl Store {
         })
     }
 
-    pub fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+    pub(crate) fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
         Ok(self.conn().execute(
             "DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2",
             params![user_id, movie_id],
@@ -259,7 +260,7 @@ impl Store {
     // ---------- cache of upstream responses ----------
 
     /// A cached body and when it was fetched.
-    pub fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
+    pub(crate) fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
         Ok(self
             .conn()
             .query_row(
@@ -292,7 +293,7 @@ impl Store {
 
     // ---------- watchlist ----------
 
-    pub fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()> {
+    pub(crate) fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()> {
         self.conn().execute(
             "INSERT INTO watchlist (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![user_id, movie_id, now()],
@@ -300,7 +301,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+    pub(crate) fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool> {
         Ok(self.conn().execute(
             "DELETE FROM watchlist WHERE user_id = ?1 AND movie_id = ?2",
             params![user_id, movie_id],

@@ -107,7 +107,7 @@ impl Catalog {
     }
 
     /// Rebuilds the id lookup (after deserialising).
-    pub fn reindex(&mut self) {
+    pub(crate) fn reindex(&mut self) {
         self.by_id = self
             .movies
             .iter()
@@ -137,9 +137,6 @@ impl Catalog {
         &self.genres
     }
 
-    pub fn has_genre(&self, genre: &str) -> bool {
-        self.genres.iter().any(|g| g == genre)
-    }
 
     pub fn index_of(&self, id: u32) -> Option<usize> {
         self.by_id.get(&id).copied()
@@ -157,7 +154,7 @@ impl Catalog {
 /// Fills overview, keywords, tagline, runtime and release date from the TMDB snapshot (written
 /// by `cinesense enrich`) where the local data has none. Returns how many movies gained an
 /// overview.
-pub fn fill_from_tmdb(catalog: &mut Catalog, snapshot: &HashMap<u32, SnapshotMovie>) -> usize {
+pub(crate) fn fill_from_tmdb(catalog: &mut Catalog, snapshot: &HashMap<u32, SnapshotMovie>) -> usize {
     let mut filled = 0;
     for m in catalog.movies_mut() {
         let Some(d) = m.tmdb_id.and_then(|id| snapshot.get(&id)) else {

@@ -3,7 +3,7 @@
 
 /// A MovieLens title split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedTitle {
+pub(crate) struct ParsedTitle {
     pub title: String,
     pub original_title: Option<String>,
     pub year: Option<u16>,
@@ -16,7 +16,7 @@ const ARTICLES: &[&str] = &[
 ];
 
 /// Moves a trailing article to the front: "Godfather, The" -> "The Godfather".
-pub fn move_article_to_front(title: &str) -> String {
+pub(crate) fn move_article_to_front(title: &str) -> String {
     let title = title.trim();
     if let Some(pos) = title.rfind(", ") {
         let (head, tail) = (&title[..pos], &title[pos + 2..]);
@@ -32,7 +32,7 @@ pub fn move_article_to_front(title: &str) -> String {
 }
 
 /// Splits "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)" into its parts.
-pub fn parse_title(raw: &str) -> ParsedTitle {
+pub(crate) fn parse_title(raw: &str) -> ParsedTitle {
     let mut rest = raw.trim();
     let mut year = None;
     if let Some(stripped) = rest.strip_suffix(')') {

@@ -70,7 +70,7 @@ pub struct UserVector {
 mod rand_distr_normal {
     use rand::Rng;
     /// Box-Muller: one N(0, std²) sample.
-    pub fn sample_normal(rng: &mut impl Rng, std: f32) -> f32 {
+    pub(crate) fn sample_normal(rng: &mut impl Rng, std: f32) -> f32 {
         let u1: f32 = rng.gen_range(f32::EPSILON..1.0);
         let u2: f32 = rng.gen();
         std * (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
@@ -85,7 +85,7 @@ unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
 #[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Eight lanes so the compiler vectorises the sum.
     let mut acc = [0f32; 8];
     let chunks = a.len() / 8;

@@ -5,7 +5,7 @@
 //! the field's weight, so that a movie without an overview is still described by its genres.
 
 pub mod similarity;
-pub mod tfidf;
+pub(crate) mod tfidf;
 
 pub use similarity::{top_k_cosine, SimilarityMatrix};
 pub use tfidf::{documents, feature_matrix, ContentDoc, FieldWeights};

@@ -45,7 +45,7 @@ impl SimilarityMatrix {
         self.matrix.rows()
     }
 
-    pub fn to_bytes(&self) -> anyhow::Result<Vec<u8>> {
+    pub(crate) fn to_bytes(&self) -> anyhow::Result<Vec<u8>> {
         let (indptr, indices, data) = self.matrix.clone().into_raw_storage();
         Ok(bincode::serialize(&Stored {
             k: self.k,
@@ -56,7 +56,7 @@ impl SimilarityMatrix {
         })?)
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
         let s: Stored = bincode::deserialize(bytes)?;
         let matrix = CsMat::try_new((s.n, s.n), s.indptr, s.indices, s.data)
             .map_err(|(_, _, _, e)| anyhow::anyhow!("similarity matrix is corrupt: {e}"))?;

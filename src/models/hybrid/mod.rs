@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 /// Which scorer ranks the movies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Model {
+pub(crate) enum Model {
     Popular,
     Content,
     Mf,
@@ -22,7 +22,7 @@ pub enum Model {
 }
 
 impl Model {
-    pub const NAMES: [&'static str; 4] = ["popular", "content", "mf", "hybrid"];
+    pub(crate) const NAMES: [&'static str; 4] = ["popular", "content", "mf", "hybrid"];
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -40,7 +40,7 @@ impl Model {
 }
 
 /// Everything the scorers read; popularity is a 0..1 score per catalog row.
-pub struct Signals<'a> {
+pub(crate) struct Signals<'a> {
     pub catalog: &'a Catalog,
     pub similarity: &'a SimilarityMatrix,
     pub mf: &'a MfModel,
@@ -76,7 +76,7 @@ impl Default for BlendParams {
 }
 
 /// The user being recommended for.
-pub struct Profile<'a> {
+pub(crate) struct Profile<'a> {
     /// (catalog row, stars)
     pub ratings: &'a [(usize, f32)],
     /// Genres picked at signup (may be empty).
@@ -110,7 +110,7 @@ pub struct Scored {
 /// Blend weights for a user with `n` ratings: popularity and genres alone at zero, content
 /// first for a few ratings, MF and popularity once there are many (MF's share of the personal
 /// part and popularity's weight both grow as n²/(n² + half²)).
-pub fn weights_for(n: usize, has_genres: bool, p: &BlendParams) -> Components {
+pub(crate) fn weights_for(n: usize, has_genres: bool, p: &BlendParams) -> Components {
     let genre = if has_genres { p.genre } else { 0.0 };
     if n == 0 {
         return Components {
@@ -158,7 +158,7 @@ impl Components {
 
 /// Content score of every row: Σ over rated movies of sim(rated, row)·(stars − 2.5), with the
 /// rated row that contributed most (for the explanation).
-pub fn content_scores(
+pub(crate) fn content_scores(
     sim: &SimilarityMatrix,
     ratings: &[(usize, f32)],
     n: usize,
@@ -194,7 +194,7 @@ fn genre_match(catalog: &Catalog, row: usize, genres: &[String]) -> f32 {
 }
 
 /// Ranks every catalog row not in `exclude` for `profile` with `model`; best `limit` first.
-pub fn recommend(
+pub(crate) fn recommend(
     signals: &Signals,
     profile: &Profile,
     model: Model,
@@ -227,7 +227,7 @@ pub fn recommend(
 }
 
 /// Scores the given rows (no explanation text). Used by the evaluator.
-pub fn score_rows(
+pub(crate) fn score_rows(
     signals: &Signals,
     profile: &Profile,
     model: Model,

@@ -8,5 +8,6 @@
 mod query;
 mod schema;
 
-pub use query::{SearchHit, SearchQuery, MAX_QUERY_CHARS};
-pub use schema::{build_index, SearchIndex};
+pub use query::SearchHit;
+pub(crate) use query::MAX_QUERY_CHARS;
+pub(crate) use schema::{build_index, SearchIndex};

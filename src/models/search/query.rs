@@ -8,7 +8,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Score, SegmentReader, TantivyDocument, Term};
 
 /// Longest accepted query, in characters.
-pub const MAX_QUERY_CHARS: usize = 200;
+pub(crate) const MAX_QUERY_CHARS: usize = 200;
 
 /// Words shorter than this must match exactly; longer ones forgive one typo.
 const FUZZY_FROM: usize = 4;
@@ -27,7 +27,7 @@ pub struct SearchHit {
 
 /// A parsed query: folded words, whether the last one is still being typed, and a year.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchQuery {
+pub(crate) struct SearchQuery {
     pub words: Vec<String>,
     pub last_is_prefix: bool,
     pub year: Option<u64>,
@@ -35,7 +35,7 @@ pub struct SearchQuery {
 
 impl SearchIndex {
     /// Splits and folds `text` the way titles were indexed.
-    pub fn parse(&self, text: &str) -> SearchQuery {
+    fn parse(&self, text: &str) -> SearchQuery {
         let mut analyzer = self
             .index
             .tokenizers()

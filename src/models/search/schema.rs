@@ -74,7 +74,7 @@ fn edge_prefixes(text: &str) -> String {
 }
 
 /// Writes the index for `catalog` into `dir` (which must be empty or absent).
-pub fn build_index(catalog: &Catalog, popularity: &[f32], dir: &Path) -> Result<()> {
+pub(crate) fn build_index(catalog: &Catalog, popularity: &[f32], dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema).context("create search index")?;
@@ -127,9 +127,6 @@ impl SearchIndex {
         })
     }
 
-    pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
-    }
 }
 
 #[cfg(test)]
