@@ -120,7 +120,7 @@ impl Settings {
     }
 
     /// Defaults overridden by the environment only.
-    pub fn from_env() -> Result<Self> {
+    pub(crate) fn from_env() -> Result<Self> {
         let mut s = Settings::default();
         read("CINESENSE_ADDR", &mut s.addr)?;
         read("DATABASE_URL", &mut s.database_url)?;

@@ -8,7 +8,7 @@ use crate::dataset::Catalog;
 pub(crate) struct Username(String);
 
 impl Username {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, String> {
         let s = raw.trim();
         let n = s.chars().count();
         if !(3..=32).contains(&n) {
@@ -28,7 +28,7 @@ impl Username {
         Ok(Username(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -37,7 +37,7 @@ impl Username {
 pub(crate) struct Password(String);
 
 impl Password {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, String> {
         let n = raw.chars().count();
         if n < 8 {
             return Err(format!("password must be at least 8 characters, got {n}"));
@@ -48,7 +48,7 @@ impl Password {
         Ok(Password(raw.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -64,7 +64,7 @@ impl std::fmt::Debug for Password {
 pub(crate) struct Stars(f32);
 
 impl Stars {
-    pub fn parse(v: f64) -> Result<Self, String> {
+    pub(crate) fn parse(v: f64) -> Result<Self, String> {
         if !v.is_finite() || !(0.5..=5.0).contains(&v) || (v * 2.0).fract() != 0.0 {
             return Err(format!(
                 "rating must be 0.5 to 5.0 in steps of 0.5, got {v}"
@@ -73,7 +73,7 @@ impl Stars {
         Ok(Stars(v as f32))
     }
 
-    pub fn value(self) -> f32 {
+    pub(crate) fn value(self) -> f32 {
         self.0
     }
 }
@@ -83,7 +83,7 @@ impl Stars {
 pub(crate) struct GenreChoice(Vec<String>);
 
 impl GenreChoice {
-    pub fn parse(raw: &[String], catalog: &Catalog) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &[String], catalog: &Catalog) -> Result<Self, String> {
         let mut out: Vec<String> = Vec::new();
         for g in raw {
             let known = catalog

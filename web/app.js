@@ -1,5 +1,8 @@
 // cinesense browser app: hash routes, no build step, no dependencies.
 const main = document.getElementById('main');
+// Statuses under which TMDB data or a review source's answer is there to show (the API's
+// OpenAPI document lists every status).
+const ANSWERED = ['ok', 'cached', 'stale'];
 
 // ---------- helpers ----------
 function h(tag, attrs = {}, ...children) {
@@ -217,7 +220,7 @@ async function moviePage(id) {
   ].filter(Boolean);
   const similar = h('div', { class: 'row', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
   const extras = h('div', { id: 'movie-extras' });
-  const tmdbOk = ['ok', 'cached', 'stale'].includes(m.tmdb && m.tmdb.status);
+  const tmdbOk = ANSWERED.includes(m.tmdb && m.tmdb.status);
   if (m.director) extras.append(h('p', {}, h('strong', {}, 'Director: '), m.director));
   if (m.cast && m.cast.length) extras.append(h('p', {}, h('strong', {}, 'Cast: '), m.cast.slice(0, 8).map(c => c.character ? `${c.name} (${c.character})` : c.name).join(', ')));
   if (m.trailer_key) extras.append(h('p', {}, h('a', { href: `https://www.youtube.com/watch?v=${encodeURIComponent(m.trailer_key)}`, rel: 'noopener', target: '_blank' }, 'Watch the trailer')));
@@ -253,7 +256,7 @@ function sentimentPanel(m) {
     let body;
     try { body = await api(`/api/movies/${m.id}/reviews`); }
     catch (e) { panel.replaceChildren(errorBox(e)); panel.setAttribute('aria-busy', 'false'); return; }
-    const problems = body.sources.filter(s => !['ok', 'cached', 'stale'].includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured');
+    const problems = body.sources.filter(s => !ANSWERED.includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured');
     const notes = problems.map(s => h('p', { class: 'notice' },
       s.status === 'layout_changed' ? `${s.name.toUpperCase()}: the reviews page changed its layout, so its reviews could not be read.` : `${s.name.toUpperCase()}: ${s.message || s.status}`));
     if (!body.reviews.length) {

@@ -31,14 +31,14 @@ pub(crate) enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_parameter(name: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_parameter(name: &str, message: impl Into<String>) -> Self {
         ApiError::BadParameter {
             name: name.to_string(),
             message: message.into(),
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ApiError::BadParameter { .. } => "bad_parameter",
             ApiError::BadRequest(_) => "bad_request",

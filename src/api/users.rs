@@ -27,7 +27,10 @@ pub(crate) struct RecommendationsResponse {
 }
 
 /// Turns scored rows into the response items.
-pub(crate) fn to_recommendations(state: &AppState, scored: Vec<hybrid::Scored>) -> Vec<Recommendation> {
+pub(crate) fn to_recommendations(
+    state: &AppState,
+    scored: Vec<hybrid::Scored>,
+) -> Vec<Recommendation> {
     scored
         .into_iter()
         .map(|s| Recommendation {

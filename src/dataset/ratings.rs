@@ -105,7 +105,7 @@ impl Ratings {
         self.entries.is_empty()
     }
 
-    pub fn global_mean(&self) -> f32 {
+    pub(crate) fn global_mean(&self) -> f32 {
         if self.entries.is_empty() {
             return 0.0;
         }

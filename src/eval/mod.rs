@@ -74,7 +74,7 @@ impl Biases {
         Biases { mean, user, item }
     }
 
-    pub fn predict(&self, u: usize, i: usize) -> f32 {
+    pub(crate) fn predict(&self, u: usize, i: usize) -> f32 {
         (self.mean + self.user[u] + self.item[i]).clamp(0.5, 5.0)
     }
 }

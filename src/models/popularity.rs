@@ -41,7 +41,11 @@ fn quantile(sorted: &[u32], q: f64) -> u32 {
 }
 
 /// Fills rating counts, means, weighted ratings and bands into the catalog.
-pub(crate) fn apply(catalog: &mut Catalog, ratings: &Ratings, quantile_of_votes: f64) -> PopularityStats {
+pub(crate) fn apply(
+    catalog: &mut Catalog,
+    ratings: &Ratings,
+    quantile_of_votes: f64,
+) -> PopularityStats {
     let n = catalog.len();
     let mut sums = vec![0f64; n];
     let mut counts = vec![0u32; n];

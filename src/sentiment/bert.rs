@@ -138,7 +138,7 @@ pub(crate) struct Bert {
 }
 
 impl Bert {
-    pub fn load(c: &BertConfig, vb: VarBuilder) -> Result<Self> {
+    pub(crate) fn load(c: &BertConfig, vb: VarBuilder) -> Result<Self> {
         let e = vb.pp("embeddings");
         Ok(Bert {
             word: embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,
@@ -204,7 +204,7 @@ pub(crate) struct SentimentModel {
 }
 
 impl SentimentModel {
-    pub fn load(c: &BertConfig, vb: VarBuilder) -> Result<Self> {
+    pub(crate) fn load(c: &BertConfig, vb: VarBuilder) -> Result<Self> {
         Ok(SentimentModel {
             bert: Bert::load(c, vb.clone())?,
             head: linear(c.hidden_size, 2, vb.pp("classifier"))?,

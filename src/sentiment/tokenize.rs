@@ -23,7 +23,7 @@ pub(crate) fn normalize(text: &str) -> String {
 }
 
 impl Encoder {
-    pub fn load(path: &Path, max_len: usize) -> Result<Self> {
+    pub(crate) fn load(path: &Path, max_len: usize) -> Result<Self> {
         let mut tokenizer =
             Tokenizer::from_file(path).map_err(|e| anyhow!("tokenizer {}: {e}", path.display()))?;
         tokenizer

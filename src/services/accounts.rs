@@ -42,11 +42,11 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(store: Arc<Store>) -> Self {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
         Accounts { store }
     }
 
-    pub fn signup(
+    pub(crate) fn signup(
         &self,
         username: &Username,
         password: &Password,

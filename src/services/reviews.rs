@@ -125,7 +125,7 @@ pub(crate) struct ReviewsService {
 }
 
 impl ReviewsService {
-    pub fn new(
+    pub(crate) fn new(
         imdb: ImdbClient,
         tmdb: Arc<TmdbClient>,
         store: Arc<Store>,

@@ -156,7 +156,12 @@ impl Store {
 
     // ---------- sessions ----------
 
-    pub(crate) fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()> {
+    pub(crate) fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        ttl_seconds: i64,
+    ) -> Result<()> {
         let t = now();
         self.conn().execute(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -220,7 +225,12 @@ impl Store {
 
     // ---------- ratings ----------
 
-    pub(crate) fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
+    pub(crate) fn put_rating(
+        &self,
+        user_id: i64,
+        movie_id: u32,
+        rating: f32,
+    ) -> Result<UserRating> {
         let t = now();
         self.conn().execute(
             "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -242,7 +252,7 @@ impl Store {
     }
 
     /// The user's ratings, newest first.
-    pub fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
+    pub(crate) fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1 ORDER BY updated_at DESC, movie_id",
@@ -309,7 +319,7 @@ impl Store {
     }
 
     /// Movie ids on the watchlist, newest first.
-    pub fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
+    pub(crate) fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM watchlist WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
         let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -290,15 +290,6 @@ impl TmdbClient {
         .await
     }
 
-    pub async fn search(&self, query: &str) -> Fetch<SearchResults> {
-        self.get_cached(
-            &format!("tmdb:search:{}", query.trim().to_lowercase()),
-            "/search/movie",
-            &[("query", query)],
-        )
-        .await
-    }
-
     /// Whether a fresh cache entry exists (used by `enrich` to resume).
     pub fn is_cached_fresh(&self, key: &str) -> bool {
         matches!(self.store.cache_get(key), Ok(Some((_, at))) if now() - at < self.settings.cache_ttl_seconds)

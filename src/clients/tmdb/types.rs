@@ -85,24 +85,6 @@ pub struct ExternalIds {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct SearchResults {
-    pub page: u32,
-    pub total_results: u32,
-    pub results: Vec<SearchHit>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct SearchHit {
-    pub id: u32,
-    pub title: Option<String>,
-    pub release_date: Option<String>,
-    pub poster_path: Option<String>,
-    pub overview: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
 pub struct Reviews {
     pub id: u32,
     pub page: u32,

@@ -30,7 +30,7 @@ impl DataFiles {
         }
     }
 
-    pub fn all(&self) -> [&Path; 5] {
+    pub(crate) fn all(&self) -> [&Path; 5] {
         [
             &self.movies,
             &self.links,

@@ -31,7 +31,7 @@ pub enum PopularityBand {
 impl PopularityBand {
     pub const ALL: [PopularityBand; 4] = [Self::Popular, Self::Known, Self::Niche, Self::Unrated];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Popular => "popular",
             Self::Known => "known",
@@ -40,7 +40,7 @@ impl PopularityBand {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|b| b.as_str() == s)
     }
 }
@@ -89,7 +89,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn new(movies: Vec<Movie>) -> Self {
+    pub(crate) fn new(movies: Vec<Movie>) -> Self {
         let mut genres: Vec<String> = movies
             .iter()
             .flat_map(|m| m.genres.iter().cloned())
@@ -133,10 +133,9 @@ impl Catalog {
     }
 
     /// Genre names, sorted, without MovieLens' "(no genres listed)".
-    pub fn genres(&self) -> &[String] {
+    pub(crate) fn genres(&self) -> &[String] {
         &self.genres
     }
-
 
     pub fn index_of(&self, id: u32) -> Option<usize> {
         self.by_id.get(&id).copied()
@@ -154,7 +153,10 @@ impl Catalog {
 /// Fills overview, keywords, tagline, runtime and release date from the TMDB snapshot (written
 /// by `cinesense enrich`) where the local data has none. Returns how many movies gained an
 /// overview.
-pub(crate) fn fill_from_tmdb(catalog: &mut Catalog, snapshot: &HashMap<u32, SnapshotMovie>) -> usize {
+pub(crate) fn fill_from_tmdb(
+    catalog: &mut Catalog,
+    snapshot: &HashMap<u32, SnapshotMovie>,
+) -> usize {
     let mut filled = 0;
     for m in catalog.movies_mut() {
         let Some(d) = m.tmdb_id.and_then(|id| snapshot.get(&id)) else {

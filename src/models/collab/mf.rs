@@ -102,19 +102,15 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl MfModel {
-    pub fn n_users(&self) -> usize {
-        self.user_bias.len()
-    }
-
-    pub fn n_items(&self) -> usize {
+    pub(crate) fn n_items(&self) -> usize {
         self.item_bias.len()
     }
 
-    pub fn item(&self, i: usize) -> &[f32] {
+    pub(crate) fn item(&self, i: usize) -> &[f32] {
         &self.item_factors[i * self.factors..(i + 1) * self.factors]
     }
 
-    pub fn user(&self, u: usize) -> UserVector {
+    pub(crate) fn user(&self, u: usize) -> UserVector {
         UserVector {
             bias: self.user_bias[u],
             factors: self.user_factors[u * self.factors..(u + 1) * self.factors].to_vec(),

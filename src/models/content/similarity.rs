@@ -27,7 +27,7 @@ struct Stored {
 
 impl SimilarityMatrix {
     /// Neighbours of row `i`, best first: (row, cosine).
-    pub fn neighbours(&self, i: usize) -> Vec<(usize, f32)> {
+    pub(crate) fn neighbours(&self, i: usize) -> Vec<(usize, f32)> {
         let Some(row) = self.matrix.outer_view(i) else {
             return Vec::new();
         };
@@ -41,7 +41,7 @@ impl SimilarityMatrix {
         self.matrix.get(i, j).copied()
     }
 
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.matrix.rows()
     }
 

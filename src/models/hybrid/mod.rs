@@ -24,7 +24,7 @@ pub(crate) enum Model {
 impl Model {
     pub(crate) const NAMES: [&'static str; 4] = ["popular", "content", "mf", "hybrid"];
 
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "popular" => Some(Model::Popular),
             "content" => Some(Model::Content),
@@ -34,7 +34,7 @@ impl Model {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         Self::NAMES[self as usize]
     }
 }

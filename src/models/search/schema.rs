@@ -107,7 +107,7 @@ pub(crate) fn build_index(catalog: &Catalog, popularity: &[f32], dir: &Path) -> 
 }
 
 impl SearchIndex {
-    pub fn open(dir: &Path) -> Result<Self> {
+    pub(crate) fn open(dir: &Path) -> Result<Self> {
         let index = Index::open_in_dir(dir)
             .with_context(|| format!("open search index {}", dir.display()))?;
         register_tokenizers(&index);
@@ -126,7 +126,6 @@ impl SearchIndex {
             fields,
         })
     }
-
 }
 
 #[cfg(test)]
