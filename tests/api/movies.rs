@@ -129,3 +129,30 @@ async fn health_reports_the_catalog() {
     assert_eq!(h["movies"], 9742);
     assert_eq!(h["ratings"], 100836);
 }
+
+#[tokio::test]
+async fn openapi_document_lists_the_closed_sets_of_words() {
+    let app = spawn_app().await;
+    let (_, doc) = app.get("/api/openapi.json").await;
+    let values = |name: &str| -> Vec<String> {
+        doc["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no enum schema {name}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let tmdb = values("TmdbStatus");
+    for word in ["ok", "cached", "stale", "circuit_open", "no_tmdb_id"] {
+        assert!(tmdb.contains(&word.to_string()), "{tmdb:?}");
+    }
+    assert!(values("SourceState").contains(&"layout_changed".to_string()));
+    assert_eq!(values("Label"), ["positive", "negative"]);
+    assert_eq!(values("ReviewSource"), ["imdb", "tmdb"]);
+    assert_eq!(values("Hardware"), ["cpu", "cuda"]);
+    assert_eq!(values("Model"), ["popular", "content", "mf", "hybrid"]);
+    assert_eq!(
+        values("PopularityBand"),
+        ["popular", "known", "niche", "unrated"]
+    );
+}

@@ -49,3 +49,39 @@ async fn unknown_users_and_models_are_errors() {
     let (s, b) = app.get("/api/users/x/recommendations").await;
     assert_error(s, &b, 400, "bad_parameter");
 }
+
+/// BLEND_* settings reach both recommendation paths: popularity's weight is held at 0.5 for
+/// any number of ratings (the default is 0.16 for one rating and 0.9 for many).
+#[tokio::test]
+async fn the_blend_settings_reach_every_recommendation_path() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.blend.popularity_few = 0.5;
+        s.blend.popularity_many = 0.5;
+    })
+    .await;
+    let popularity_weight = |body: &serde_json::Value| {
+        body["recommendations"][0]["weights"]["popularity"]
+            .as_f64()
+            .unwrap()
+    };
+    let (status, body) = app
+        .get("/api/users/1/recommendations?model=hybrid&limit=5")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!((popularity_weight(&body) - 0.5).abs() < 1e-3, "{body}");
+
+    let me = app.signup("blend_fan", &["Drama", "Comedy", "Crime"]).await;
+    let (status, _) = app.rate(&me, 1, 5.0).await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .send(
+            reqwest::Method::GET,
+            "/api/me/recommendations?limit=5",
+            Some(&me.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ratings"], 1);
+    assert!((popularity_weight(&body) - 0.5).abs() < 1e-3, "{body}");
+}

@@ -1,0 +1,147 @@
+//! `cinesense bench ...`: benchmarks that print one JSON line of figures, one file each.
+//! Targets live in the README, not in timed tests. Benchmarks that go over HTTP start the app
+//! through `startup::Application`, as `serve` does, and call it with reqwest.
+
+mod accounts;
+mod collab;
+mod content;
+mod recommend;
+mod search;
+mod sentiment;
+
+use anyhow::Result;
+use cinesense::config::Settings;
+use cinesense::index::Artifacts;
+use cinesense::startup::Application;
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Build the content model for N movies (real ones, then seeded recombinations).
+    Content {
+        #[arg(long, default_value_t = 9742)]
+        movies: usize,
+    },
+    /// Replay every prefix of 300 catalog titles (and one-typo variants) against the index.
+    Search {
+        #[arg(long, default_value_t = 300)]
+        titles: usize,
+    },
+    /// Train MF on N synthetic ratings, or on a MovieLens-format file.
+    Collab {
+        #[arg(long, conflicts_with = "file")]
+        ratings: Option<usize>,
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 100)]
+        factors: usize,
+        #[arg(long, default_value_t = 20)]
+        epochs: usize,
+    },
+    /// Fold-in and hybrid top-10 latency over the built index.
+    Recommend,
+    /// Classify 500 aclImdb reviews with the sentiment model.
+    Sentiment {
+        #[arg(long, default_value_t = 500)]
+        reviews: usize,
+    },
+    /// Personal recommendations over HTTP with a few hundred users in a SQLite store.
+    Accounts {
+        #[arg(long, default_value_t = 300)]
+        users: usize,
+    },
+}
+
+pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
+    match command {
+        BenchCommand::Content { movies } => content::run(settings, movies),
+        BenchCommand::Search { titles } => search::run(settings, titles),
+        BenchCommand::Collab {
+            ratings,
+            file,
+            factors,
+            epochs,
+        } => collab::run(ratings, file, factors, epochs, settings),
+        BenchCommand::Recommend => recommend::run(settings),
+        BenchCommand::Accounts { users } => accounts::run(settings, users),
+        BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),
+    }
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The app on a free loopback port over a loaded index and a fresh store, wired by
+/// `Application` exactly as `serve` wires it (no review panel: no benchmark here reads it).
+fn spawn_app(settings: &Settings, a: Artifacts, db: &std::path::Path) -> Result<Http> {
+    let mut settings = settings.clone();
+    settings.addr = "127.0.0.1:0".parse()?;
+    settings.database_url = db.display().to_string();
+    let app = Application::build_with(settings, std::sync::Arc::new(a), None)?;
+    Http::new(app.spawn())
+}
+
+/// One keep-alive client to the app, driven from synchronous benchmark code.
+struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Http {
+    fn new(port: u16) -> Result<Self> {
+        Ok(Http {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+            client: reqwest::Client::builder().tcp_nodelay(true).build()?,
+            base: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    /// One request with an optional bearer token and JSON body; the status and the body.
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Result<(u16, Vec<u8>)> {
+        self.runtime.block_on(async {
+            let mut request = self
+                .client
+                .request(method, format!("{}{path_and_query}", self.base));
+            if let Some(t) = token {
+                request = request.bearer_auth(t);
+            }
+            if let Some(b) = &body {
+                request = request.json(b);
+            }
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            Ok((status, response.bytes().await?.to_vec()))
+        })
+    }
+}
