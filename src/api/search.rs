@@ -1,7 +1,7 @@
 //! GET /api/search: search-as-you-type.
 
 use super::params::{self, Query};
-use super::{ApiError, AppState};
+use super::{blocking, ApiError, AppState};
 use crate::models::search::MAX_QUERY_CHARS;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -47,19 +47,17 @@ pub async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResp
             results: Vec::new(),
         }));
     }
-    let state2 = state.clone();
-    let q2 = q.clone();
-    let (hits, posters) = web::block(move || -> anyhow::Result<_> {
-        let hits = state2.artifacts.search.search(&q2, limit)?;
+    let query = q.clone();
+    let (hits, posters) = blocking(&state, move |s| {
+        let hits = s.artifacts.search.search(&query, limit)?;
         let ids: Vec<u32> = hits
             .iter()
-            .map(|h| state2.artifacts.catalog.at(h.row).tmdb_id.unwrap_or(0))
+            .map(|h| s.artifacts.catalog.at(h.row).tmdb_id.unwrap_or(0))
             .collect();
-        let posters = state2.tmdb.known_posters(&ids);
+        let posters = s.tmdb.known_posters(&ids);
         Ok((hits, posters))
     })
-    .await
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("search worker: {e}")))??;
+    .await?;
     let catalog = &state.artifacts.catalog;
     let results = hits
         .into_iter()
