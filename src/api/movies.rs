@@ -146,34 +146,6 @@ pub(crate) struct SimilarResponse {
     pub similar: Vec<SimilarMovie>,
 }
 
-/// What two movies share, in words: "Shares Animation, Children · toy, rivalry".
-fn shared_reason(a: &Movie, b: &Movie) -> String {
-    let genres: Vec<&str> = a
-        .genres
-        .iter()
-        .filter(|g| b.genres.contains(g))
-        .map(String::as_str)
-        .collect();
-    let lower = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
-    let (bk, bt) = (lower(&b.keywords), lower(&b.tags));
-    let mut themes: Vec<String> = lower(&a.keywords)
-        .into_iter()
-        .filter(|k| bk.contains(k))
-        .collect();
-    for t in lower(&a.tags) {
-        if bt.contains(&t) && !themes.contains(&t) {
-            themes.push(t);
-        }
-    }
-    themes.truncate(4);
-    match (genres.is_empty(), themes.is_empty()) {
-        (false, false) => format!("Shares {} · {}", genres.join(", "), themes.join(", ")),
-        (false, true) => format!("Shares {}", genres.join(", ")),
-        (true, false) => format!("Shares {}", themes.join(", ")),
-        (true, true) => "Similar story and title".to_string(),
-    }
-}
-
 /// Content neighbours ranked by a blend of similarity and popularity.
 #[utoipa::path(get, path = "/api/movies/{id}/similar",
     params(("id" = u32, Path, description = "MovieLens movieId"),
@@ -188,25 +160,18 @@ pub async fn similar(
     let limit = params::limit(&query, 10)?;
     let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
     let (row, movie) = find(&state, &path)?;
-    let a = &state.artifacts;
-    let w = state.settings.similar_popularity_weight;
-    let mut similar: Vec<SimilarMovie> = a
-        .similarity
-        .neighbours(row)
+    let catalog = &state.artifacts.catalog;
+    let similar = state
+        .recommendations
+        .similar_movies(row, min_votes, limit)
         .into_iter()
-        .filter(|(j, _)| a.catalog.at(*j).rating_count >= min_votes)
-        .map(|(j, sim)| {
-            let other = a.catalog.at(j);
-            SimilarMovie {
-                movie: other.into(),
-                similarity: sim,
-                score: (1.0 - w) * sim + w * a.popularity.normalized(other.weighted_rating),
-                reason: shared_reason(movie, other),
-            }
+        .map(|n| SimilarMovie {
+            movie: catalog.at(n.row).into(),
+            similarity: n.similarity,
+            score: n.score,
+            reason: n.reason,
         })
         .collect();
-    similar.sort_by(|x, y| y.score.total_cmp(&x.score));
-    similar.truncate(limit);
     Ok(HttpResponse::Ok().json(SimilarResponse {
         movie: movie.into(),
         similar,

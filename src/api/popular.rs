@@ -87,22 +87,11 @@ pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpRes
         })?),
         None => None,
     };
-    let mut movies: Vec<_> = c
-        .movies()
-        .iter()
-        .filter(|m| genre.as_ref().is_none_or(|g| m.genres.contains(g)))
-        .filter(|m| band.is_none_or(|b| m.popularity_band == b))
-        .filter(|m| m.rating_count >= min_votes)
-        .collect();
-    movies.sort_by(|a, b| {
-        b.weighted_rating
-            .total_cmp(&a.weighted_rating)
-            .then(b.rating_count.cmp(&a.rating_count))
-    });
-    let movies = movies
+    let movies = state
+        .recommendations
+        .popular(genre.as_deref(), band, min_votes, limit)
         .into_iter()
-        .take(limit)
-        .map(MovieSummary::from)
+        .map(|row| MovieSummary::from(c.at(row)))
         .collect();
     Ok(HttpResponse::Ok().json(PopularResponse {
         genre,

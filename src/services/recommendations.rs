@@ -3,8 +3,10 @@
 //! settings (BLEND_*), so a knob changed in `.env` reaches every list.
 
 use crate::config::Settings;
+use crate::dataset::PopularityBand;
 use crate::index::Artifacts;
 use crate::models::collab::fold_in;
+use crate::models::content::shared_reason;
 use crate::models::hybrid::{self, BlendParams, Model, Profile, Scored, Signals};
 use crate::services::onboarding;
 use std::collections::HashSet;
@@ -14,6 +16,17 @@ pub struct Recommendations {
     artifacts: Arc<Artifacts>,
     blend: BlendParams,
     fold_in_reg: f32,
+    similar_popularity_weight: f32,
+}
+
+/// A content neighbour ranked for "More like this".
+pub(crate) struct Similar {
+    pub row: usize,
+    /// Cosine similarity of the content vectors (0..1).
+    pub similarity: f32,
+    /// The similarity blended with popularity.
+    pub score: f32,
+    pub reason: String,
 }
 
 /// A member's recommendations and how many of their ratings the catalog knows.
@@ -28,6 +41,7 @@ impl Recommendations {
             artifacts,
             blend: settings.blend,
             fold_in_reg: settings.fold_in_reg,
+            similar_popularity_weight: settings.similar_popularity_weight,
         }
     }
 
@@ -110,5 +124,59 @@ impl Recommendations {
             .filter_map(|&id| a.catalog.index_of(id))
             .collect();
         onboarding::onboarding(&a.catalog, &a.similarity, genres, &exclude, limit)
+    }
+
+    /// "More like this": a movie's content neighbours with at least `min_votes` ratings, ranked
+    /// by similarity blended with popularity (SIMILAR_POPULARITY_WEIGHT), each with its reason.
+    pub(crate) fn similar_movies(&self, row: usize, min_votes: u32, limit: usize) -> Vec<Similar> {
+        let a = &self.artifacts;
+        let w = self.similar_popularity_weight;
+        let movie = a.catalog.at(row);
+        let mut similar: Vec<Similar> = a
+            .similarity
+            .neighbours(row)
+            .into_iter()
+            .filter(|(j, _)| a.catalog.at(*j).rating_count >= min_votes)
+            .map(|(j, sim)| {
+                let other = a.catalog.at(j);
+                Similar {
+                    row: j,
+                    similarity: sim,
+                    score: (1.0 - w) * sim + w * a.popularity.normalized(other.weighted_rating),
+                    reason: shared_reason(movie, other),
+                }
+            })
+            .collect();
+        similar.sort_by(|x, y| y.score.total_cmp(&x.score));
+        similar.truncate(limit);
+        similar
+    }
+
+    /// Catalog rows by weighted rating (ties: more ratings first), optionally in one genre and
+    /// one popularity band, with at least `min_votes` ratings.
+    pub(crate) fn popular(
+        &self,
+        genre: Option<&str>,
+        band: Option<PopularityBand>,
+        min_votes: u32,
+        limit: usize,
+    ) -> Vec<usize> {
+        let c = &self.artifacts.catalog;
+        let mut rows: Vec<usize> = (0..c.len())
+            .filter(|&r| {
+                let m = c.at(r);
+                genre.is_none_or(|g| m.genres.iter().any(|x| x == g))
+                    && band.is_none_or(|b| m.popularity_band == b)
+                    && m.rating_count >= min_votes
+            })
+            .collect();
+        rows.sort_by(|&x, &y| {
+            let (a, b) = (c.at(x), c.at(y));
+            b.weighted_rating
+                .total_cmp(&a.weighted_rating)
+                .then(b.rating_count.cmp(&a.rating_count))
+        });
+        rows.truncate(limit);
+        rows
     }
 }

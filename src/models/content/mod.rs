@@ -4,11 +4,14 @@
 //! Fields are vectorised separately, each row of each field scaled to unit length and then by
 //! the field's weight, so that a movie without an overview is still described by its genres.
 
+mod explain;
 pub mod similarity;
 pub(crate) mod tfidf;
 
 pub use similarity::{top_k_cosine, SimilarityMatrix};
 pub use tfidf::{documents, feature_matrix, ContentDoc, FieldWeights};
+
+pub(crate) use explain::shared_reason;
 
 use crate::dataset::Catalog;
 use anyhow::Result;
