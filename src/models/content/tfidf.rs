@@ -254,7 +254,22 @@ fn field_matrix(texts: Vec<String>, stopwords: bool) -> Result<CsMat<f64>> {
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| anyhow!("tf-idf transform: {e}"))?;
     let views: Vec<_> = parts.iter().map(|m| m.view()).collect();
-    Ok(sprs::vstack(&views))
+    let stacked: CsMat<f64> = sprs::vstack(&views);
+    // linfa keeps its vocabulary in a HashMap, so columns come in a new order every run. Put
+    // them in word order: sums over a row's terms, and so the neighbours, are then the same
+    // from one build to the next.
+    let vocabulary = fitted.vocabulary();
+    let mut order: Vec<usize> = (0..vocabulary.len()).collect();
+    order.sort_by(|&a, &b| vocabulary[a].cmp(&vocabulary[b]));
+    let mut column = vec![0; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        column[old] = new;
+    }
+    let mut sorted = TriMat::with_capacity((n, stacked.cols()), stacked.nnz());
+    for (&v, (r, c)) in stacked.iter() {
+        sorted.add_triplet(r, column[c], v);
+    }
+    Ok(sorted.to_csr())
 }
 
 /// The weighted, L2-normalised content vectors: one CSR row per document.
@@ -322,4 +337,48 @@ pub fn feature_matrix(docs: &[ContentDoc], weights: &FieldWeights) -> Result<CsM
         }
     }
     Ok(csr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_documents_give_the_same_matrix_every_time() {
+        let words = [
+            "lighthouse",
+            "keeper",
+            "storm",
+            "island",
+            "letters",
+            "war",
+            "ship",
+            "harbour",
+            "winter",
+            "brothers",
+            "radio",
+            "fog",
+            "whale",
+            "mutiny",
+            "compass",
+            "anchor",
+        ];
+        let docs: Vec<ContentDoc> = (0..40)
+            .map(|i| ContentDoc {
+                genres: ["Drama", "Adventure", "Thriller"][i % 3].into(),
+                overview: (0..6)
+                    .map(|k| words[(i * 7 + k * 3) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                title: words[i % words.len()].into(),
+                ..Default::default()
+            })
+            .collect();
+        let weights = FieldWeights::default();
+        let first = feature_matrix(&docs, &weights).unwrap();
+        for _ in 0..3 {
+            // Each fit builds a new HashMap vocabulary with its own hash seed.
+            assert_eq!(feature_matrix(&docs, &weights).unwrap(), first);
+        }
+    }
 }
