@@ -38,18 +38,32 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            ApiError::BadParameter { .. } => "bad_parameter",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::TooManyRequests { .. } => "too_many_requests",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::BadParameter { .. } => ErrorCode::BadParameter,
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
+}
+
+/// What kind of error an answer is, for programs to branch on.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ErrorCode {
+    BadParameter,
+    BadRequest,
+    NotFound,
+    Unauthorized,
+    Conflict,
+    TooManyRequests,
+    Unavailable,
+    Internal,
 }
 
 /// The JSON body of every error.
@@ -60,7 +74,7 @@ pub(crate) struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ErrorDetail {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// The offending parameter, for `bad_parameter`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +111,7 @@ impl ResponseError for ApiError {
         }
         response.json(ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_string(),
+                code: self.code(),
                 message: self.to_string(),
                 parameter: match self {
                     ApiError::BadParameter { name, .. } => Some(name.clone()),

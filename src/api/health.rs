@@ -5,9 +5,16 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The server answers; `/api/health` has no other state.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Liveness {
+    Ok,
+}
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
-    pub status: &'static str,
+    pub status: Liveness,
     pub version: &'static str,
     pub movies: usize,
     pub ratings: usize,
@@ -19,7 +26,7 @@ pub(crate) struct Health {
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let a = &state.artifacts;
     HttpResponse::Ok().json(Health {
-        status: "ok",
+        status: Liveness::Ok,
         version: env!("CARGO_PKG_VERSION"),
         movies: a.catalog.len(),
         ratings: a.ratings.len(),
