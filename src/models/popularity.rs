@@ -104,6 +104,26 @@ impl PopularityStats {
     }
 }
 
+/// A 0..1 popularity score per catalog row for blending: half the normalised weighted rating,
+/// half how many people rated it (log scale), so "popular" means both liked and widely seen.
+pub(crate) fn blend_scores(catalog: &Catalog, stats: &PopularityStats) -> Vec<f32> {
+    let max_count = catalog
+        .movies()
+        .iter()
+        .map(|m| m.rating_count)
+        .max()
+        .unwrap_or(0);
+    let log_max = ((max_count as f32) + 1.0).ln().max(1e-6);
+    catalog
+        .movies()
+        .iter()
+        .map(|m| {
+            0.5 * stats.normalized(m.weighted_rating)
+                + 0.5 * ((m.rating_count as f32) + 1.0).ln() / log_max
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,24 +144,4 @@ mod tests {
         assert_eq!(quantile(&v, 1.0), 10);
         assert_eq!(quantile(&v, 0.5), 6);
     }
-}
-
-/// A 0..1 popularity score per catalog row for blending: half the normalised weighted rating,
-/// half how many people rated it (log scale), so "popular" means both liked and widely seen.
-pub(crate) fn blend_scores(catalog: &Catalog, stats: &PopularityStats) -> Vec<f32> {
-    let max_count = catalog
-        .movies()
-        .iter()
-        .map(|m| m.rating_count)
-        .max()
-        .unwrap_or(0);
-    let log_max = ((max_count as f32) + 1.0).ln().max(1e-6);
-    catalog
-        .movies()
-        .iter()
-        .map(|m| {
-            0.5 * stats.normalized(m.weighted_rating)
-                + 0.5 * ((m.rating_count as f32) + 1.0).ln() / log_max
-        })
-        .collect()
 }
