@@ -1,55 +1,74 @@
-//! Sweeps the hybrid's blend parameters with the leave-latest-out protocol of `cinesense eval`
-//! and prints HR@10 and NDCG@20 for each. Run: cargo run --release --example tune_hybrid
+//! Chooses the hybrid's blend on a validation split: `cinesense eval`'s leave-latest-out
+//! protocol run on its own training part (each user's second-latest rating is the target), so
+//! the test items of `eval` are never seen. Prints the single models and every blend's HR@10,
+//! NDCG@10, Recall@20 and NDCG@20, then the choice: the blend whose smallest relative gain over
+//! EASE^R across the four metrics is largest (ties: higher NDCG@20).
+//! Run: cargo run --release --example tune_hybrid
 
 use cinesense::config::Settings;
-use cinesense::eval::ranking;
+use cinesense::eval::validate_blends;
 use cinesense::index;
 use cinesense::models::hybrid::BlendParams;
 
 fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     let a = index::load_or_build(&settings, true)?;
-    println!(
-        "{:>9} {:>8} {:>8} {:>8} {:>8}",
-        "pop_many", "pop_half", "mf_half", "HR@10", "NDCG@20"
-    );
-    for popularity_many in [0.85f32, 0.9] {
-        for popularity_half_at in [5.0f32, 10.0, 15.0] {
-            for mf_half_at in [5.0f32, 10.0, 15.0] {
-                let blend = BlendParams {
-                    popularity_many,
-                    popularity_half_at,
-                    mf_half_at,
-                    ..settings.blend
-                };
-                let (r, _) = ranking(
-                    &a.catalog,
-                    &a.similarity,
-                    &a.ratings,
-                    &settings.mf,
-                    &blend,
-                    settings.popularity_quantile,
-                    42,
-                    None,
-                );
-                let h = r["hybrid"];
-                println!("{popularity_many:>9.2} {popularity_half_at:>8.0} {mf_half_at:>8.0} {:>8.4} {:>8.4}", h[0], h[3]);
+    let mut blends = Vec::new();
+    for prior_half_at in [1.0f32, 2.0, 5.0] {
+        for popularity_floor in [0.0f32, 0.05] {
+            for content in [0.1f32, 0.2, 0.3] {
+                for mf in [0.1f32, 0.2, 0.3] {
+                    blends.push(BlendParams {
+                        prior_half_at,
+                        popularity_floor,
+                        content,
+                        mf,
+                        ..settings.blend
+                    });
+                }
             }
         }
     }
-    let (r, _) = ranking(
+    let (singles, results) = validate_blends(
         &a.catalog,
         &a.similarity,
         &a.ratings,
         &settings.mf,
-        &settings.blend,
+        &blends,
         settings.popularity_quantile,
         42,
-        None,
     );
+    for (name, m) in &singles {
+        println!(
+            "{name:<28} {:>7.4} {:>8.4} {:>9.4} {:>8.4}",
+            m[0], m[1], m[2], m[3]
+        );
+    }
+    let ease = singles.get("ease").copied();
+    let gain = |m: &[f64; 4]| match ease {
+        Some(e) => (0..4)
+            .map(|k| m[k] / e[k] - 1.0)
+            .fold(f64::INFINITY, f64::min),
+        None => m[3],
+    };
+    let mut rows: Vec<_> = blends.iter().zip(results).collect();
+    rows.sort_by(|x, y| {
+        gain(&y.1)
+            .total_cmp(&gain(&x.1))
+            .then(y.1[3].total_cmp(&x.1[3]))
+    });
     println!(
-        "popular {:?}\nmf {:?}\nhybrid with the settings' blend {:?}",
-        r["popular"], r["mf"], r["hybrid"]
+        "{:>6} {:>6} {:>7} {:>5} {:>7} {:>8} {:>9} {:>8}",
+        "half", "floor", "content", "mf", "HR@10", "NDCG@10", "Recall@20", "NDCG@20"
     );
+    for (b, m) in &rows {
+        println!(
+            "{:>6} {:>6} {:>7} {:>5} {:>7.4} {:>8.4} {:>9.4} {:>8.4}  worst gain over EASE^R {:+.4}",
+            b.prior_half_at, b.popularity_floor, b.content, b.mf, m[0], m[1], m[2], m[3], gain(m)
+        );
+    }
+    if let Some((b, _)) = rows.first() {
+        println!("chosen: {b:?}");
+    }
     Ok(())
 }

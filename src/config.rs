@@ -145,11 +145,11 @@ impl Settings {
         read("MF_REGULARIZATION", &mut s.mf.regularization)?;
         read("MF_SEED", &mut s.mf.seed)?;
         read("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
-        read("BLEND_POPULARITY_FEW", &mut s.blend.popularity_few)?;
-        read("BLEND_POPULARITY_MANY", &mut s.blend.popularity_many)?;
-        read("BLEND_POPULARITY_HALF_AT", &mut s.blend.popularity_half_at)?;
-        read("BLEND_MF_HALF_AT", &mut s.blend.mf_half_at)?;
+        read("BLEND_PRIOR_HALF_AT", &mut s.blend.prior_half_at)?;
+        read("BLEND_POPULARITY_FLOOR", &mut s.blend.popularity_floor)?;
         read("BLEND_GENRE", &mut s.blend.genre)?;
+        read("BLEND_CONTENT", &mut s.blend.content)?;
+        read("BLEND_MF", &mut s.blend.mf)?;
         read("TMDB_SNAPSHOT", &mut s.tmdb_snapshot)?;
         read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
         read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;
@@ -214,17 +214,17 @@ impl Settings {
             bail!("TMDB_TIMEOUT_MS and TMDB_ENRICH_RATE must be positive, TMDB_CACHE_TTL_SECONDS non-negative");
         }
         let b = &self.blend;
-        if [b.popularity_few, b.popularity_many, b.genre]
+        if [b.popularity_floor, b.genre, b.content, b.mf]
             .iter()
             .any(|v| !(0.0..=1.0).contains(v))
         {
-            bail!("BLEND_POPULARITY_FEW, BLEND_POPULARITY_MANY and BLEND_GENRE must be between 0 and 1");
+            bail!("BLEND_POPULARITY_FLOOR, BLEND_GENRE, BLEND_CONTENT and BLEND_MF must be between 0 and 1");
         }
-        if [b.popularity_half_at, b.mf_half_at]
-            .iter()
-            .any(|v| !(v.is_finite() && *v > 0.0))
-        {
-            bail!("BLEND_POPULARITY_HALF_AT and BLEND_MF_HALF_AT must be positive numbers");
+        if b.content + b.mf > 1.0 {
+            bail!("BLEND_CONTENT + BLEND_MF must be at most 1 (EASE^R gets the rest of the personal part)");
+        }
+        if !(b.prior_half_at.is_finite() && b.prior_half_at > 0.0) {
+            bail!("BLEND_PRIOR_HALF_AT must be a positive number");
         }
         if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");

@@ -23,8 +23,9 @@ fn cinesense(env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
 fn bad_blend_and_device_settings_stop_with_exit_code_2() {
     for (name, value) in [
         ("BLEND_GENRE", "1.5"),
-        ("BLEND_MF_HALF_AT", "0"),
-        ("BLEND_POPULARITY_MANY", "lots"),
+        ("BLEND_PRIOR_HALF_AT", "0"),
+        ("BLEND_POPULARITY_FLOOR", "lots"),
+        ("BLEND_MF", "1.5"),
         ("SENTIMENT_DEVICE", "tpu"),
     ] {
         let (code, stderr) = cinesense(&[(name, value)], &["build", "--quiet"]);

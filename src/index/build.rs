@@ -5,6 +5,7 @@ use super::manifest::{fnv_of, inputs_hash, Manifest, FORMAT_VERSION};
 use super::{StoredCatalog, FILES};
 use crate::config::Settings;
 use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, DataFiles, Ratings};
+use crate::eval::tune;
 use crate::models::collab::MfModel;
 use crate::models::content;
 use crate::models::popularity;
@@ -40,7 +41,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     std::fs::create_dir_all(dir)?;
     let hash = inputs_hash(settings)?;
     let files = DataFiles::in_dir(&settings.data_dir);
-    let bar = step_bar(5 + settings.mf.epochs as u64, quiet);
+    let bar = step_bar(6 + settings.mf.epochs as u64, quiet);
 
     bar.set_message("reading the catalog");
     let mut catalog = load_catalog(&files)?;
@@ -74,9 +75,19 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
         Some(&bar),
     );
 
+    bar.set_message("EASE^R (λ chosen on a validation split)");
+    let implicit = match tune::fit_ease(&ratings.entries, ratings.n_users(), ratings.n_items) {
+        Ok(fitted) => Some(fitted),
+        Err(e) => {
+            log::warn!("EASE^R left out: {e:#}");
+            None
+        }
+    };
+    bar.inc(1);
+
     bar.set_message("writing");
     let mut checksums = BTreeMap::new();
-    let blobs: [(&str, Vec<u8>); 4] = [
+    let blobs: [(&str, Vec<u8>); 5] = [
         (
             FILES[0],
             bincode::serialize(&StoredCatalog {
@@ -87,6 +98,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
         (FILES[1], similarity.to_bytes()?),
         (FILES[2], bincode::serialize(&ratings)?),
         (FILES[3], bincode::serialize(&mf)?),
+        (FILES[4], bincode::serialize(&implicit)?),
     ];
     for (name, bytes) in blobs {
         checksums.insert(name.to_string(), fnv_of(&bytes));

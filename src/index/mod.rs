@@ -14,7 +14,7 @@ pub use manifest::{freshness, Freshness, Manifest};
 
 use crate::config::Settings;
 use crate::dataset::{Catalog, Ratings};
-use crate::models::collab::MfModel;
+use crate::models::collab::{EaseModel, MfModel};
 use crate::models::content::SimilarityMatrix;
 use crate::models::popularity::{self, PopularityStats};
 use crate::models::search::SearchIndex;
@@ -23,7 +23,13 @@ use manifest::{fnv_of, read_manifest, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-const FILES: [&str; 4] = ["catalog.bin", "similarity.bin", "ratings.bin", "mf.bin"];
+const FILES: [&str; 5] = [
+    "catalog.bin",
+    "similarity.bin",
+    "ratings.bin",
+    "mf.bin",
+    "ease.bin",
+];
 
 /// What a loaded index holds; immutable once loaded and shared by every request.
 pub struct Artifacts {
@@ -35,6 +41,8 @@ pub struct Artifacts {
     pub similarity: SimilarityMatrix,
     pub ratings: Ratings,
     pub mf: MfModel,
+    /// EASE^R with its λ; None where the data is too large for it.
+    pub implicit: Option<(EaseModel, f32)>,
     pub search: SearchIndex,
 }
 
@@ -79,7 +87,14 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let similarity = SimilarityMatrix::from_bytes(&read_checked(&dir, FILES[1], &manifest)?)?;
     let ratings: Ratings = bincode::deserialize(&read_checked(&dir, FILES[2], &manifest)?)?;
     let mf: MfModel = bincode::deserialize(&read_checked(&dir, FILES[3], &manifest)?)?;
-    if similarity.rows() != catalog.len() || mf.n_items() != catalog.len() {
+    let implicit: Option<(EaseModel, f32)> =
+        bincode::deserialize(&read_checked(&dir, FILES[4], &manifest)?)?;
+    if similarity.rows() != catalog.len()
+        || mf.n_items() != catalog.len()
+        || implicit
+            .as_ref()
+            .is_some_and(|(m, _)| m.n_items() != catalog.len())
+    {
         bail!("index artifacts disagree on the number of movies; run `cinesense build`");
     }
     let search = SearchIndex::open(&dir.join("search"))?;
@@ -92,6 +107,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
         similarity,
         ratings,
         mf,
+        implicit,
         search,
     })
 }

@@ -51,6 +51,7 @@ impl Recommendations {
             catalog: &a.catalog,
             similarity: &a.similarity,
             mf: &a.mf,
+            implicit: a.implicit.as_ref().map(|(m, _)| m),
             popularity: &a.popularity_scores,
             params: self.blend,
         }

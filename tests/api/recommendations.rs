@@ -50,15 +50,11 @@ async fn unknown_users_and_models_are_errors() {
     assert_error(s, &b, 400, "bad_parameter");
 }
 
-/// BLEND_* settings reach both recommendation paths: popularity's weight is held at 0.5 for
-/// any number of ratings (the default is 0.16 for one rating and 0.9 for many).
+/// BLEND_* settings reach both recommendation paths: with the popularity floor at 1, every
+/// list is ranked by popularity alone, for a MovieLens user and for a member alike.
 #[tokio::test]
 async fn the_blend_settings_reach_every_recommendation_path() {
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.blend.popularity_few = 0.5;
-        s.blend.popularity_many = 0.5;
-    })
-    .await;
+    let app = crate::helpers::spawn_app_with(|s| s.blend.popularity_floor = 1.0).await;
     let popularity_weight = |body: &serde_json::Value| {
         body["recommendations"][0]["weights"]["popularity"]
             .as_f64()
@@ -68,7 +64,7 @@ async fn the_blend_settings_reach_every_recommendation_path() {
         .get("/api/users/1/recommendations?model=hybrid&limit=5")
         .await;
     assert_eq!(status, 200, "{body}");
-    assert!((popularity_weight(&body) - 0.5).abs() < 1e-3, "{body}");
+    assert!((popularity_weight(&body) - 1.0).abs() < 1e-6, "{body}");
 
     let me = app.signup("blend_fan", &["Drama", "Comedy", "Crime"]).await;
     let (status, _) = app.rate(&me, 1, 5.0).await;
@@ -83,5 +79,12 @@ async fn the_blend_settings_reach_every_recommendation_path() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ratings"], 1);
-    assert!((popularity_weight(&body) - 0.5).abs() < 1e-3, "{body}");
+    assert!((popularity_weight(&body) - 1.0).abs() < 1e-6, "{body}");
+
+    // With the default blend, the same member's list is mostly personal.
+    let app = crate::helpers::spawn_app().await;
+    let (_, body) = app
+        .get("/api/users/1/recommendations?model=hybrid&limit=5")
+        .await;
+    assert!(popularity_weight(&body) < 0.5, "{body}");
 }

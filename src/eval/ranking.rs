@@ -1,0 +1,336 @@
+//! Ranking: leave-one-out of each user's latest rating; HR@10 and NDCG@10 against 99 sampled
+//! unrated movies (the NCF protocol), and Recall@20 and NDCG@20 over all unrated movies, for
+//! every model. Every model is fitted on the training part only.
+
+use crate::dataset::{Catalog, Rating, Ratings};
+use crate::models::collab::{MfModel, MfParams};
+use crate::models::content::SimilarityMatrix;
+use crate::models::hybrid::{self, BlendParams, Model, Profile, Signals};
+use crate::models::popularity;
+use indicatif::ProgressBar;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashSet};
+
+/// Per-user leave-one-out split: the latest rating of every user with at least 2 is held out.
+pub(super) fn leave_latest_out(entries: &[Rating], n_users: usize) -> (Vec<Rating>, Vec<Rating>) {
+    let mut by_user: Vec<Vec<Rating>> = vec![Vec::new(); n_users];
+    for r in entries {
+        by_user[r.user as usize].push(*r);
+    }
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for mut list in by_user {
+        list.sort_by_key(|r| (r.timestamp, r.item));
+        if list.len() >= 2 {
+            test.push(list.pop().expect("non-empty"));
+        }
+        train.extend(list);
+    }
+    (train, test)
+}
+
+pub(super) fn ndcg_at(rank: usize, k: usize) -> f64 {
+    if rank < k {
+        1.0 / ((rank + 2) as f64).log2()
+    } else {
+        0.0
+    }
+}
+
+/// What the ranking protocol measured.
+pub(super) struct RankingReport {
+    /// Per model name: (hr10, ndcg10, recall20, ndcg20).
+    pub metrics: BTreeMap<String, [f64; 4]>,
+    /// Per model name: how its top 20s look beyond accuracy.
+    pub beyond: BTreeMap<String, Beyond>,
+    pub users: usize,
+    /// EASE^R's λ, chosen on a validation split cut from the training part.
+    pub ease_lambda: Option<f32>,
+}
+
+/// Ranking metrics of each model after leave-latest-out: (hr10, ndcg10, recall20, ndcg20).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn ranking(
+    catalog: &Catalog,
+    similarity: &SimilarityMatrix,
+    ratings: &Ratings,
+    params: &MfParams,
+    blend: &BlendParams,
+    quantile_of_votes: f64,
+    seed: u64,
+    progress: Option<&ProgressBar>,
+) -> RankingReport {
+    let run = run(
+        catalog,
+        similarity,
+        ratings,
+        params,
+        std::slice::from_ref(blend),
+        quantile_of_votes,
+        seed,
+    );
+    if let Some(p) = progress {
+        p.inc(1);
+    }
+    let mut metrics = run.models;
+    metrics.insert(Model::Hybrid.name().to_string(), run.blends[0]);
+    let mut beyond = run.beyond;
+    beyond.insert(Model::Hybrid.name().to_string(), run.blends_beyond[0]);
+    RankingReport {
+        metrics,
+        beyond,
+        users: run.users,
+        ease_lambda: run.ease_lambda,
+    }
+}
+
+/// The single models by name, and the hybrid under each of `blends`, on a validation split cut
+/// from the training part of the ranking protocol (its test items are never seen):
+/// (hr10, ndcg10, recall20, ndcg20) each.
+#[allow(clippy::too_many_arguments)]
+pub fn validate_blends(
+    catalog: &Catalog,
+    similarity: &SimilarityMatrix,
+    ratings: &Ratings,
+    params: &MfParams,
+    blends: &[BlendParams],
+    quantile_of_votes: f64,
+    seed: u64,
+) -> (BTreeMap<String, [f64; 4]>, Vec<[f64; 4]>) {
+    let (train, _test) = leave_latest_out(&ratings.entries, ratings.n_users());
+    let train = Ratings {
+        user_ids: ratings.user_ids.clone(),
+        entries: train,
+        n_items: ratings.n_items,
+    };
+    let run = run(
+        catalog,
+        similarity,
+        &train,
+        params,
+        blends,
+        quantile_of_votes,
+        seed,
+    );
+    (run.models, run.blends)
+}
+
+/// Beyond accuracy, over every user's top 20 of the whole catalog.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Beyond {
+    /// Share of the catalog that is in at least one user's top 20.
+    pub coverage20: f64,
+    /// Mean popularity percentile (by training rating count) of what is recommended: 100 is
+    /// the most rated film.
+    pub popularity_percentile: f64,
+    /// Intra-list diversity: 1 − the genres' Jaccard similarity, averaged over the pairs of
+    /// films in a top 20, then over users.
+    pub genre_diversity: f64,
+}
+
+struct Run {
+    /// The single models by name.
+    models: BTreeMap<String, [f64; 4]>,
+    beyond: BTreeMap<String, Beyond>,
+    /// The hybrid under each blend.
+    blends: Vec<[f64; 4]>,
+    blends_beyond: Vec<Beyond>,
+    users: usize,
+    ease_lambda: Option<f32>,
+}
+
+/// Holds out each user's latest rating, fits every model on the rest, and ranks.
+fn run(
+    catalog: &Catalog,
+    similarity: &SimilarityMatrix,
+    ratings: &Ratings,
+    params: &MfParams,
+    blends: &[BlendParams],
+    quantile_of_votes: f64,
+    seed: u64,
+) -> Run {
+    let (nu, ni) = (ratings.n_users(), ratings.n_items);
+    let (train, test) = leave_latest_out(&ratings.entries, nu);
+    let mf = MfModel::train(&train, nu, ni, params, None);
+    let ease = match super::tune::fit_ease(&train, nu, ni) {
+        Ok(fitted) => Some(fitted),
+        Err(e) => {
+            log::warn!("EASE^R left out of the evaluation: {e:#}");
+            None
+        }
+    };
+    // Popularity from the training ratings only.
+    let mut train_catalog = catalog.clone();
+    let train_ratings = Ratings {
+        user_ids: ratings.user_ids.clone(),
+        entries: train.clone(),
+        n_items: ni,
+    };
+    let stats = popularity::apply(&mut train_catalog, &train_ratings, quantile_of_votes);
+    let pop = popularity::blend_scores(&train_catalog, &stats);
+    let signals_with = |blend: BlendParams| Signals {
+        catalog: &train_catalog,
+        similarity,
+        mf: &mf,
+        implicit: ease.as_ref().map(|(m, _)| m),
+        popularity: &pop,
+        params: blend,
+    };
+    let mut rated: Vec<Vec<(usize, f32)>> = vec![Vec::new(); nu];
+    for r in &train {
+        rated[r.user as usize].push((r.item as usize, r.value));
+    }
+    // The single models, then the hybrid under each blend.
+    let mut scorers: Vec<(Model, Signals)> = Model::ALL
+        .into_iter()
+        .filter(|&m| m != Model::Hybrid && (m != Model::Ease || ease.is_some()))
+        .map(|m| (m, signals_with(BlendParams::default())))
+        .collect();
+    let singles = scorers.len();
+    scorers.extend(blends.iter().map(|&b| (Model::Hybrid, signals_with(b))));
+    let per_user: Vec<Vec<([f64; 4], Vec<usize>)>> = test
+        .par_iter()
+        .map(|held| {
+            let u = held.user as usize;
+            let seen: HashSet<usize> = rated[u].iter().map(|p| p.0).collect();
+            let mut rng = StdRng::seed_from_u64(seed ^ (u as u64) << 20);
+            let mut sampled = Vec::with_capacity(100);
+            while sampled.len() < 99 {
+                let j = rng.gen_range(0..ni);
+                if j != held.item as usize && !seen.contains(&j) && !sampled.contains(&j) {
+                    sampled.push(j);
+                }
+            }
+            sampled.push(held.item as usize);
+            let all: Vec<usize> = (0..ni).filter(|j| !seen.contains(j)).collect();
+            let vector = mf.user(u);
+            let profile = Profile {
+                ratings: &rated[u],
+                genres: &[],
+                vector: Some(&vector),
+            };
+            scorers
+                .iter()
+                .map(|(m, signals)| {
+                    let rank_of = |rows: &[usize]| {
+                        let mut scores = hybrid::score_rows(signals, &profile, *m, rows);
+                        let target = scores
+                            .iter()
+                            .find(|s| s.row == held.item as usize)
+                            .map(|s| s.score)
+                            .unwrap_or(f32::MIN);
+                        // Ties count against the held-out movie.
+                        let rank = scores
+                            .iter()
+                            .filter(|s| s.row != held.item as usize && s.score >= target)
+                            .count();
+                        let k = 20.min(scores.len());
+                        if k > 0 {
+                            scores.select_nth_unstable_by(k - 1, |a, b| {
+                                b.score.total_cmp(&a.score).then(a.row.cmp(&b.row))
+                            });
+                        }
+                        (rank, scores[..k].iter().map(|s| s.row).collect::<Vec<_>>())
+                    };
+                    let (sampled_rank, _) = rank_of(&sampled);
+                    let (full_rank, top20) = rank_of(&all);
+                    (
+                        [
+                            (sampled_rank < 10) as u8 as f64,
+                            ndcg_at(sampled_rank, 10),
+                            (full_rank < 20) as u8 as f64,
+                            ndcg_at(full_rank, 20),
+                        ],
+                        top20,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let mean_of = |k: usize| -> [f64; 4] {
+        let mut sum = [0f64; 4];
+        for u in &per_user {
+            for (s, v) in sum.iter_mut().zip(u[k].0) {
+                *s += v;
+            }
+        }
+        sum.map(|s| s / per_user.len().max(1) as f64)
+    };
+    let percentile = popularity_percentiles(&train, ni);
+    let beyond_of = |k: usize| -> Beyond {
+        let lists: Vec<&Vec<usize>> = per_user.iter().map(|u| &u[k].1).collect();
+        beyond(&lists, &percentile, &train_catalog)
+    };
+    Run {
+        models: scorers[..singles]
+            .iter()
+            .enumerate()
+            .map(|(k, (m, _))| (m.name().to_string(), mean_of(k)))
+            .collect(),
+        beyond: scorers[..singles]
+            .iter()
+            .enumerate()
+            .map(|(k, (m, _))| (m.name().to_string(), beyond_of(k)))
+            .collect(),
+        blends: (singles..scorers.len()).map(mean_of).collect(),
+        blends_beyond: (singles..scorers.len()).map(beyond_of).collect(),
+        users: per_user.len(),
+        ease_lambda: ease.map(|(_, lambda)| lambda),
+    }
+}
+
+/// Each row's popularity percentile by training rating count: the share of catalog rows rated
+/// by fewer people, times 100.
+fn popularity_percentiles(train: &[Rating], n_items: usize) -> Vec<f64> {
+    let mut counts = vec![0u32; n_items];
+    for r in train {
+        counts[r.item as usize] += 1;
+    }
+    let mut sorted = counts.clone();
+    sorted.sort_unstable();
+    counts
+        .iter()
+        .map(|c| 100.0 * sorted.partition_point(|x| x < c) as f64 / n_items.max(1) as f64)
+        .collect()
+}
+
+fn beyond(lists: &[&Vec<usize>], percentile: &[f64], catalog: &Catalog) -> Beyond {
+    let distinct: HashSet<usize> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+    let shown: usize = lists.iter().map(|l| l.len()).sum();
+    let pop: f64 = lists
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|&r| percentile[r])
+        .sum();
+    let diversity: f64 = lists
+        .iter()
+        .map(|l| {
+            let mut total = 0.0;
+            let mut pairs = 0usize;
+            for (a, &x) in l.iter().enumerate() {
+                for &y in &l[a + 1..] {
+                    let (gx, gy) = (&catalog.at(x).genres, &catalog.at(y).genres);
+                    let common = gx.iter().filter(|g| gy.contains(g)).count();
+                    let union = gx.len() + gy.len() - common;
+                    total += if union == 0 {
+                        0.0
+                    } else {
+                        1.0 - common as f64 / union as f64
+                    };
+                    pairs += 1;
+                }
+            }
+            if pairs == 0 {
+                0.0
+            } else {
+                total / pairs as f64
+            }
+        })
+        .sum();
+    Beyond {
+        coverage20: distinct.len() as f64 / catalog.len().max(1) as f64,
+        popularity_percentile: pop / shown.max(1) as f64,
+        genre_diversity: diversity / lists.len().max(1) as f64,
+    }
+}
