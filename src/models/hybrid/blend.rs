@@ -24,11 +24,11 @@ pub struct BlendParams {
 impl Default for BlendParams {
     fn default() -> Self {
         BlendParams {
-            prior_half_at: 2.0,
+            prior_half_at: 1.0,
             popularity_floor: 0.05,
             genre: 0.5,
-            content: 0.1,
-            mf: 0.2,
+            content: 0.2,
+            mf: 0.1,
         }
     }
 }
