@@ -149,6 +149,7 @@ impl Settings {
         read("BLEND_POPULARITY_FLOOR", &mut s.blend.popularity_floor)?;
         read("BLEND_GENRE", &mut s.blend.genre)?;
         read("BLEND_CONTENT", &mut s.blend.content)?;
+        read("BLEND_CONTENT_HALF_AT", &mut s.blend.content_half_at)?;
         read("BLEND_MF", &mut s.blend.mf)?;
         read("TMDB_SNAPSHOT", &mut s.tmdb_snapshot)?;
         read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
@@ -223,8 +224,11 @@ impl Settings {
         if b.content + b.mf > 1.0 {
             bail!("BLEND_CONTENT + BLEND_MF must be at most 1 (EASE^R gets the rest of the personal part)");
         }
-        if !(b.prior_half_at.is_finite() && b.prior_half_at > 0.0) {
-            bail!("BLEND_PRIOR_HALF_AT must be a positive number");
+        if [b.prior_half_at, b.content_half_at]
+            .iter()
+            .any(|v| !(v.is_finite() && *v > 0.0))
+        {
+            bail!("BLEND_PRIOR_HALF_AT and BLEND_CONTENT_HALF_AT must be positive numbers");
         }
         if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");

@@ -150,7 +150,10 @@ async fn openapi_document_lists_the_closed_sets_of_words() {
     assert_eq!(values("Label"), ["positive", "negative"]);
     assert_eq!(values("ReviewSource"), ["imdb", "tmdb"]);
     assert_eq!(values("Hardware"), ["cpu", "cuda"]);
-    assert_eq!(values("Model"), ["popular", "content", "mf", "hybrid"]);
+    assert_eq!(
+        values("Model"),
+        ["popular", "content", "mf", "ease", "hybrid"]
+    );
     assert_eq!(
         values("PopularityBand"),
         ["popular", "known", "niche", "unrated"]

@@ -308,3 +308,94 @@ async fn onboarding_is_in_genre_spread_and_diverse() {
         }
     }
 }
+
+fn ids(recs: &[Value]) -> Vec<u64> {
+    recs.iter()
+        .map(|r| r["movie"]["id"].as_u64().unwrap())
+        .collect()
+}
+
+fn count_with_any_genre(recs: &[Value], genres: &[&str]) -> usize {
+    recs.iter()
+        .filter(|r| {
+            r["movie"]["genres"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| genres.contains(&g.as_str().unwrap()))
+        })
+        .count()
+}
+
+/// "For you" turns with the ratings: a new member's list follows five loved sci-fi films, its
+/// reasons name them, and five loved dramas turn it again.
+#[tokio::test]
+async fn for_you_turns_with_the_ratings() {
+    let app = spawn_app().await;
+    let fan = app
+        .signup("turning_fan", &["Crime", "Drama", "Thriller", "Sci-Fi"])
+        .await;
+    let before = recommendations(&app, &fan.token).await;
+
+    // Star Wars, The Matrix, The Empire Strikes Back, Alien, Terminator 2; WALL·E disliked.
+    let sci_fi = [260, 2571, 1196, 1214, 589];
+    for id in sci_fi {
+        assert_eq!(app.rate(&fan, id, 5.0).await.0, 200);
+    }
+    assert_eq!(app.rate(&fan, 60069, 1.5).await.0, 200);
+    let after = recommendations(&app, &fan.token).await;
+    let titles: Vec<&str> = after
+        .iter()
+        .map(|r| r["movie"]["title"].as_str().unwrap())
+        .collect();
+    let leaning = count_with_any_genre(&after, &["Sci-Fi", "Action", "Adventure"]);
+    assert!(
+        leaning >= 6,
+        "{leaning} of 10 lean to what was loved: {titles:?}"
+    );
+    let kept = ids(&after)
+        .iter()
+        .filter(|id| ids(&before).contains(id))
+        .count();
+    assert!(kept <= 3, "{kept} of the earlier 10 remain: {titles:?}");
+    let loved: Vec<String> = sci_fi
+        .iter()
+        .map(|&id| shared_artifacts().catalog.get(id).unwrap().title.clone())
+        .collect();
+    let naming = after
+        .iter()
+        .filter(|r| {
+            let reason = r["reason"].as_str().unwrap();
+            loved.iter().any(|t| reason.contains(t.as_str()))
+        })
+        .count();
+    assert!(
+        naming >= 5,
+        "{naming} reasons name a loved film: {:?}",
+        after.iter().map(|r| &r["reason"]).collect::<Vec<_>>()
+    );
+
+    // Shawshank, Schindler's List, One Flew Over the Cuckoo's Nest, Good Will Hunting,
+    // American Beauty.
+    for id in [318, 527, 1193, 1704, 2858] {
+        assert_eq!(app.rate(&fan, id, 5.0).await.0, 200);
+    }
+    let turned = recommendations(&app, &fan.token).await;
+    let titles: Vec<&str> = turned
+        .iter()
+        .map(|r| r["movie"]["title"].as_str().unwrap())
+        .collect();
+    let (dramas, earlier) = (
+        count_with_genre(&turned, "Drama"),
+        count_with_genre(&after, "Drama"),
+    );
+    assert!(
+        dramas >= earlier + 3,
+        "{dramas} dramas after loving five, {earlier} before: {titles:?}"
+    );
+    let kept = ids(&turned)
+        .iter()
+        .filter(|id| ids(&after).contains(id))
+        .count();
+    assert!(kept <= 6, "{kept} of the sci-fi 10 remain: {titles:?}");
+}

@@ -13,7 +13,7 @@ async fn every_model_excludes_what_the_user_rated() {
         .map(|r| a.catalog.at(r.item as usize).id as u64)
         .collect();
     let app = spawn_app().await;
-    for model in ["popular", "content", "mf", "hybrid"] {
+    for model in ["popular", "content", "mf", "ease", "hybrid"] {
         let (status, body) = app
             .get(&format!(
                 "/api/users/1/recommendations?model={model}&limit=20"
@@ -43,7 +43,7 @@ async fn unknown_users_and_models_are_errors() {
     let e = assert_error(s, &b, 400, "bad_parameter");
     assert_eq!(e["parameter"], "model");
     let msg = e["message"].as_str().unwrap();
-    for name in ["popular", "content", "mf", "hybrid"] {
+    for name in ["popular", "content", "mf", "ease", "hybrid"] {
         assert!(msg.contains(name), "{msg}");
     }
     let (s, b) = app.get("/api/users/x/recommendations").await;

@@ -5,8 +5,8 @@
 
 use super::Components;
 
-/// Blend settings (BLEND_*). The defaults were chosen on a validation split cut from the
-/// training data (README, "Evaluation").
+/// Blend settings (BLEND_*). The defaults pass the "For you" tests (tests/api/personal.rs) and
+/// were checked on validation splits cut from the training data (README, "Evaluation").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlendParams {
     /// Ratings at which the prior has faded to half its weight.
@@ -15,8 +15,12 @@ pub struct BlendParams {
     pub popularity_floor: f32,
     /// Share of the prior that goes to the signup genres (when the user picked any).
     pub genre: f32,
-    /// Share of the personal part for content similarity to what the user rated.
+    /// Share of the personal part for content similarity to what the user rated...
     pub content: f32,
+    /// ...plus, for a user with few ratings, most of EASE^R's share, halved at this many
+    /// ratings: a handful of ratings says more about taste (what is similar to them) than
+    /// about habits (who else watched them).
+    pub content_half_at: f32,
     /// Share of the personal part for the MF prediction; EASE^R gets the rest.
     pub mf: f32,
 }
@@ -28,6 +32,7 @@ impl Default for BlendParams {
             popularity_floor: 0.05,
             genre: 0.5,
             content: 0.2,
+            content_half_at: 10.0,
             mf: 0.1,
         }
     }
@@ -45,7 +50,9 @@ pub(crate) fn weights_for(
     let genre_share = if has_genres { p.genre } else { 0.0 };
     let floor = p.popularity_floor;
     let personal = (1.0 - floor) * (1.0 - prior);
-    let implicit = personal * (1.0 - p.content - p.mf).max(0.0);
+    let rest = (1.0 - p.content - p.mf).max(0.0);
+    let content = p.content + rest * freshness(n, p);
+    let implicit = personal * (1.0 - content - p.mf).max(0.0);
     let (implicit, mf) = if has_implicit {
         (implicit, personal * p.mf)
     } else {
@@ -53,11 +60,16 @@ pub(crate) fn weights_for(
     };
     Components {
         implicit,
-        content: personal * p.content,
+        content: personal * content,
         collaborative: mf,
         popularity: floor + (1.0 - floor) * prior * (1.0 - genre_share),
         genre: (1.0 - floor) * prior * genre_share,
     }
+}
+
+/// 1 for a user without ratings, fading to 0 as ratings come in (half at `content_half_at`).
+pub(crate) fn freshness(n: usize, p: &BlendParams) -> f32 {
+    p.content_half_at / (p.content_half_at + n as f32)
 }
 
 #[cfg(test)]
@@ -81,6 +93,7 @@ mod tests {
         assert!(none.popularity > few.popularity && few.popularity > many.popularity);
         assert!(none.genre > few.genre && few.genre > many.genre);
         assert!(many.implicit > few.implicit && many.implicit > many.popularity);
+        assert!(few.content > few.implicit && many.implicit > many.content);
         assert!((many.popularity - p.popularity_floor).abs() < 0.05);
     }
 

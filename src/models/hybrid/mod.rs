@@ -263,6 +263,7 @@ fn score_with(
 ) -> Vec<Scored> {
     let content_max = max_over(&user.content, rows);
     let implicit_max = max_over(&user.implicit, rows);
+    let fresh = blend::freshness(profile.ratings.len(), &signals.params);
     let scaled = |scores: &[f32], max: f32, row: usize| {
         if max > 0.0 {
             (scores[row] / max).max(-1.0)
@@ -274,12 +275,13 @@ fn score_with(
         .map(|&row| {
             let predicted = profile.vector.map(|v| signals.mf.predict_with(v, row));
             let implicit = scaled(&user.implicit, implicit_max, row);
-            // With the implicit model, content and MF re-rank what people like the user watch:
-            // on their own they favour films few have seen (validation: better on every metric).
+            // As ratings come in, content and MF re-rank what people like the user watch
+            // (EASE^R) instead of pulling in films nobody saw, which they favour alone. With a
+            // handful of ratings EASE^R knows little and the gate stays open.
             let gate = if user.implicit.is_empty() {
                 1.0
             } else {
-                implicit.max(0.0)
+                fresh + (1.0 - fresh) * implicit.max(0.0)
             };
             let components = Components {
                 implicit,
