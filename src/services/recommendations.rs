@@ -6,10 +6,10 @@ use crate::config::Settings;
 use crate::dataset::PopularityBand;
 use crate::index::Artifacts;
 use crate::models::collab::fold_in;
-use crate::models::content::shared_reason;
+use crate::models::content::{series, series_words, shared_reason, Series};
 use crate::models::hybrid::{self, BlendParams, Model, Profile, Scored, Signals};
 use crate::services::onboarding;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub struct Recommendations {
@@ -17,7 +17,16 @@ pub struct Recommendations {
     blend: BlendParams,
     fold_in_reg: f32,
     similar_popularity_weight: f32,
+    /// Per catalog row, the title words that name its series.
+    series: Vec<Vec<String>>,
 }
+
+/// Ratings a movie needs before "more like this" trusts who watched it (co-watching).
+const COWATCH_MIN_RATINGS: u32 = 10;
+/// Co-watched candidates considered for "more like this".
+const COWATCH_CANDIDATES: usize = 50;
+/// Ratings at which a neighbour's likeness counts half: obscure films make poor suggestions.
+const NEIGHBOUR_RATINGS_HALF: f32 = 5.0;
 
 /// A content neighbour ranked for "More like this".
 pub(crate) struct Similar {
@@ -38,10 +47,16 @@ pub struct ForMember {
 impl Recommendations {
     pub fn new(artifacts: Arc<Artifacts>, settings: &Settings) -> Self {
         Recommendations {
-            artifacts,
+            artifacts: artifacts.clone(),
             blend: settings.blend,
             fold_in_reg: settings.fold_in_reg,
             similar_popularity_weight: settings.similar_popularity_weight,
+            series: artifacts
+                .catalog
+                .movies()
+                .iter()
+                .map(|m| series_words(&m.title))
+                .collect(),
         }
     }
 
@@ -127,28 +142,90 @@ impl Recommendations {
         onboarding::onboarding(&a.catalog, &a.similarity, genres, &exclude, limit)
     }
 
-    /// "More like this": a movie's content neighbours with at least `min_votes` ratings, ranked
-    /// by similarity blended with popularity (SIMILAR_POPULARITY_WEIGHT), each with its reason.
+    /// "More like this": the films of the same series first, then a blend of co-watching (what
+    /// the people who rated this movie also rated, EASE^R) and content similarity, with
+    /// popularity at SIMILAR_POPULARITY_WEIGHT; content alone for a movie few have rated. Only
+    /// neighbours with at least `min_votes` ratings; each with its reason.
     pub(crate) fn similar_movies(&self, row: usize, min_votes: u32, limit: usize) -> Vec<Similar> {
         let a = &self.artifacts;
-        let w = self.similar_popularity_weight;
         let movie = a.catalog.at(row);
-        let mut similar: Vec<Similar> = a
+        let mut candidates: HashMap<usize, (f32, f32)> = a
             .similarity
             .neighbours(row)
             .into_iter()
-            .filter(|(j, _)| a.catalog.at(*j).rating_count >= min_votes)
-            .map(|(j, sim)| {
+            .map(|(j, sim)| (j, (sim, 0.0)))
+            .collect();
+        let cowatch = match &a.implicit {
+            Some((model, _)) if movie.rating_count >= COWATCH_MIN_RATINGS => {
+                let scores = model.scores(&[row]);
+                let mut top: Vec<(usize, f32)> = scores
+                    .into_iter()
+                    .enumerate()
+                    .filter(|&(j, s)| j != row && s > 0.0)
+                    .collect();
+                let k = COWATCH_CANDIDATES.min(top.len());
+                if k > 0 {
+                    top.select_nth_unstable_by(k - 1, |x, y| y.1.total_cmp(&x.1));
+                    top.truncate(k);
+                }
+                let max = top.iter().map(|p| p.1).fold(0f32, f32::max);
+                for &(j, s) in &top {
+                    candidates.entry(j).or_default().1 = s / max;
+                }
+                true
+            }
+            _ => false,
+        };
+        let words = &self.series[row];
+        for (j, other) in self.series.iter().enumerate() {
+            if j != row && series(words, other) == Series::Same {
+                candidates.entry(j).or_default();
+            }
+        }
+        let w = self.similar_popularity_weight;
+        let mut similar: Vec<Similar> = candidates
+            .into_iter()
+            .filter(|&(j, _)| a.catalog.at(j).rating_count >= min_votes)
+            .map(|(j, (sim, cw))| {
                 let other = a.catalog.at(j);
+                let in_series = match series(words, &self.series[j]) {
+                    Series::Same => true,
+                    Series::Prefix => sim > 0.0 || cw > 0.0,
+                    Series::Unrelated => false,
+                };
+                // Co-watching says "like this" only among films of a kind: everyone who
+                // watched The Matrix also watched Forrest Gump.
+                let cw = cw * genre_overlap(&movie.genres, &other.genres);
+                let affinity = if cowatch { 0.5 * sim + 0.5 * cw } else { sim };
+                // A film two people rated is a weak suggestion, however alike it looks.
+                let seen = other.rating_count as f32;
+                let confidence = seen / (seen + NEIGHBOUR_RATINGS_HALF);
+                let score = (1.0 - w) * affinity * confidence
+                    + w * a.popularity.normalized(other.weighted_rating)
+                    + if in_series { 1.0 } else { 0.0 };
+                let reason = if in_series {
+                    // Name the series by the shorter of the two titles: "The Matrix", not
+                    // "The Matrix Reloaded".
+                    let named = if words.len() <= self.series[j].len() {
+                        &movie.title
+                    } else {
+                        &other.title
+                    };
+                    format!("Also in the {} series", series_name(named))
+                } else if cowatch && cw >= sim {
+                    format!("People who watched {} also watched it", movie.title)
+                } else {
+                    shared_reason(movie, other)
+                };
                 Similar {
                     row: j,
                     similarity: sim,
-                    score: (1.0 - w) * sim + w * a.popularity.normalized(other.weighted_rating),
-                    reason: shared_reason(movie, other),
+                    score,
+                    reason,
                 }
             })
             .collect();
-        similar.sort_by(|x, y| y.score.total_cmp(&x.score));
+        similar.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row)));
         similar.truncate(limit);
         similar
     }
@@ -179,5 +256,40 @@ impl Recommendations {
         });
         rows.truncate(limit);
         rows
+    }
+}
+
+/// The series a title belongs to, as people say it after "the": "Matrix", "Star Wars",
+/// "Toy Story", "Rocky".
+fn series_name(title: &str) -> String {
+    let head = title.split(':').next().unwrap_or(title);
+    let head = head.split(" - ").next().unwrap_or(head).trim();
+    let mut words: Vec<&str> = head.split_whitespace().collect();
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("the")) {
+        words.remove(0);
+    }
+    while words.len() > 1 {
+        let last = words[words.len() - 1].to_lowercase();
+        let numeral = last.chars().all(|c| c.is_ascii_digit())
+            || matches!(
+                last.as_str(),
+                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x"
+            );
+        if !numeral {
+            break;
+        }
+        words.pop();
+    }
+    words.join(" ")
+}
+
+/// Jaccard similarity of two genre lists.
+fn genre_overlap(a: &[String], b: &[String]) -> f32 {
+    let common = a.iter().filter(|g| b.contains(g)).count();
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f32 / union as f32
     }
 }

@@ -51,7 +51,12 @@ async fn a_movie_without_overview_gets_neighbours_sharing_its_genres() {
             genres,
             own
         );
-        assert!(s["similarity"].as_f64().unwrap() > 0.0);
+        assert!(
+            s["similarity"].as_f64().unwrap() > 0.0,
+            "{} for {}: {s}",
+            movie.title,
+            movie.id
+        );
         assert!(s["reason"].as_str().unwrap().starts_with("Shares"));
     }
 }
@@ -158,4 +163,45 @@ async fn openapi_document_lists_the_closed_sets_of_words() {
         values("PopularityBand"),
         ["popular", "known", "niche", "unrated"]
     );
+}
+
+/// "More like this" puts a film's series first and, for a popular film, films people have seen.
+#[tokio::test]
+async fn more_like_this_holds_the_series_and_known_films() {
+    let a = shared_artifacts();
+    let app = spawn_app().await;
+    // The Matrix and its sequels; Star Wars IV with V and VI; Toy Story with 2 and 3.
+    for (id, same_series) in [
+        (2571u64, vec![6365u64, 6934]),
+        (260, vec![1196, 1210]),
+        (1, vec![3114, 78499]),
+    ] {
+        let (status, body) = app.get(&format!("/api/movies/{id}/similar?limit=10")).await;
+        assert_eq!(status, 200, "{body}");
+        let similar = body["similar"].as_array().unwrap();
+        let ids: Vec<u64> = similar
+            .iter()
+            .map(|s| s["movie"]["id"].as_u64().unwrap())
+            .collect();
+        let titles: Vec<&str> = similar
+            .iter()
+            .map(|s| s["movie"]["title"].as_str().unwrap())
+            .collect();
+        for part in &same_series {
+            assert!(ids.contains(part), "{id}: no {part} in {titles:?}");
+        }
+        let series_reasons = similar
+            .iter()
+            .filter(|s| s["reason"].as_str().unwrap().ends_with(" series"))
+            .count();
+        assert!(series_reasons >= same_series.len(), "{body}");
+        let obscure = ids
+            .iter()
+            .filter(|&&m| a.catalog.get(m as u32).unwrap().rating_count < 5)
+            .count();
+        assert!(
+            obscure <= 2,
+            "{id}: {obscure} of 10 with < 5 ratings: {titles:?}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! "More like this" reasons in words: what two movies share.
 
+use super::tfidf::is_housekeeping;
 use crate::dataset::Movie;
 
 /// What two movies share, in words: "Shares Animation, Children · toy, rivalry".
@@ -14,7 +15,7 @@ pub(crate) fn shared_reason(a: &Movie, b: &Movie) -> String {
     let (bk, bt) = (lower(&b.keywords), lower(&b.tags));
     let mut themes: Vec<String> = lower(&a.keywords)
         .into_iter()
-        .filter(|k| bk.contains(k))
+        .filter(|k| bk.contains(k) && !is_housekeeping(k))
         .collect();
     for t in lower(&a.tags) {
         if bt.contains(&t) && !themes.contains(&t) {

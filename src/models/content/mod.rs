@@ -2,9 +2,13 @@
 //! title words, and a sparse top-k cosine-similarity matrix over those vectors.
 //!
 //! Fields are vectorised separately, each row of each field scaled to unit length and then by
-//! the field's weight, so that a movie without an overview is still described by its genres.
+//! the field's weight, so that a movie without an overview is still described by its genres;
+//! the whole row is then divided by the length a fully described movie has, so a movie with
+//! fields missing has a shorter vector and is never a perfect match for everything of its genre.
+//! series.rs tells films of one series apart by their titles; explain.rs says what two share.
 
 mod explain;
+mod series;
 pub mod similarity;
 pub(crate) mod tfidf;
 
@@ -12,6 +16,7 @@ pub use similarity::{top_k_cosine, SimilarityMatrix};
 pub use tfidf::{documents, feature_matrix, ContentDoc, FieldWeights};
 
 pub(crate) use explain::shared_reason;
+pub(crate) use series::{series, series_words, Series};
 
 use crate::dataset::Catalog;
 use anyhow::Result;

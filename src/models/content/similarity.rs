@@ -64,7 +64,8 @@ impl SimilarityMatrix {
     }
 }
 
-/// Top-k cosine neighbours of every row of `features` (rows must be L2-normalised).
+/// Top-k neighbours of every row of `features` by dot product (rows of length at most 1, so
+/// the similarity is at most 1: a cosine for fully described movies, less for the others).
 pub fn top_k_cosine(features: &CsMat<f32>, k: usize) -> SimilarityMatrix {
     let n = features.rows();
     let features = features.to_csr();

@@ -57,10 +57,32 @@ fn phrases<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
         .join(" ")
 }
 
+/// TMDB keywords about the release, not the film: shared by unrelated films, they would make
+/// them look alike.
+pub(crate) const HOUSEKEEPING_KEYWORDS: &[&str] = &[
+    "duringcreditsstinger",
+    "aftercreditsstinger",
+    "woman director",
+    "independent film",
+    "3d",
+    "imax",
+    "sequel",
+    "remake",
+    "based on novel or book",
+    "based on comic",
+    "based on true story",
+];
+
+pub(crate) fn is_housekeeping(keyword: &str) -> bool {
+    HOUSEKEEPING_KEYWORDS
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(keyword.trim()))
+}
+
 pub fn document(movie: &Movie) -> ContentDoc {
     ContentDoc {
         genres: phrases(&movie.genres),
-        keywords: phrases(&movie.keywords),
+        keywords: phrases(movie.keywords.iter().filter(|k| !is_housekeeping(k))),
         tags: phrases(&movie.tags),
         overview: movie.overview.clone().unwrap_or_default(),
         title: movie.title.clone(),
@@ -272,7 +294,8 @@ fn field_matrix(texts: Vec<String>, stopwords: bool) -> Result<CsMat<f64>> {
     Ok(sorted.to_csr())
 }
 
-/// The weighted, L2-normalised content vectors: one CSR row per document.
+/// The weighted content vectors, one CSR row per document, of length 1 for a movie described in
+/// every field and shorter for one with fields missing.
 pub fn feature_matrix(docs: &[ContentDoc], weights: &FieldWeights) -> Result<CsMat<f32>> {
     let n = docs.len();
     let fields: [(Vec<String>, bool, f32); 5] = [
@@ -312,7 +335,6 @@ pub fn feature_matrix(docs: &[ContentDoc], weights: &FieldWeights) -> Result<CsM
     let nnz: usize = matrices.iter().map(|(m, _)| m.nnz()).sum();
     let mut tri = TriMat::with_capacity((n, total_cols), nnz);
     let mut offset = 0;
-    let mut row_norms = vec![0f32; n];
     for (m, weight) in &matrices {
         for (row, vec) in m.outer_iterator().enumerate() {
             let norm = vec.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
@@ -321,20 +343,18 @@ pub fn feature_matrix(docs: &[ContentDoc], weights: &FieldWeights) -> Result<CsM
             }
             for (col, v) in vec.iter() {
                 let value = (*v / norm) as f32 * weight;
-                row_norms[row] += value * value;
                 tri.add_triplet(row, offset + col, value);
             }
         }
         offset += m.cols();
     }
+    // Every row is divided by the length a movie described in every field would have, not by
+    // its own: a movie known only by its genres keeps a short vector, so it cannot look
+    // identical to every other movie of those genres.
+    let full: f32 = matrices.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
     let mut csr: CsMat<f32> = tri.to_csr();
-    for (row, mut vec) in csr.outer_iterator_mut().enumerate() {
-        let norm = row_norms[row].sqrt();
-        if norm > 0.0 {
-            for (_, v) in vec.iter_mut() {
-                *v /= norm;
-            }
-        }
+    for v in csr.data_mut() {
+        *v /= full;
     }
     Ok(csr)
 }

@@ -1,0 +1,104 @@
+//! Films of one series from their titles: "The Matrix" and "The Matrix Reloaded", "Toy Story" and
+//! "Toy Story 2", "Star Wars: Episode IV - A New Hope" and "Star Wars: Episode V - ...",
+//! "The Terminator" and "Terminator 2: Judgment Day". TMDB's collections would say it better;
+//! titles are what every MovieLens release has.
+
+/// Words of a title that name its series: lower case, without a leading article, cut at a
+/// subtitle (":" or " - "), without trailing part numbers ("2", "II", "Part 3").
+pub(crate) fn series_words(title: &str) -> Vec<String> {
+    let head = title
+        .split(':')
+        .next()
+        .unwrap_or(title)
+        .split(" - ")
+        .next()
+        .unwrap_or(title);
+    let mut words: Vec<String> = head
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect();
+    if matches!(words.first().map(String::as_str), Some("the" | "a" | "an")) {
+        words.remove(0);
+    }
+    while let Some(last) = words.last() {
+        let numeral = last.chars().all(|c| c.is_ascii_digit())
+            || matches!(
+                last.as_str(),
+                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "part" | "chapter"
+            );
+        if numeral && words.len() > 1 {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    words
+}
+
+/// What two films' series words say about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Series {
+    /// Nothing: different titles.
+    Unrelated,
+    /// One title starts with the other ("The Matrix", "The Matrix Reloaded"), and that start is
+    /// specific enough (two words, or one of six letters or more). Titles alone mislead here
+    /// ("Waiting to Exhale" and "Waiting..."): trust it where the films are also alike.
+    Prefix,
+    /// The same words ("Alien" and "Alien: Resurrection", "Rocky" and "Rocky II").
+    Same,
+}
+
+pub(crate) fn series(a: &[String], b: &[String]) -> Series {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let specific = short.len() >= 2 || short.first().is_some_and(|w| w.chars().count() >= 6);
+    if short.is_empty() {
+        Series::Unrelated
+    } else if short == long {
+        Series::Same
+    } else if specific && long.starts_with(short) {
+        Series::Prefix
+    } else {
+        Series::Unrelated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn together(a: &str, b: &str) -> bool {
+        series(&series_words(a), &series_words(b)) != Series::Unrelated
+    }
+
+    #[test]
+    fn sequels_and_prequels_are_found() {
+        assert!(together("The Matrix", "The Matrix Reloaded"));
+        assert!(together("Toy Story", "Toy Story 2"));
+        assert!(together("The Terminator", "Terminator 2: Judgment Day"));
+        assert!(together(
+            "Star Wars: Episode IV - A New Hope",
+            "Star Wars: Episode V - The Empire Strikes Back"
+        ));
+        assert!(together("The Godfather", "The Godfather: Part II"));
+        assert!(together("Die Hard", "Die Hard: With a Vengeance"));
+        assert!(together("Alien", "Alien: Resurrection"));
+        assert!(together("Rocky", "Rocky II"));
+    }
+
+    #[test]
+    fn a_shared_short_word_is_not_a_series() {
+        assert!(!together("Up", "Up in the Air"));
+        assert!(!together("Alien", "Aliens"));
+        assert!(!together("Heat", "Heat Wave"));
+        assert!(!together("The Matrix", "The Shawshank Redemption"));
+        // A prefix alone is only a hint.
+        assert_eq!(
+            series(
+                &series_words("Waiting to Exhale"),
+                &series_words("Waiting...")
+            ),
+            Series::Prefix
+        );
+    }
+}
