@@ -5,6 +5,7 @@
 mod accounts;
 mod collab;
 mod content;
+mod implicit;
 mod recommend;
 mod search;
 mod sentiment;
@@ -38,6 +39,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         epochs: usize,
     },
+    /// Fit EASE^R (the implicit model) on N synthetic ratings or a MovieLens-format file, and
+    /// time scoring the catalog for a new user with 20 ratings (its fold-in).
+    Implicit {
+        #[arg(long, conflicts_with = "file")]
+        ratings: Option<usize>,
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 200.0)]
+        lambda: f32,
+    },
     /// Fold-in and hybrid top-10 latency over the built index.
     Recommend,
     /// Classify 500 aclImdb reviews with the sentiment model.
@@ -62,6 +73,11 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
             factors,
             epochs,
         } => collab::run(ratings, file, factors, epochs, settings),
+        BenchCommand::Implicit {
+            ratings,
+            file,
+            lambda,
+        } => implicit::run(ratings, file, lambda),
         BenchCommand::Recommend => recommend::run(settings),
         BenchCommand::Accounts { users } => accounts::run(settings, users),
         BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),
