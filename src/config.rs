@@ -3,6 +3,7 @@
 //! that names it (exit code 2).
 
 use crate::clients::tmdb::{Secret, TmdbSettings};
+use crate::dataset::DataFiles;
 use crate::models::collab::MfParams;
 use crate::models::content::FieldWeights;
 use crate::models::hybrid::BlendParams;
@@ -24,6 +25,9 @@ pub struct Settings {
     pub database_url: String,
     /// CINESENSE_DATA_DIR: the shipped datasets.
     pub data_dir: PathBuf,
+    /// MOVIELENS_DIR: a folder holding any MovieLens release (CSV, .dat or ml-100k layout);
+    /// default `movielens-ml-latest-small` in the data folder.
+    pub movielens_dir: PathBuf,
     /// CINESENSE_INDEX_DIR: what `build` derives.
     pub index_dir: PathBuf,
     /// CINESENSE_WEB_DIR: the browser app.
@@ -65,6 +69,7 @@ impl Default for Settings {
             addr: "127.0.0.1:8080".parse().expect("valid default"),
             database_url: "sqlite://data/cinesense.sqlite".into(),
             data_dir: "data".into(),
+            movielens_dir: "data/movielens-ml-latest-small".into(),
             index_dir: "index".into(),
             web_dir: "web".into(),
             similar_k: 50,
@@ -126,6 +131,8 @@ impl Settings {
         read("DATABASE_URL", &mut s.database_url)?;
         read("CINESENSE_DATA_DIR", &mut s.data_dir)?;
         s.tmdb_snapshot = s.data_dir.join("tmdb-snapshot.jsonl");
+        s.movielens_dir = s.data_dir.join("movielens-ml-latest-small");
+        read("MOVIELENS_DIR", &mut s.movielens_dir)?;
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
         read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
         read("SIMILAR_K", &mut s.similar_k)?;
@@ -234,6 +241,11 @@ impl Settings {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");
         }
         Ok(())
+    }
+
+    /// The inputs of a build: the MovieLens release and the TMDB 5000 file.
+    pub fn data_files(&self) -> Result<DataFiles> {
+        DataFiles::new(&self.movielens_dir, &self.data_dir)
     }
 
     /// The SQLite file named by DATABASE_URL.

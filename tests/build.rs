@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 fn settings(index: &Path, outside: &Path) -> Settings {
     Settings {
         data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        movielens_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("data")
+            .join("movielens-ml-latest-small"),
         index_dir: index.to_path_buf(),
         database_url: outside.join("store.sqlite").display().to_string(),
         tmdb_snapshot: outside.join("tmdb-snapshot.jsonl"),

@@ -10,9 +10,10 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 fn ratings() -> Ratings {
-    let files = DataFiles::in_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"));
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+    let files = DataFiles::new(&data.join("movielens-ml-latest-small"), &data).unwrap();
     let catalog = load_catalog(&files).unwrap();
-    Ratings::load(&files.ratings, &catalog).unwrap()
+    Ratings::load(&files.movielens, &catalog).unwrap()
 }
 
 fn rmse(pairs: &[(f32, f32)]) -> f64 {

@@ -1,7 +1,8 @@
-//! What the models learn from: the movie catalog (MovieLens joined with TMDB 5000 and the enrich
-//! snapshot) and the MovieLens ratings with dense ids.
+//! What the models learn from: the movie catalog (a MovieLens release of any layout joined with
+//! TMDB 5000 and the enrich snapshot) and the release's ratings with dense ids.
 
 pub mod catalog;
+pub mod movielens;
 pub mod ratings;
 pub mod tmdb_snapshot;
 

@@ -1,6 +1,7 @@
 //! Ratings as the collaborative models see them: dense user and item indices.
 //! Items are catalog rows, users are MovieLens userIds mapped to 0..n_users.
 
+use crate::dataset::movielens::MovieLens;
 use crate::dataset::Catalog;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -36,32 +37,29 @@ struct Row {
 }
 
 impl Ratings {
-    /// Reads a MovieLens-format ratings.csv; ratings of movies outside the catalog are skipped.
-    pub fn load(path: &Path, catalog: &Catalog) -> Result<Self> {
-        let mut rdr = csv::Reader::from_path(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+    /// Reads a release's ratings; ratings of movies outside the catalog are skipped.
+    pub fn load(movielens: &MovieLens, catalog: &Catalog) -> Result<Self> {
         let mut user_index: HashMap<u32, u32> = HashMap::new();
         let mut out = Ratings {
             n_items: catalog.len(),
             ..Default::default()
         };
-        for (n, row) in rdr.deserialize::<Row>().enumerate() {
-            let row = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
-            let Some(item) = catalog.index_of(row.movie_id) else {
-                continue;
+        movielens.ratings(|user_id, movie_id, value, timestamp| {
+            let Some(item) = catalog.index_of(movie_id) else {
+                return;
             };
             let next = out.user_ids.len() as u32;
-            let user = *user_index.entry(row.user_id).or_insert_with(|| {
-                out.user_ids.push(row.user_id);
+            let user = *user_index.entry(user_id).or_insert_with(|| {
+                out.user_ids.push(user_id);
                 next
             });
             out.entries.push(Rating {
                 user,
                 item: item as u32,
-                value: row.rating,
-                timestamp: row.timestamp,
+                value,
+                timestamp,
             });
-        }
+        })?;
         Ok(out)
     }
 

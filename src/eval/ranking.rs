@@ -205,7 +205,9 @@ fn run(
             let seen: HashSet<usize> = rated[u].iter().map(|p| p.0).collect();
             let mut rng = StdRng::seed_from_u64(seed ^ (u as u64) << 20);
             let mut sampled = Vec::with_capacity(100);
-            while sampled.len() < 99 {
+            // 99 negatives, or every unrated movie where the catalog has fewer.
+            let negatives = 99.min(ni.saturating_sub(seen.len() + 1));
+            while sampled.len() < negatives {
                 let j = rng.gen_range(0..ni);
                 if j != held.item as usize && !seen.contains(&j) && !sampled.contains(&j) {
                     sampled.push(j);

@@ -4,7 +4,7 @@
 use super::manifest::{fnv_of, inputs_hash, Manifest, FORMAT_VERSION};
 use super::{StoredCatalog, FILES};
 use crate::config::Settings;
-use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, DataFiles, Ratings};
+use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Ratings};
 use crate::eval::tune;
 use crate::models::collab::MfModel;
 use crate::models::content;
@@ -40,7 +40,7 @@ fn step_bar(len: u64, quiet: bool) -> ProgressBar {
 fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) -> Result<Manifest> {
     std::fs::create_dir_all(dir)?;
     let hash = inputs_hash(settings)?;
-    let files = DataFiles::in_dir(&settings.data_dir);
+    let files = settings.data_files()?;
     let bar = step_bar(6 + settings.mf.epochs as u64, quiet);
 
     bar.set_message("reading the catalog");
@@ -50,7 +50,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     if filled > 0 {
         log::info!("{filled} movies described from the TMDB snapshot");
     }
-    let ratings = Ratings::load(&files.ratings, &catalog)?;
+    let ratings = Ratings::load(&files.movielens, &catalog)?;
     bar.inc(1);
 
     bar.set_message("popularity");

@@ -2,7 +2,6 @@
 //! every file, and what they say about an index on disk (fresh, stale, missing).
 
 use crate::config::Settings;
-use crate::dataset::DataFiles;
 use crate::fnv::Fnv;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -44,9 +43,9 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
     let mut h = Fnv::default();
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());
-    for path in DataFiles::in_dir(&settings.data_dir).all() {
+    for path in settings.data_files()?.all() {
         let bytes =
-            std::fs::read(path).with_context(|| format!("missing input {}", path.display()))?;
+            std::fs::read(&path).with_context(|| format!("missing input {}", path.display()))?;
         h.update(&(bytes.len() as u64).to_le_bytes());
         h.update(&bytes);
     }

@@ -6,8 +6,8 @@
 
 use crate::clients::tmdb::{Fetch, MovieDetails, Problem, TmdbClient};
 use crate::config::Settings;
+use crate::dataset::load_catalog;
 use crate::dataset::tmdb_snapshot::{self, SnapshotMovie};
-use crate::dataset::{load_catalog, DataFiles};
 use crate::store::Store;
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -35,7 +35,7 @@ pub async fn enrich(
     if !settings.tmdb.configured() {
         bail!("TMDB is not configured: set TMDB_API_KEY (or TMDB_READ_TOKEN) in the environment or .env");
     }
-    let catalog = load_catalog(&DataFiles::in_dir(&settings.data_dir))?;
+    let catalog = load_catalog(&settings.data_files()?)?;
     let store = Arc::new(Store::open(&settings.database_path())?);
     let client = TmdbClient::new(settings.tmdb.clone(), store.clone())?;
     let all_ids: Vec<u32> = catalog.movies().iter().filter_map(|m| m.tmdb_id).collect();

@@ -14,6 +14,7 @@ pub fn test_settings() -> Settings {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     Settings {
         data_dir: root.join("data"),
+        movielens_dir: root.join("data").join("movielens-ml-latest-small"),
         index_dir: root.join("target").join("test-index"),
         web_dir: root.join("web"),
         // Builds must not pick up a developer's TMDB snapshot.

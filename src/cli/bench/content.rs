@@ -3,7 +3,7 @@
 use super::{peak_rss_mib, round3};
 use anyhow::Result;
 use cinesense::config::Settings;
-use cinesense::dataset::{load_catalog, DataFiles};
+use cinesense::dataset::load_catalog;
 use cinesense::models::content::{documents, feature_matrix, top_k_cosine, ContentDoc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -28,7 +28,7 @@ fn synthetic_documents(real: &[ContentDoc], n: usize, seed: u64) -> Vec<ContentD
 }
 
 pub(super) fn run(settings: &Settings, n: usize) -> Result<()> {
-    let catalog = load_catalog(&DataFiles::in_dir(&settings.data_dir))?;
+    let catalog = load_catalog(&settings.data_files()?)?;
     let docs = synthetic_documents(&documents(&catalog), n, 7);
     let started = Instant::now();
     let features = feature_matrix(&docs, &settings.field_weights)?;

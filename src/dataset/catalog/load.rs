@@ -1,69 +1,36 @@
 //! Reading the shipped CSV files into a `Catalog`.
 
 use super::{title::parse_title, Catalog, Movie, PopularityBand};
+use crate::dataset::movielens::MovieLens;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The input files of the catalog and the models, under `data/`.
+/// The inputs of the catalog and the models: a MovieLens release and the TMDB 5000 file.
 #[derive(Debug, Clone)]
 pub struct DataFiles {
-    pub movies: PathBuf,
-    pub links: PathBuf,
-    pub tags: PathBuf,
-    pub ratings: PathBuf,
+    pub movielens: MovieLens,
     pub tmdb: PathBuf,
 }
 
 impl DataFiles {
-    pub fn in_dir(data_dir: &Path) -> Self {
-        let ml = data_dir.join("movielens-ml-latest-small");
-        DataFiles {
-            movies: ml.join("movies.csv"),
-            links: ml.join("links.csv"),
-            tags: ml.join("tags.csv"),
-            ratings: ml.join("ratings.csv"),
+    /// The release in `movielens_dir`, and the TMDB 5000 file under `data_dir`.
+    pub fn new(movielens_dir: &Path, data_dir: &Path) -> Result<Self> {
+        Ok(DataFiles {
+            movielens: MovieLens::open(movielens_dir)?,
             tmdb: data_dir
                 .join("tmdb-5000-movies")
                 .join("tmdb_5000_movies.csv"),
-        }
+        })
     }
 
-    pub(crate) fn all(&self) -> [&Path; 5] {
-        [
-            &self.movies,
-            &self.links,
-            &self.tags,
-            &self.ratings,
-            &self.tmdb,
-        ]
+    /// Every input file, for the build's input hash.
+    pub(crate) fn all(&self) -> Vec<PathBuf> {
+        let mut files = self.movielens.files();
+        files.push(self.tmdb.clone());
+        files
     }
-}
-
-#[derive(Deserialize)]
-struct MovieRow {
-    #[serde(rename = "movieId")]
-    movie_id: u32,
-    title: String,
-    genres: String,
-}
-
-#[derive(Deserialize)]
-struct LinkRow {
-    #[serde(rename = "movieId")]
-    movie_id: u32,
-    #[serde(rename = "imdbId")]
-    imdb_id: Option<String>,
-    #[serde(rename = "tmdbId")]
-    tmdb_id: Option<u32>,
-}
-
-#[derive(Deserialize)]
-struct TagRow {
-    #[serde(rename = "movieId")]
-    movie_id: u32,
-    tag: String,
 }
 
 #[derive(Deserialize)]
@@ -133,19 +100,19 @@ fn load_tmdb(path: &Path) -> Result<HashMap<u32, TmdbInfo>> {
 /// Reads movies, links, tags and the TMDB 5000 file. Rating figures are filled in later by
 /// `popularity::apply` from the ratings.
 pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
-    let mut links: HashMap<u32, LinkRow> = HashMap::new();
-    for row in reader(&files.links)?.deserialize::<LinkRow>() {
-        let row = row.context("links.csv")?;
-        links.insert(row.movie_id, row);
-    }
+    let ml = &files.movielens;
+    let links: HashMap<u32, (Option<String>, Option<u32>)> = ml
+        .links()?
+        .into_iter()
+        .map(|(id, imdb, tmdb)| (id, (imdb, tmdb)))
+        .collect();
     let mut tag_counts: HashMap<u32, Vec<(String, u32)>> = HashMap::new();
-    for row in reader(&files.tags)?.deserialize::<TagRow>() {
-        let row = row.context("tags.csv")?;
-        let tag = row.tag.trim().to_string();
+    for (movie_id, tag) in ml.tags()? {
+        let tag = tag.trim().to_string();
         if tag.is_empty() {
             continue;
         }
-        let list = tag_counts.entry(row.movie_id).or_default();
+        let list = tag_counts.entry(movie_id).or_default();
         match list.iter_mut().find(|(t, _)| t.eq_ignore_ascii_case(&tag)) {
             Some((_, n)) => *n += 1,
             None => list.push((tag, 1)),
@@ -154,29 +121,27 @@ pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
     let tmdb = load_tmdb(&files.tmdb)?;
 
     let mut movies = Vec::new();
-    for row in reader(&files.movies)?.deserialize::<MovieRow>() {
-        let row = row.context("movies.csv")?;
+    for row in ml.movies()? {
         let parsed = parse_title(&row.title);
-        let link = links.get(&row.movie_id);
-        let tmdb_id = link.and_then(|l| l.tmdb_id);
+        let link = links.get(&row.id);
+        let tmdb_id = link.and_then(|l| l.1);
         let imdb_id = link
-            .and_then(|l| l.imdb_id.as_deref())
+            .and_then(|l| l.0.as_deref())
             .filter(|s| !s.is_empty())
             .map(|s| format!("tt{s:0>7}"));
-        let mut tags = tag_counts.remove(&row.movie_id).unwrap_or_default();
+        let mut tags = tag_counts.remove(&row.id).unwrap_or_default();
         tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let info = tmdb_id.and_then(|id| tmdb.get(&id));
         movies.push(Movie {
-            id: row.movie_id,
+            id: row.id,
             title: parsed.title,
             original_title: parsed.original_title,
             movielens_title: row.title.trim().to_string(),
             year: parsed.year,
             genres: row
                 .genres
-                .split('|')
-                .filter(|g| !g.is_empty() && *g != "(no genres listed)")
-                .map(str::to_string)
+                .into_iter()
+                .filter(|g| !g.is_empty() && g != "(no genres listed)")
                 .collect(),
             imdb_id,
             tmdb_id,

@@ -1,0 +1,198 @@
+//! Any MovieLens release: a slice of ml-latest-small written in each published layout (CSV,
+//! ml-1m/ml-10m ".dat", ml-100k) builds an index, loads, searches and evaluates.
+
+use cinesense::config::Settings;
+use cinesense::eval;
+use cinesense::index;
+use std::path::{Path, PathBuf};
+
+struct Slice {
+    /// (movieId, title, genres joined by '|')
+    movies: Vec<(u32, String, String)>,
+    /// (userId, movieId, stars, unix time)
+    ratings: Vec<(u32, u32, f32, i64)>,
+}
+
+/// The 300 most-rated movies of ml-latest-small and every rating of them.
+fn slice() -> Slice {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/movielens-ml-latest-small");
+    let mut ratings = Vec::new();
+    let mut rdr = csv::Reader::from_path(dir.join("ratings.csv")).unwrap();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        ratings.push((
+            r[0].parse().unwrap(),
+            r[1].parse().unwrap(),
+            r[2].parse().unwrap(),
+            r[3].parse().unwrap(),
+        ));
+    }
+    let mut counts = std::collections::HashMap::<u32, usize>::new();
+    for r in &ratings {
+        *counts.entry(r.1).or_default() += 1;
+    }
+    let mut top: Vec<(u32, usize)> = counts.into_iter().collect();
+    top.sort_by_key(|&(id, n)| (std::cmp::Reverse(n), id));
+    let keep: std::collections::HashSet<u32> = top.iter().take(300).map(|p| p.0).collect();
+    let mut movies = Vec::new();
+    let mut rdr = csv::Reader::from_path(dir.join("movies.csv")).unwrap();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        let id: u32 = r[0].parse().unwrap();
+        if keep.contains(&id) {
+            movies.push((id, r[1].to_string(), r[2].to_string()));
+        }
+    }
+    ratings.retain(|r| keep.contains(&r.1));
+    Slice { movies, ratings }
+}
+
+fn write_csv(s: &Slice, dir: &Path) {
+    let mut w = csv::Writer::from_path(dir.join("movies.csv")).unwrap();
+    w.write_record(["movieId", "title", "genres"]).unwrap();
+    for (id, title, genres) in &s.movies {
+        w.write_record([id.to_string(), title.clone(), genres.clone()])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let mut w = csv::Writer::from_path(dir.join("ratings.csv")).unwrap();
+    w.write_record(["userId", "movieId", "rating", "timestamp"])
+        .unwrap();
+    for (u, m, r, t) in &s.ratings {
+        w.write_record([u.to_string(), m.to_string(), r.to_string(), t.to_string()])
+            .unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn write_dat(s: &Slice, dir: &Path) {
+    let movies: String = s
+        .movies
+        .iter()
+        .map(|(id, title, genres)| {
+            format!(
+                "{id}::{title}::{}\n",
+                genres.replace("Children", "Children's")
+            )
+        })
+        .collect();
+    // ml-1m is Latin-1: write it so.
+    let latin1: Vec<u8> = movies
+        .chars()
+        .map(|c| if (c as u32) < 256 { c as u8 } else { b'?' })
+        .collect();
+    std::fs::write(dir.join("movies.dat"), latin1).unwrap();
+    let ratings: String = s
+        .ratings
+        .iter()
+        .map(|(u, m, r, t)| format!("{u}::{m}::{r}::{t}\n"))
+        .collect();
+    std::fs::write(dir.join("ratings.dat"), ratings).unwrap();
+}
+
+fn write_100k(s: &Slice, dir: &Path) {
+    const GENRES: [&str; 19] = [
+        "(no genres listed)",
+        "Action",
+        "Adventure",
+        "Animation",
+        "Children",
+        "Comedy",
+        "Crime",
+        "Documentary",
+        "Drama",
+        "Fantasy",
+        "Film-Noir",
+        "Horror",
+        "Musical",
+        "Mystery",
+        "Romance",
+        "Sci-Fi",
+        "Thriller",
+        "War",
+        "Western",
+    ];
+    let items: String = s
+        .movies
+        .iter()
+        .map(|(id, title, genres)| {
+            let flags: Vec<&str> = GENRES
+                .iter()
+                .map(|g| {
+                    if genres.split('|').any(|x| x == *g) {
+                        "1"
+                    } else {
+                        "0"
+                    }
+                })
+                .collect();
+            format!(
+                "{id}|{title}|01-Jan-1995||http://us.imdb.com/|{}\n",
+                flags.join("|")
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("u.item"), items).unwrap();
+    // ml-100k has whole stars only.
+    let data: String = s
+        .ratings
+        .iter()
+        .map(|(u, m, r, t)| format!("{u}\t{m}\t{}\t{t}\n", r.ceil()))
+        .collect();
+    std::fs::write(dir.join("u.data"), data).unwrap();
+}
+
+#[test]
+fn every_layout_builds_serves_and_evaluates() {
+    let s = slice();
+    for (layout, write) in [
+        ("csv", write_csv as fn(&Slice, &Path)),
+        ("dat", write_dat),
+        ("100k", write_100k),
+    ] {
+        let release = tempfile::tempdir().unwrap();
+        let work = tempfile::tempdir().unwrap();
+        write(&s, release.path());
+        let settings = Settings {
+            data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+            movielens_dir: release.path().to_path_buf(),
+            index_dir: work.path().join("index"),
+            database_url: work.path().join("store.sqlite").display().to_string(),
+            tmdb_snapshot: work.path().join("snapshot.jsonl"),
+            ..Settings::default()
+        };
+        let manifest = index::build(&settings, true).unwrap();
+        assert_eq!(manifest.movies, 300, "{layout}");
+        assert_eq!(manifest.ratings, s.ratings.len(), "{layout}");
+        let a = index::load_or_build(&settings, true).unwrap();
+        let toy_story = a.catalog.get(1).expect("Toy Story is among the most rated");
+        assert_eq!(toy_story.title, "Toy Story", "{layout}");
+        assert!(
+            toy_story.genres.contains(&"Children".to_string()),
+            "{layout}"
+        );
+        let hits = a.search.search("toy sto", 5).unwrap();
+        assert_eq!(a.catalog.at(hits[0].row).id, 1, "{layout}");
+        assert!(
+            a.implicit.is_some(),
+            "{layout}: EASE^R fits a release this size"
+        );
+        let report = eval::evaluate(
+            &a.catalog,
+            &a.similarity,
+            &a.ratings,
+            &settings.mf,
+            &settings.blend,
+            settings.popularity_quantile,
+            2,
+            42,
+            None,
+        );
+        let hr = report.hr10["hybrid"];
+        assert!(
+            hr > report.hr10["content"].min(0.5),
+            "{layout}: hybrid HR@10 {hr}"
+        );
+        assert!(report.rmse["mf"] < report.rmse["global_mean"], "{layout}");
+    }
+}
