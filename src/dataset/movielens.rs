@@ -253,21 +253,7 @@ impl MovieLens {
     pub(crate) fn ratings(&self, mut each: impl FnMut(u32, u32, f32, i64)) -> Result<()> {
         let path = self.ratings_path();
         match self.layout {
-            Layout::Csv => {
-                #[derive(serde::Deserialize)]
-                struct Row {
-                    #[serde(rename = "userId")]
-                    user_id: u32,
-                    #[serde(rename = "movieId")]
-                    movie_id: u32,
-                    rating: f32,
-                    timestamp: i64,
-                }
-                for (n, row) in csv_reader(&path)?.deserialize::<Row>().enumerate() {
-                    let r = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
-                    each(r.user_id, r.movie_id, r.rating, r.timestamp);
-                }
-            }
+            Layout::Csv => csv_ratings(&path, each)?,
             Layout::Dat | Layout::Hundred => {
                 let separator = if self.layout == Layout::Dat {
                     "::"
@@ -289,6 +275,24 @@ impl MovieLens {
         }
         Ok(())
     }
+}
+
+/// Calls `each(userId, movieId, stars, unix time)` for every row of a MovieLens ratings.csv.
+pub(crate) fn csv_ratings(path: &Path, mut each: impl FnMut(u32, u32, f32, i64)) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        #[serde(rename = "userId")]
+        user_id: u32,
+        #[serde(rename = "movieId")]
+        movie_id: u32,
+        rating: f32,
+        timestamp: i64,
+    }
+    for (n, row) in csv_reader(path)?.deserialize::<Row>().enumerate() {
+        let r = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
+        each(r.user_id, r.movie_id, r.rating, r.timestamp);
+    }
+    Ok(())
 }
 
 fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {

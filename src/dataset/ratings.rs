@@ -1,9 +1,9 @@
 //! Ratings as the collaborative models see them: dense user and item indices.
 //! Items are catalog rows, users are MovieLens userIds mapped to 0..n_users.
 
-use crate::dataset::movielens::MovieLens;
+use crate::dataset::movielens::{csv_ratings, MovieLens};
 use crate::dataset::Catalog;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,16 +24,6 @@ pub struct Ratings {
     pub user_ids: Vec<u32>,
     pub entries: Vec<Rating>,
     pub n_items: usize,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    #[serde(rename = "userId")]
-    user_id: u32,
-    #[serde(rename = "movieId")]
-    movie_id: u32,
-    rating: f32,
-    timestamp: i64,
 }
 
 impl Ratings {
@@ -66,27 +56,24 @@ impl Ratings {
     /// Reads a file in the MovieLens format with its own item ids (for benchmarks on other
     /// MovieLens releases): items are mapped densely in order of first appearance.
     pub fn load_raw(path: &Path) -> Result<Self> {
-        let mut rdr = csv::Reader::from_path(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
         let mut users: HashMap<u32, u32> = HashMap::new();
         let mut items: HashMap<u32, u32> = HashMap::new();
         let mut out = Ratings::default();
-        for (n, row) in rdr.deserialize::<Row>().enumerate() {
-            let row = row.with_context(|| format!("{}: record {}", path.display(), n + 1))?;
+        csv_ratings(path, |user_id, movie_id, value, timestamp| {
             let next_u = users.len() as u32;
-            let user = *users.entry(row.user_id).or_insert(next_u);
+            let user = *users.entry(user_id).or_insert(next_u);
             if user == next_u {
-                out.user_ids.push(row.user_id);
+                out.user_ids.push(user_id);
             }
             let next_i = items.len() as u32;
-            let item = *items.entry(row.movie_id).or_insert(next_i);
+            let item = *items.entry(movie_id).or_insert(next_i);
             out.entries.push(Rating {
                 user,
                 item,
-                value: row.rating,
-                timestamp: row.timestamp,
+                value,
+                timestamp,
             });
-        }
+        })?;
         out.n_items = items.len();
         Ok(out)
     }
