@@ -327,14 +327,11 @@ fn beyond(lists: &[&Vec<usize>], percentile: &[f64], catalog: &Catalog) -> Beyon
             let mut pairs = 0usize;
             for (a, &x) in l.iter().enumerate() {
                 for &y in &l[a + 1..] {
-                    let (gx, gy) = (&catalog.at(x).genres, &catalog.at(y).genres);
-                    let common = gx.iter().filter(|g| gy.contains(g)).count();
-                    let union = gx.len() + gy.len() - common;
-                    total += if union == 0 {
-                        0.0
-                    } else {
-                        1.0 - common as f64 / union as f64
-                    };
+                    let (mx, my) = (catalog.at(x), catalog.at(y));
+                    // Two films without genres say nothing about diversity: count 0.
+                    if !(mx.genres.is_empty() && my.genres.is_empty()) {
+                        total += 1.0 - mx.genre_jaccard(my);
+                    }
                     pairs += 1;
                 }
             }

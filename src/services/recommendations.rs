@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::dataset::PopularityBand;
 use crate::index::Artifacts;
 use crate::models::collab::fold_in;
-use crate::models::content::{series, series_words, shared_reason, Series};
+use crate::models::content::{series, series_name, series_words, shared_reason, Series};
 use crate::models::hybrid::{self, BlendParams, Model, Profile, Scored, Signals};
 use crate::services::onboarding;
 use std::collections::{HashMap, HashSet};
@@ -195,7 +195,7 @@ impl Recommendations {
                 };
                 // Co-watching says "like this" only among films of a kind: everyone who
                 // watched The Matrix also watched Forrest Gump.
-                let cw = cw * genre_overlap(&movie.genres, &other.genres);
+                let cw = cw * movie.genre_jaccard(other) as f32;
                 let affinity = if cowatch { 0.5 * sim + 0.5 * cw } else { sim };
                 // A film two people rated is a weak suggestion, however alike it looks.
                 let seen = other.rating_count as f32;
@@ -256,40 +256,5 @@ impl Recommendations {
         });
         rows.truncate(limit);
         rows
-    }
-}
-
-/// The series a title belongs to, as people say it after "the": "Matrix", "Star Wars",
-/// "Toy Story", "Rocky".
-fn series_name(title: &str) -> String {
-    let head = title.split(':').next().unwrap_or(title);
-    let head = head.split(" - ").next().unwrap_or(head).trim();
-    let mut words: Vec<&str> = head.split_whitespace().collect();
-    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("the")) {
-        words.remove(0);
-    }
-    while words.len() > 1 {
-        let last = words[words.len() - 1].to_lowercase();
-        let numeral = last.chars().all(|c| c.is_ascii_digit())
-            || matches!(
-                last.as_str(),
-                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x"
-            );
-        if !numeral {
-            break;
-        }
-        words.pop();
-    }
-    words.join(" ")
-}
-
-/// Jaccard similarity of two genre lists.
-fn genre_overlap(a: &[String], b: &[String]) -> f32 {
-    let common = a.iter().filter(|g| b.contains(g)).count();
-    let union = a.len() + b.len() - common;
-    if union == 0 {
-        0.0
-    } else {
-        common as f32 / union as f32
     }
 }

@@ -79,6 +79,23 @@ pub struct Movie {
     pub popularity_band: PopularityBand,
 }
 
+impl Movie {
+    /// Jaccard similarity of two movies' genres (0 when neither has any).
+    pub(crate) fn genre_jaccard(&self, other: &Movie) -> f64 {
+        let common = self
+            .genres
+            .iter()
+            .filter(|g| other.genres.contains(g))
+            .count();
+        let union = self.genres.len() + other.genres.len() - common;
+        if union == 0 {
+            0.0
+        } else {
+            common as f64 / union as f64
+        }
+    }
+}
+
 /// All movies, addressable by MovieLens id or by dense row.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Catalog {

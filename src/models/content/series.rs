@@ -22,11 +22,7 @@ pub(crate) fn series_words(title: &str) -> Vec<String> {
         words.remove(0);
     }
     while let Some(last) = words.last() {
-        let numeral = last.chars().all(|c| c.is_ascii_digit())
-            || matches!(
-                last.as_str(),
-                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "part" | "chapter"
-            );
+        let numeral = is_part_number(last) || matches!(last.as_str(), "part" | "chapter");
         if numeral && words.len() > 1 {
             words.pop();
         } else {
@@ -34,6 +30,31 @@ pub(crate) fn series_words(title: &str) -> Vec<String> {
         }
     }
     words
+}
+
+/// "2", "II", "iv": a sequel's number at the end of a title.
+fn is_part_number(word: &str) -> bool {
+    let w = word.to_lowercase();
+    w.chars().all(|c| c.is_ascii_digit())
+        || matches!(
+            w.as_str(),
+            "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x"
+        )
+}
+
+/// The series a title belongs to, as people say it after "the": "Matrix", "Star Wars",
+/// "Toy Story", "Rocky".
+pub(crate) fn series_name(title: &str) -> String {
+    let head = title.split(':').next().unwrap_or(title);
+    let head = head.split(" - ").next().unwrap_or(head).trim();
+    let mut words: Vec<&str> = head.split_whitespace().collect();
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("the")) {
+        words.remove(0);
+    }
+    while words.len() > 1 && words.last().is_some_and(|w| is_part_number(w)) {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 /// What two films' series words say about them.
@@ -84,6 +105,9 @@ mod tests {
         assert!(together("Die Hard", "Die Hard: With a Vengeance"));
         assert!(together("Alien", "Alien: Resurrection"));
         assert!(together("Rocky", "Rocky II"));
+        assert_eq!(series_name("Terminator 2: Judgment Day"), "Terminator");
+        assert_eq!(series_name("The Godfather: Part II"), "Godfather");
+        assert_eq!(series_name("Rocky II"), "Rocky");
     }
 
     #[test]
