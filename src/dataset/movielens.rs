@@ -24,6 +24,13 @@ pub(crate) struct ReleaseMovie {
     pub genres: Vec<String>,
 }
 
+/// A movie's ids on IMDb (digits only) and TMDB, from links.csv.
+pub(crate) struct Link {
+    pub movie_id: u32,
+    pub imdb_id: Option<String>,
+    pub tmdb_id: Option<u32>,
+}
+
 /// A MovieLens release on disk.
 #[derive(Debug, Clone)]
 pub struct MovieLens {
@@ -187,8 +194,8 @@ impl MovieLens {
         }
     }
 
-    /// movieId -> (imdbId digits, tmdbId); only the CSV releases have links.
-    pub(crate) fn links(&self) -> Result<Vec<(u32, Option<String>, Option<u32>)>> {
+    /// Each movie's ids elsewhere; only the CSV releases have links.
+    pub(crate) fn links(&self) -> Result<Vec<Link>> {
         let path = self.path("links.csv");
         if self.layout != Layout::Csv || !path.exists() {
             return Ok(Vec::new());
@@ -205,7 +212,11 @@ impl MovieLens {
         let mut out = Vec::new();
         for row in csv_reader(&path)?.deserialize::<Row>() {
             let row = row.with_context(|| format!("{}", path.display()))?;
-            out.push((row.movie_id, row.imdb_id, row.tmdb_id));
+            out.push(Link {
+                movie_id: row.movie_id,
+                imdb_id: row.imdb_id,
+                tmdb_id: row.tmdb_id,
+            });
         }
         Ok(out)
     }
@@ -309,7 +320,9 @@ mod tests {
         }
     }
 
-    fn read_all(ml: &MovieLens) -> (Vec<ReleaseMovie>, Vec<(u32, u32, f32, i64)>) {
+    type Rated = (u32, u32, f32, i64);
+
+    fn read_all(ml: &MovieLens) -> (Vec<ReleaseMovie>, Vec<Rated>) {
         let mut ratings = Vec::new();
         ml.ratings(|u, m, s, t| ratings.push((u, m, s, t))).unwrap();
         (ml.movies().unwrap(), ratings)

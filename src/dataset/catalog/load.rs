@@ -1,7 +1,7 @@
 //! Reading the shipped CSV files into a `Catalog`.
 
 use super::{title::parse_title, Catalog, Movie, PopularityBand};
-use crate::dataset::movielens::MovieLens;
+use crate::dataset::movielens::{Link, MovieLens};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -101,11 +101,7 @@ fn load_tmdb(path: &Path) -> Result<HashMap<u32, TmdbInfo>> {
 /// `popularity::apply` from the ratings.
 pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
     let ml = &files.movielens;
-    let links: HashMap<u32, (Option<String>, Option<u32>)> = ml
-        .links()?
-        .into_iter()
-        .map(|(id, imdb, tmdb)| (id, (imdb, tmdb)))
-        .collect();
+    let links: HashMap<u32, Link> = ml.links()?.into_iter().map(|l| (l.movie_id, l)).collect();
     let mut tag_counts: HashMap<u32, Vec<(String, u32)>> = HashMap::new();
     for (movie_id, tag) in ml.tags()? {
         let tag = tag.trim().to_string();
@@ -124,9 +120,9 @@ pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
     for row in ml.movies()? {
         let parsed = parse_title(&row.title);
         let link = links.get(&row.id);
-        let tmdb_id = link.and_then(|l| l.1);
+        let tmdb_id = link.and_then(|l| l.tmdb_id);
         let imdb_id = link
-            .and_then(|l| l.0.as_deref())
+            .and_then(|l| l.imdb_id.as_deref())
             .filter(|s| !s.is_empty())
             .map(|s| format!("tt{s:0>7}"));
         let mut tags = tag_counts.remove(&row.id).unwrap_or_default();
