@@ -158,6 +158,9 @@ impl Settings {
         read("BLEND_CONTENT", &mut s.blend.content)?;
         read("BLEND_CONTENT_HALF_AT", &mut s.blend.content_half_at)?;
         read("BLEND_MF", &mut s.blend.mf)?;
+        read("BLEND_RECENT", &mut s.blend.recent)?;
+        read("BLEND_RECENT_HALF_AT", &mut s.blend.recent_half_at)?;
+        read("BLEND_IALS", &mut s.blend.ials)?;
         read("TMDB_SNAPSHOT", &mut s.tmdb_snapshot)?;
         read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
         read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;
@@ -222,20 +225,23 @@ impl Settings {
             bail!("TMDB_TIMEOUT_MS and TMDB_ENRICH_RATE must be positive, TMDB_CACHE_TTL_SECONDS non-negative");
         }
         let b = &self.blend;
-        if [b.popularity_floor, b.genre, b.content, b.mf]
+        if [b.popularity_floor, b.genre, b.content, b.mf, b.ials]
             .iter()
             .any(|v| !(0.0..=1.0).contains(v))
         {
-            bail!("BLEND_POPULARITY_FLOOR, BLEND_GENRE, BLEND_CONTENT and BLEND_MF must be between 0 and 1");
+            bail!("BLEND_POPULARITY_FLOOR, BLEND_GENRE, BLEND_CONTENT, BLEND_MF and BLEND_IALS must be between 0 and 1");
         }
         if b.content + b.mf > 1.0 {
             bail!("BLEND_CONTENT + BLEND_MF must be at most 1 (EASE^R gets the rest of the personal part)");
         }
-        if [b.prior_half_at, b.content_half_at]
+        if [b.prior_half_at, b.content_half_at, b.recent_half_at]
             .iter()
             .any(|v| !(v.is_finite() && *v > 0.0))
         {
-            bail!("BLEND_PRIOR_HALF_AT and BLEND_CONTENT_HALF_AT must be positive numbers");
+            bail!("BLEND_PRIOR_HALF_AT, BLEND_CONTENT_HALF_AT and BLEND_RECENT_HALF_AT must be positive numbers");
+        }
+        if !(0.0..=100.0).contains(&b.recent) {
+            bail!("BLEND_RECENT must be between 0 and 100");
         }
         if self.mf.learning_rate <= 0.0 || self.mf.regularization < 0.0 || self.fold_in_reg <= 0.0 {
             bail!("MF_LEARNING_RATE and FOLD_IN_REGULARIZATION must be positive, MF_REGULARIZATION non-negative");

@@ -201,10 +201,12 @@ pub async fn recommendations(
     let limit = params::limit(&query, 10)?;
     let (uid, genres) = (user.0.id, user.0.genres.clone());
     let list = blocking(&state, move |s| {
+        // The store lists the newest first; the hybrid reads them oldest first.
         let rated: Vec<(u32, f32)> = s
             .store
             .ratings(uid)?
             .into_iter()
+            .rev()
             .map(|r| (r.movie_id, r.rating))
             .collect();
         let watchlist: Vec<u32> = s.store.watchlist(uid)?.into_iter().map(|w| w.0).collect();

@@ -20,6 +20,8 @@ pub struct SnapshotMovie {
     pub release_date: Option<String>,
     pub vote_average: Option<f32>,
     pub vote_count: Option<u32>,
+    /// TMDB's name for the film's series ("The Matrix Collection").
+    pub collection: Option<String>,
 }
 
 /// The snapshot by TMDB id; no file means an empty snapshot.

@@ -13,10 +13,13 @@ pub use ranking::{validate_blends, Beyond};
 use crate::dataset::{Catalog, Ratings};
 use crate::models::collab::MfParams;
 use crate::models::content::SimilarityMatrix;
-use crate::models::hybrid::{BlendParams, Model};
+use crate::models::hybrid::BlendParams;
 use indicatif::ProgressBar;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The rows of the tables: every model `Model` names, with iALS beside EASE^R.
+const ROWS: [&str; 6] = ["popular", "content", "mf", "ease", ranking::IALS, "hybrid"];
 
 /// Results keyed as `cinesense eval --json` prints them.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -35,6 +38,8 @@ pub struct EvalReport {
     pub seed: u64,
     /// EASE^R's λ, chosen on a validation split of the ranking protocol's training part.
     pub ease_lambda: Option<f32>,
+    /// The hybrid's implicit part (models and hyper-parameters chosen on validation).
+    pub implicit: Option<String>,
     /// Per model: catalog coverage, popularity percentile and genre diversity of its top 20s.
     pub beyond_accuracy: BTreeMap<String, Beyond>,
 }
@@ -69,6 +74,7 @@ pub fn evaluate(
         ratings: ratings.len(),
         users_ranked: rank.users,
         ease_lambda: rank.ease_lambda,
+        implicit: rank.implicit,
         beyond_accuracy: rank.beyond,
         seed,
         ..Default::default()
@@ -101,7 +107,7 @@ impl EvalReport {
             "ranking, leave-latest-out over {} users\n{:<12} {:>8} {:>8} {:>10} {:>8}\n",
             self.users_ranked, "model", "HR@10", "NDCG@10", "Recall@20", "NDCG@20"
         );
-        for name in Model::NAMES {
+        for name in ROWS {
             if let Some(hr) = self.hr10.get(name) {
                 s += &format!(
                     "{:<12} {:>8.4} {:>8.4} {:>10.4} {:>8.4}\n",
@@ -113,7 +119,7 @@ impl EvalReport {
             "\nbeyond accuracy, every user's top 20\n{:<12} {:>11} {:>14} {:>15}\n",
             "model", "coverage@20", "popularity pct", "genre diversity"
         );
-        for name in Model::NAMES {
+        for name in ROWS {
             if let Some(b) = self.beyond_accuracy.get(name) {
                 s += &format!(
                     "{:<12} {:>11.4} {:>14.1} {:>15.3}\n",
@@ -125,6 +131,9 @@ impl EvalReport {
             s += &format!(
                 "EASE^R λ = {lambda} (chosen on a validation split of the training part)\n"
             );
+        }
+        if let Some(implicit) = &self.implicit {
+            s += &format!("the hybrid's implicit part: {implicit}\n");
         }
         s
     }

@@ -4,7 +4,7 @@
 
 use crate::dataset::{Catalog, Rating, Ratings};
 use crate::models::collab::fold_in::{fold_in, DEFAULT_FOLD_IN_REG};
-use crate::models::collab::{MfModel, MfParams};
+use crate::models::collab::{ImplicitModel, MfModel, MfParams};
 use crate::models::content::SimilarityMatrix;
 use crate::models::hybrid::{self, BlendParams, Model, Profile, Signals};
 use crate::models::popularity;
@@ -31,6 +31,9 @@ pub(super) fn leave_latest_out(entries: &[Rating], n_users: usize) -> (Vec<Ratin
     (train, test)
 }
 
+/// The iALS row's name in `eval`'s tables and JSON.
+pub(super) const IALS: &str = "ials";
+
 pub(super) fn ndcg_at(rank: usize, k: usize) -> f64 {
     if rank < k {
         1.0 / ((rank + 2) as f64).log2()
@@ -48,6 +51,8 @@ pub(super) struct RankingReport {
     pub users: usize,
     /// EASE^R's λ, chosen on a validation split cut from the training part.
     pub ease_lambda: Option<f32>,
+    /// The hybrid's implicit part, described.
+    pub implicit: Option<String>,
 }
 
 /// Ranking metrics of each model after leave-latest-out: (hr10, ndcg10, recall20, ndcg20).
@@ -84,13 +89,16 @@ pub(super) fn ranking(
         beyond,
         users: run.users,
         ease_lambda: run.ease_lambda,
+        implicit: run.implicit,
     }
 }
 
 /// The single models by name, and the hybrid under each of `blends`, on a validation split cut
 /// from the training part of the ranking protocol (its test items are never seen):
-/// (hr10, ndcg10, recall20, ndcg20) each. With `history: Some(k)` every user is scored from
-/// their first k ratings only, as a new member would be (the models still learn from everyone).
+/// (hr10, ndcg10, recall20, ndcg20) each. `back` (1 or more) is how many of each user's latest
+/// ratings are dropped first: 1 makes the second-latest the target, 2 the third-latest. With
+/// `history: Some(k)` every user is scored from their first k ratings only, as a new member
+/// would be (the models still learn from everyone).
 #[allow(clippy::too_many_arguments)]
 pub fn validate_blends(
     catalog: &Catalog,
@@ -100,9 +108,13 @@ pub fn validate_blends(
     blends: &[BlendParams],
     quantile_of_votes: f64,
     seed: u64,
+    back: usize,
     history: Option<usize>,
 ) -> (BTreeMap<String, [f64; 4]>, Vec<[f64; 4]>) {
-    let (train, _test) = leave_latest_out(&ratings.entries, ratings.n_users());
+    let mut train = ratings.entries.clone();
+    for _ in 0..back.max(1) {
+        train = leave_latest_out(&train, ratings.n_users()).0;
+    }
     let train = Ratings {
         user_ids: ratings.user_ids.clone(),
         entries: train,
@@ -143,6 +155,7 @@ struct Run {
     blends_beyond: Vec<Beyond>,
     users: usize,
     ease_lambda: Option<f32>,
+    implicit: Option<String>,
 }
 
 /// Holds out each user's latest rating, fits every model on the rest, and ranks. With
@@ -162,12 +175,22 @@ fn run(
     let (nu, ni) = (ratings.n_users(), ratings.n_items);
     let (train, test) = leave_latest_out(&ratings.entries, nu);
     let mf = MfModel::train(&train, nu, ni, params, None);
-    let ease = match super::tune::fit_ease(&train, nu, ni) {
-        Ok(fitted) => Some(fitted),
+    // The hybrid's implicit part as the build chooses it, and each of its models alone.
+    let implicit = match super::tune::fit_implicit(&train, nu, ni) {
+        Ok(model) => Some(model),
         Err(e) => {
-            log::warn!("EASE^R left out of the evaluation: {e:#}");
+            log::warn!("the implicit model left out of the evaluation: {e:#}");
             None
         }
+    };
+    let (ease, ials) = match &implicit {
+        Some(ImplicitModel::Both { ease, ials, .. }) => (
+            Some(ImplicitModel::Ease(ease.clone())),
+            Some(ImplicitModel::Ials(ials.clone())),
+        ),
+        Some(ImplicitModel::Ease(e)) => (Some(ImplicitModel::Ease(e.clone())), None),
+        Some(ImplicitModel::Ials(i)) => (None, Some(ImplicitModel::Ials(i.clone()))),
+        None => (None, None),
     };
     // Popularity from the training ratings only.
     let mut train_catalog = catalog.clone();
@@ -178,11 +201,11 @@ fn run(
     };
     let stats = popularity::apply(&mut train_catalog, &train_ratings, quantile_of_votes);
     let pop = popularity::blend_scores(&train_catalog, &stats);
-    let signals_with = |blend: BlendParams| Signals {
+    let signals_with = |blend: BlendParams, implicit| Signals {
         catalog: &train_catalog,
         similarity,
         mf: &mf,
-        implicit: ease.as_ref().map(|(m, _)| m),
+        implicit,
         popularity: &pop,
         params: blend,
     };
@@ -191,13 +214,33 @@ fn run(
         rated[r.user as usize].push((r.item as usize, r.value));
     }
     // The single models, then the hybrid under each blend.
-    let mut scorers: Vec<(Model, Signals)> = Model::ALL
+    let mut scorers: Vec<(&str, Model, Signals)> = Model::ALL
         .into_iter()
         .filter(|&m| m != Model::Hybrid && (m != Model::Ease || ease.is_some()))
-        .map(|m| (m, signals_with(BlendParams::default())))
+        .map(|m| {
+            (
+                m.name(),
+                m,
+                signals_with(BlendParams::default(), ease.as_ref()),
+            )
+        })
         .collect();
+    if let Some(model) = &ials {
+        // Scored as the implicit model alone, like EASE^R's row.
+        scorers.push((
+            IALS,
+            Model::Ease,
+            signals_with(BlendParams::default(), Some(model)),
+        ));
+    }
     let singles = scorers.len();
-    scorers.extend(blends.iter().map(|&b| (Model::Hybrid, signals_with(b))));
+    scorers.extend(blends.iter().map(|&b| {
+        (
+            Model::Hybrid.name(),
+            Model::Hybrid,
+            signals_with(b, implicit.as_ref()),
+        )
+    }));
     let per_user: Vec<Vec<([f64; 4], Vec<usize>)>> = test
         .par_iter()
         .map(|held| {
@@ -229,7 +272,7 @@ fn run(
             };
             scorers
                 .iter()
-                .map(|(m, signals)| {
+                .map(|(_, m, signals)| {
                     let rank_of = |rows: &[usize]| {
                         let mut scores = hybrid::score_rows(signals, &profile, *m, rows);
                         let target = scores
@@ -283,17 +326,21 @@ fn run(
         models: scorers[..singles]
             .iter()
             .enumerate()
-            .map(|(k, (m, _))| (m.name().to_string(), mean_of(k)))
+            .map(|(k, (name, _, _))| (name.to_string(), mean_of(k)))
             .collect(),
         beyond: scorers[..singles]
             .iter()
             .enumerate()
-            .map(|(k, (m, _))| (m.name().to_string(), beyond_of(k)))
+            .map(|(k, (name, _, _))| (name.to_string(), beyond_of(k)))
             .collect(),
         blends: (singles..scorers.len()).map(mean_of).collect(),
         blends_beyond: (singles..scorers.len()).map(beyond_of).collect(),
         users: per_user.len(),
-        ease_lambda: ease.map(|(_, lambda)| lambda),
+        ease_lambda: match &ease {
+            Some(ImplicitModel::Ease(e)) => Some(e.lambda),
+            _ => None,
+        },
+        implicit: implicit.as_ref().map(ImplicitModel::describe),
     }
 }
 

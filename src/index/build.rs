@@ -75,11 +75,11 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
         Some(&bar),
     );
 
-    bar.set_message("EASE^R (λ chosen on a validation split)");
-    let implicit = match tune::fit_ease(&ratings.entries, ratings.n_users(), ratings.n_items) {
-        Ok(fitted) => Some(fitted),
+    bar.set_message("implicit model (chosen on a validation split)");
+    let implicit = match tune::fit_implicit(&ratings.entries, ratings.n_users(), ratings.n_items) {
+        Ok(model) => Some(model),
         Err(e) => {
-            log::warn!("EASE^R left out: {e:#}");
+            log::warn!("implicit model left out: {e:#}");
             None
         }
     };

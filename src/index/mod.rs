@@ -14,7 +14,7 @@ pub use manifest::{freshness, Freshness, Manifest};
 
 use crate::config::Settings;
 use crate::dataset::{Catalog, Ratings};
-use crate::models::collab::{EaseModel, MfModel};
+use crate::models::collab::{ImplicitModel, MfModel};
 use crate::models::content::SimilarityMatrix;
 use crate::models::popularity::{self, PopularityStats};
 use crate::models::search::SearchIndex;
@@ -28,7 +28,7 @@ const FILES: [&str; 5] = [
     "similarity.bin",
     "ratings.bin",
     "mf.bin",
-    "ease.bin",
+    "implicit.bin",
 ];
 
 /// What a loaded index holds; immutable once loaded and shared by every request.
@@ -41,8 +41,8 @@ pub struct Artifacts {
     pub similarity: SimilarityMatrix,
     pub ratings: Ratings,
     pub mf: MfModel,
-    /// EASE^R with its λ; None where the data is too large for it.
-    pub implicit: Option<(EaseModel, f32)>,
+    /// EASE^R, or iALS where EASE^R's dense matrix would not fit; None without ratings.
+    pub implicit: Option<ImplicitModel>,
     pub search: SearchIndex,
 }
 
@@ -87,13 +87,13 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let similarity = SimilarityMatrix::from_bytes(&read_checked(&dir, FILES[1], &manifest)?)?;
     let ratings: Ratings = bincode::deserialize(&read_checked(&dir, FILES[2], &manifest)?)?;
     let mf: MfModel = bincode::deserialize(&read_checked(&dir, FILES[3], &manifest)?)?;
-    let implicit: Option<(EaseModel, f32)> =
+    let implicit: Option<ImplicitModel> =
         bincode::deserialize(&read_checked(&dir, FILES[4], &manifest)?)?;
     if similarity.rows() != catalog.len()
         || mf.n_items() != catalog.len()
         || implicit
             .as_ref()
-            .is_some_and(|(m, _)| m.n_items() != catalog.len())
+            .is_some_and(|m| m.n_items() != catalog.len())
     {
         bail!("index artifacts disagree on the number of movies; run `cinesense build`");
     }

@@ -111,6 +111,7 @@ fn write_snapshot(settings: &Settings, store: &Store, catalog_ids: &[u32]) -> Re
             release_date: d.release_date,
             vote_average: d.vote_average,
             vote_count: d.vote_count,
+            collection: d.belongs_to_collection.map(|c| c.name),
         })
         .collect();
     let n = movies.len();

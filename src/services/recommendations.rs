@@ -6,7 +6,9 @@ use crate::config::Settings;
 use crate::dataset::PopularityBand;
 use crate::index::Artifacts;
 use crate::models::collab::fold_in;
-use crate::models::content::{series, series_name, series_words, shared_reason, Series};
+use crate::models::content::{
+    collection_series_name, series, series_name, series_words, shared_reason, Series,
+};
 use crate::models::hybrid::{self, BlendParams, Model, Profile, Scored, Signals};
 use crate::services::onboarding;
 use std::collections::{HashMap, HashSet};
@@ -19,6 +21,8 @@ pub struct Recommendations {
     similar_popularity_weight: f32,
     /// Per catalog row, the title words that name its series.
     series: Vec<Vec<String>>,
+    /// The catalog rows of each TMDB collection.
+    collections: HashMap<String, Vec<usize>>,
 }
 
 /// Ratings a movie needs before "more like this" trusts who watched it (co-watching).
@@ -57,6 +61,15 @@ impl Recommendations {
                 .iter()
                 .map(|m| series_words(&m.title))
                 .collect(),
+            collections: artifacts.catalog.movies().iter().enumerate().fold(
+                HashMap::new(),
+                |mut by, (row, m)| {
+                    if let Some(c) = &m.collection {
+                        by.entry(c.clone()).or_insert_with(Vec::new).push(row);
+                    }
+                    by
+                },
+            ),
         }
     }
 
@@ -66,13 +79,13 @@ impl Recommendations {
             catalog: &a.catalog,
             similarity: &a.similarity,
             mf: &a.mf,
-            implicit: a.implicit.as_ref().map(|(m, _)| m),
+            implicit: a.implicit.as_ref(),
             popularity: &a.popularity_scores,
             params: self.blend,
         }
     }
 
-    /// The hybrid for a member: `ratings` are (movie id, stars), folded into the MF model on
+    /// The hybrid for a member: `ratings` are (movie id, stars), oldest first, folded into the MF model on
     /// every call; rated movies and `also_exclude` are left out.
     pub fn for_member(
         &self,
@@ -111,13 +124,14 @@ impl Recommendations {
     ) -> Option<ForMember> {
         let a = &self.artifacts;
         let u = a.ratings.user_index(user_id)?;
-        let rated: Vec<(usize, f32)> = a
+        let mut entries: Vec<_> = a
             .ratings
             .entries
             .iter()
             .filter(|r| r.user as usize == u)
-            .map(|r| (r.item as usize, r.value))
             .collect();
+        entries.sort_by_key(|r| (r.timestamp, r.item));
+        let rated: Vec<(usize, f32)> = entries.iter().map(|r| (r.item as usize, r.value)).collect();
         let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
         let vector = a.mf.user(u);
         let profile = Profile {
@@ -156,7 +170,7 @@ impl Recommendations {
             .map(|(j, sim)| (j, (sim, 0.0)))
             .collect();
         let cowatch = match &a.implicit {
-            Some((model, _)) if movie.rating_count >= COWATCH_MIN_RATINGS => {
+            Some(model) if movie.rating_count >= COWATCH_MIN_RATINGS => {
                 let scores = model.scores(&[row]);
                 let mut top: Vec<(usize, f32)> = scores
                     .into_iter()
@@ -182,17 +196,30 @@ impl Recommendations {
                 candidates.entry(j).or_default();
             }
         }
+        if let Some(c) = &movie.collection {
+            for &j in self.collections.get(c).into_iter().flatten() {
+                if j != row {
+                    candidates.entry(j).or_default();
+                }
+            }
+        }
         let w = self.similar_popularity_weight;
         let mut similar: Vec<Similar> = candidates
             .into_iter()
             .filter(|&(j, _)| a.catalog.at(j).rating_count >= min_votes)
             .map(|(j, (sim, cw))| {
                 let other = a.catalog.at(j);
-                let in_series = match series(words, &self.series[j]) {
-                    Series::Same => true,
-                    Series::Prefix => sim > 0.0 || cw > 0.0,
-                    Series::Unrelated => false,
+                // TMDB's collections where both films have details; their titles otherwise.
+                let collection = match (&movie.collection, &other.collection) {
+                    (Some(x), Some(y)) => Some(x == y),
+                    _ => None,
                 };
+                let in_series =
+                    collection.unwrap_or_else(|| match series(words, &self.series[j]) {
+                        Series::Same => true,
+                        Series::Prefix => sim > 0.0 || cw > 0.0,
+                        Series::Unrelated => false,
+                    });
                 // Co-watching says "like this" only among films of a kind: everyone who
                 // watched The Matrix also watched Forrest Gump.
                 let cw = cw * movie.genre_jaccard(other) as f32;
@@ -204,14 +231,18 @@ impl Recommendations {
                     + w * a.popularity.normalized(other.weighted_rating)
                     + if in_series { 1.0 } else { 0.0 };
                 let reason = if in_series {
-                    // Name the series by the shorter of the two titles: "The Matrix", not
-                    // "The Matrix Reloaded".
+                    // Name the series by TMDB's collection, else by the shorter of the two
+                    // titles: "The Matrix", not "The Matrix Reloaded".
                     let named = if words.len() <= self.series[j].len() {
                         &movie.title
                     } else {
                         &other.title
                     };
-                    format!("Also in the {} series", series_name(named))
+                    let name = match (collection, &movie.collection) {
+                        (Some(true), Some(c)) => collection_series_name(c),
+                        _ => series_name(named),
+                    };
+                    format!("Also in the {name} series")
                 } else if cowatch && cw >= sim {
                     format!("People who watched {} also watched it", movie.title)
                 } else {

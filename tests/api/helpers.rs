@@ -104,6 +104,15 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 async fn spawn_app_built(change: impl FnOnce(&mut Settings), reviews: bool) -> TestApp {
+    spawn_app_over(shared_artifacts(), change, reviews).await
+}
+
+/// Like `spawn_app_with`, over an index of the test's own (built with other inputs).
+pub async fn spawn_app_over(
+    artifacts: Arc<Artifacts>,
+    change: impl FnOnce(&mut Settings),
+    reviews: bool,
+) -> TestApp {
     capture_logs();
     let db_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings();
@@ -111,8 +120,7 @@ async fn spawn_app_built(change: impl FnOnce(&mut Settings), reviews: bool) -> T
     settings.database_url = db_dir.path().join("cinesense.sqlite").display().to_string();
     change(&mut settings);
     let classifier = reviews.then(|| shared_classifier() as Arc<dyn Classifier>);
-    let app = Application::build_with(settings.clone(), shared_artifacts(), classifier)
-        .expect("app wires");
+    let app = Application::build_with(settings.clone(), artifacts, classifier).expect("app wires");
     let store = app.store();
     let port = app.spawn();
     TestApp {

@@ -22,6 +22,10 @@ pub enum BenchCommand {
     Content {
         #[arg(long, default_value_t = 9742)]
         movies: usize,
+        /// Also run peers/sklearn_content.py on the same documents (needs python3 and
+        /// scikit-learn) and print both.
+        #[arg(long)]
+        compare_sklearn: bool,
     },
     /// Replay every prefix of 300 catalog titles (and one-typo variants) against the index.
     Search {
@@ -39,13 +43,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         epochs: usize,
     },
-    /// Fit EASE^R (the implicit model) on N synthetic ratings or a MovieLens-format file, and
-    /// time scoring the catalog for a new user with 20 ratings (its fold-in).
+    /// Fit the implicit model (EASE^R, or iALS where EASE^R does not fit) on N synthetic
+    /// ratings or a MovieLens-format file, and time scoring the catalog for a new user with 20
+    /// ratings (its fold-in).
     Implicit {
         #[arg(long, conflicts_with = "file")]
         ratings: Option<usize>,
         #[arg(long)]
         file: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = implicit::Choice::Auto)]
+        model: implicit::Choice,
+        /// EASE^R's λ.
         #[arg(long, default_value_t = 200.0)]
         lambda: f32,
     },
@@ -65,7 +73,10 @@ pub enum BenchCommand {
 
 pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
     match command {
-        BenchCommand::Content { movies } => content::run(settings, movies),
+        BenchCommand::Content {
+            movies,
+            compare_sklearn,
+        } => content::run(settings, movies, compare_sklearn),
         BenchCommand::Search { titles } => search::run(settings, titles),
         BenchCommand::Collab {
             ratings,
@@ -76,8 +87,9 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         BenchCommand::Implicit {
             ratings,
             file,
+            model,
             lambda,
-        } => implicit::run(ratings, file, lambda),
+        } => implicit::run(ratings, file, model, lambda),
         BenchCommand::Recommend => recommend::run(settings),
         BenchCommand::Accounts { users } => accounts::run(settings, users),
         BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),

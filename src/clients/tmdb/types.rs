@@ -17,6 +17,8 @@ pub struct MovieDetails {
     pub vote_average: Option<f32>,
     pub vote_count: Option<u32>,
     pub imdb_id: Option<String>,
+    /// The series TMDB puts the film in ("The Matrix Collection"), if any.
+    pub belongs_to_collection: Option<Named>,
     pub genres: Vec<Named>,
     pub credits: Option<Credits>,
     pub keywords: Option<Keywords>,
@@ -140,5 +142,30 @@ impl MovieDetails {
                     .find(|v| v.kind.as_deref() == Some("Trailer"))
             })
             .map(|v| v.key.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorded details (no collection) and the shape TMDB gives a film in one.
+    #[test]
+    fn details_say_which_collection_a_film_is_in() {
+        let recorded: MovieDetails = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/tmdb/movie-details.json"
+        ))
+        .unwrap();
+        assert_eq!(recorded.id, 550);
+        assert_eq!(recorded.belongs_to_collection, None);
+        let in_one: MovieDetails = serde_json::from_str(
+            r#"{"id": 155, "belongs_to_collection": {"id": 263, "name": "The Dark Knight Collection",
+                "poster_path": "/x.jpg", "backdrop_path": null}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            in_one.belongs_to_collection.map(|c| c.name).as_deref(),
+            Some("The Dark Knight Collection")
+        );
     }
 }

@@ -150,6 +150,7 @@ pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
             tmdb_popularity: info.and_then(|i| i.popularity),
             tmdb_vote_average: info.and_then(|i| i.vote_average),
             tmdb_vote_count: info.and_then(|i| i.vote_count),
+            collection: None,
             rating_count: 0,
             rating_mean: 0.0,
             weighted_rating: 0.0,

@@ -70,6 +70,8 @@ pub struct Movie {
     pub tmdb_popularity: Option<f32>,
     pub tmdb_vote_average: Option<f32>,
     pub tmdb_vote_count: Option<u32>,
+    /// TMDB's series ("The Matrix Collection"), where its details were fetched.
+    pub collection: Option<String>,
     /// Number of MovieLens ratings.
     pub rating_count: u32,
     /// Mean MovieLens rating (0 when unrated).
@@ -167,7 +169,7 @@ impl Catalog {
     }
 }
 
-/// Fills overview, keywords, tagline, runtime and release date from the TMDB snapshot (written
+/// Fills overview, keywords, tagline, runtime, release date and series from the TMDB snapshot (written
 /// by `cinesense enrich`) where the local data has none. Returns how many movies gained an
 /// overview.
 pub(crate) fn fill_from_tmdb(
@@ -194,6 +196,7 @@ pub(crate) fn fill_from_tmdb(
         m.release_date = m.release_date.take().or_else(|| text(&d.release_date));
         m.tmdb_vote_average = m.tmdb_vote_average.or(d.vote_average);
         m.tmdb_vote_count = m.tmdb_vote_count.or(d.vote_count);
+        m.collection = m.collection.take().or_else(|| text(&d.collection));
     }
     filled
 }

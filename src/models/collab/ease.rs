@@ -133,13 +133,20 @@ impl EaseModel {
 
     /// The score of every item for a user who rated `rated` (item rows; stars are ignored).
     pub fn scores(&self, rated: &[usize]) -> Vec<f32> {
+        let weighted: Vec<(usize, f32)> = rated.iter().map(|&i| (i, 1.0)).collect();
+        self.weighted_scores(&weighted)
+    }
+
+    /// As `scores`, with each rated item counting `weight` times: s_j = Σ_i w_i·B_ij.
+    pub fn weighted_scores(&self, rated: &[(usize, f32)]) -> Vec<f32> {
         let n = self.n_items;
         let mut s = vec![0f32; n];
+        let rated = rated.iter().filter(|p| p.0 < n);
         match &self.form {
             Form::Items { b } => {
-                for &i in rated.iter().filter(|&&i| i < n) {
+                for &(i, w) in rated {
                     for (acc, v) in s.iter_mut().zip(&b[i * n..(i + 1) * n]) {
-                        *acc += v;
+                        *acc += w * v;
                     }
                 }
             }
@@ -151,22 +158,22 @@ impl EaseModel {
             } => {
                 let u = *n_users;
                 let mut z = vec![0f32; u];
-                for &i in rated.iter().filter(|&&i| i < n) {
+                for &(i, w) in rated.clone() {
                     for &a in &item_users[i] {
-                        z[a as usize] += 1.0;
+                        z[a as usize] += w;
                     }
                 }
                 let touched: Vec<usize> = (0..u).filter(|&a| z[a] != 0.0).collect();
-                let w: Vec<f32> = m
+                let mz: Vec<f32> = m
                     .par_chunks(u)
                     .map(|row| touched.iter().map(|&a| row[a] * z[a]).sum())
                     .collect();
                 for (j, users) in item_users.iter().enumerate() {
-                    s[j] = users.iter().map(|&a| w[a as usize]).sum::<f32>();
+                    s[j] = users.iter().map(|&a| mz[a as usize]).sum::<f32>();
                 }
-                for &i in rated.iter().filter(|&&i| i < n) {
-                    // x_jᵀMx_j = 1 − denominator: the item's own part, which B's zero diagonal drops.
-                    s[i] -= 1.0 - denominators[i];
+                for &(i, w) in rated {
+                    // x_iᵀMx_i = 1 − denominator: the item's own part, which B's zero diagonal drops.
+                    s[i] -= w * (1.0 - denominators[i]);
                 }
                 for (v, d) in s.iter_mut().zip(denominators) {
                     *v /= d.max(1e-6);
@@ -324,7 +331,25 @@ mod tests {
                 );
             }
         }
+        // Weights scale each rated item's contribution, in both forms.
+        let w = [(1usize, 2.0f32), (3, 0.5)];
+        let got = users.weighted_scores(&w);
+        for j in 0..6 {
+            let want: f64 = w
+                .iter()
+                .filter(|&&(i, _)| i != j)
+                .map(|&(i, x)| -x as f64 * p[i * 6 + j] / p[j * 6 + j])
+                .sum();
+            assert!((got[j] as f64 - want).abs() < 1e-4, "j={j}: {got:?}");
+        }
         let items = EaseModel::fit(&data, 7, 6, 2.0).unwrap();
+        let via_items = items.weighted_scores(&w);
+        for j in 0..6 {
+            assert!(
+                (via_items[j] - got[j]).abs() < 1e-4,
+                "{via_items:?} {got:?}"
+            );
+        }
         assert!(matches!(items.form, Form::Items { .. }));
         for rated in [vec![0usize], vec![1, 3]] {
             let (a, b) = (users.scores(&rated), items.scores(&rated));

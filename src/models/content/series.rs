@@ -57,6 +57,13 @@ pub(crate) fn series_name(title: &str) -> String {
     words.join(" ")
 }
 
+/// The series of a TMDB collection, said the same way: "The Dark Knight Collection" -> "Dark
+/// Knight".
+pub(crate) fn collection_series_name(collection: &str) -> String {
+    let name = collection.trim();
+    series_name(name.strip_suffix(" Collection").unwrap_or(name))
+}
+
 /// What two films' series words say about them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Series {
@@ -87,6 +94,19 @@ pub(crate) fn series(a: &[String], b: &[String]) -> Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tmdb_collection_names_its_series() {
+        assert_eq!(
+            collection_series_name("The Dark Knight Collection"),
+            "Dark Knight"
+        );
+        assert_eq!(
+            collection_series_name("Indiana Jones Collection"),
+            "Indiana Jones"
+        );
+        assert_eq!(collection_series_name("Alien"), "Alien");
+    }
 
     fn together(a: &str, b: &str) -> bool {
         series(&series_words(a), &series_words(b)) != Series::Unrelated

@@ -23,6 +23,13 @@ pub struct BlendParams {
     pub content_half_at: f32,
     /// Share of the personal part for the MF prediction; EASE^R gets the rest.
     pub mf: f32,
+    /// Extra weight of the latest rating in EASE^R's part (0: every rating counts the same):
+    /// what someone rated lately says most about what they will watch next...
+    pub recent: f32,
+    /// ...halved for every this many ratings further back.
+    pub recent_half_at: f32,
+    /// Share of iALS in the implicit part, beside EASE^R (where the build kept both).
+    pub ials: f32,
 }
 
 impl Default for BlendParams {
@@ -34,8 +41,28 @@ impl Default for BlendParams {
             content: 0.2,
             content_half_at: 10.0,
             mf: 0.1,
+            recent: 10.0,
+            recent_half_at: 5.0,
+            ials: 0.5,
         }
     }
+}
+
+/// Each rating's weight in EASE^R's part, `ratings` oldest first: 1, plus `recent` for the
+/// latest, halving every `recent_half_at` ratings further back.
+pub(crate) fn recency_weights(ratings: &[(usize, f32)], p: &BlendParams) -> Vec<(usize, f32)> {
+    let n = ratings.len();
+    ratings
+        .iter()
+        .enumerate()
+        .map(|(k, &(row, _))| {
+            let back = (n - 1 - k) as f32;
+            (
+                row,
+                1.0 + p.recent * 0.5f32.powf(back / p.recent_half_at.max(1e-3)),
+            )
+        })
+        .collect()
 }
 
 /// Weights for a user with `n` ratings; they sum to 1. Without an implicit model its share

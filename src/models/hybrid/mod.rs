@@ -12,7 +12,7 @@ mod explain;
 pub use blend::BlendParams;
 
 use crate::dataset::Catalog;
-use crate::models::collab::{EaseModel, MfModel, UserVector};
+use crate::models::collab::{ImplicitModel, MfModel, UserVector};
 use crate::models::content::SimilarityMatrix;
 use blend::weights_for;
 use serde::Serialize;
@@ -54,15 +54,15 @@ pub(crate) struct Signals<'a> {
     pub catalog: &'a Catalog,
     pub similarity: &'a SimilarityMatrix,
     pub mf: &'a MfModel,
-    /// None where the data is too large for it (see `EaseModel::fit`).
-    pub implicit: Option<&'a EaseModel>,
+    /// EASE^R or iALS (see `ImplicitModel`); None where there is none.
+    pub implicit: Option<&'a ImplicitModel>,
     pub popularity: &'a [f32],
     pub params: BlendParams,
 }
 
 /// The user being recommended for.
 pub(crate) struct Profile<'a> {
-    /// (catalog row, stars)
+    /// (catalog row, stars), oldest first.
     pub ratings: &'a [(usize, f32)],
     /// Genres picked at signup (may be empty).
     pub genres: &'a [String],
@@ -115,7 +115,7 @@ struct UserScores {
 }
 
 impl UserScores {
-    fn new(signals: &Signals, profile: &Profile, weights: &Components) -> Self {
+    fn new(signals: &Signals, profile: &Profile, model: Model, weights: &Components) -> Self {
         let n = signals.catalog.len();
         let (content, content_source) = if weights.content > 0.0 {
             content_scores(signals.similarity, profile.ratings, n)
@@ -124,8 +124,14 @@ impl UserScores {
         };
         let implicit = match signals.implicit {
             Some(m) if weights.implicit > 0.0 => {
-                let rows: Vec<usize> = profile.ratings.iter().map(|r| r.0).collect();
-                m.scores(&rows)
+                let (rows, ials_share) = match model {
+                    Model::Hybrid => (
+                        blend::recency_weights(profile.ratings, &signals.params),
+                        signals.params.ials,
+                    ),
+                    _ => (profile.ratings.iter().map(|r| (r.0, 1.0)).collect(), 0.0),
+                };
+                m.weighted_scores(&rows, ials_share)
             }
             _ => Vec::new(),
         };
@@ -216,7 +222,7 @@ pub(crate) fn recommend(
         .filter(|&r| !only_genres || genre_match(signals.catalog, r, profile.genres) > 0.0)
         .collect();
     let weights = weights(signals, profile, model);
-    let user = UserScores::new(signals, profile, &weights);
+    let user = UserScores::new(signals, profile, model, &weights);
     let mut scored = score_with(signals, profile, model, &weights, &candidates, &user);
     let limit = limit.min(scored.len());
     if limit == 0 {
@@ -241,7 +247,7 @@ pub(crate) fn score_rows(
     rows: &[usize],
 ) -> Vec<Scored> {
     let weights = weights(signals, profile, model);
-    let user = UserScores::new(signals, profile, &weights);
+    let user = UserScores::new(signals, profile, model, &weights);
     score_with(signals, profile, model, &weights, rows, &user)
 }
 
