@@ -29,6 +29,12 @@ pub struct Recommendations {
 const COWATCH_MIN_RATINGS: u32 = 10;
 /// Co-watched candidates considered for "more like this".
 const COWATCH_CANDIDATES: usize = 50;
+/// What being in the film's series adds to a neighbour's score (the rest is at most 1).
+const SERIES_LEAD: f32 = 1.0;
+/// Below this many ratings, a part of a well-known film's series is obscure...
+const SERIES_MIN_RATINGS: u32 = 5;
+/// ...and at most this many obscure parts lead its "more like this".
+const MAX_OBSCURE_LEADS: usize = 2;
 /// Ratings at which a neighbour's likeness counts half: obscure films make poor suggestions.
 const NEIGHBOUR_RATINGS_HALF: f32 = 5.0;
 
@@ -229,7 +235,7 @@ impl Recommendations {
                 let confidence = seen / (seen + NEIGHBOUR_RATINGS_HALF);
                 let score = (1.0 - w) * affinity * confidence
                     + w * a.popularity.normalized(other.weighted_rating)
-                    + if in_series { 1.0 } else { 0.0 };
+                    + if in_series { SERIES_LEAD } else { 0.0 };
                 let reason = if in_series {
                     // Name the series by TMDB's collection, else by the shorter of the two
                     // titles: "The Matrix", not "The Matrix Reloaded".
@@ -257,6 +263,20 @@ impl Recommendations {
             })
             .collect();
         similar.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row)));
+        // The series goes first, but for a film people know only a few of its parts nobody saw
+        // (the 1979 TV Captain America, the Ice Age shorts) lead; the rest compete on merit.
+        if movie.rating_count >= COWATCH_MIN_RATINGS {
+            let mut obscure_leads = 0;
+            for s in similar.iter_mut() {
+                if s.score >= SERIES_LEAD && a.catalog.at(s.row).rating_count < SERIES_MIN_RATINGS {
+                    obscure_leads += 1;
+                    if obscure_leads > MAX_OBSCURE_LEADS {
+                        s.score -= SERIES_LEAD;
+                    }
+                }
+            }
+            similar.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row)));
+        }
         similar.truncate(limit);
         similar
     }
