@@ -243,11 +243,13 @@ impl IalsModel {
         params: &IalsParams,
         progress: Option<&ProgressBar>,
     ) -> Result<Self> {
-        if params.factors == 0
-            || params.iterations == 0
-            || !(params.lambda > 0.0)
-            || !(params.alpha >= 0.0)
-        {
+        let valid = params.factors > 0
+            && params.iterations > 0
+            && params.lambda.is_finite()
+            && params.lambda > 0.0
+            && params.alpha.is_finite()
+            && params.alpha >= 0.0;
+        if !valid {
             bail!("iALS needs factors and iterations > 0, lambda > 0 and alpha >= 0: {params:?}");
         }
         let k = params.factors;
