@@ -272,15 +272,7 @@ fn spd_inverse(mut a: Vec<f64>, n: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rating(user: u32, item: u32) -> Rating {
-        Rating {
-            user,
-            item,
-            value: 4.0,
-            timestamp: 0,
-        }
-    }
+    use crate::models::collab::seen as rating;
 
     #[test]
     fn inverts_a_small_matrix() {

@@ -373,15 +373,7 @@ fn cholesky_solve(l: &[f32], b: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rating(user: u32, item: u32) -> Rating {
-        Rating {
-            user,
-            item,
-            value: 4.0,
-            timestamp: 0,
-        }
-    }
+    use crate::models::collab::seen as rating;
 
     #[test]
     fn rows_are_sorted_and_deduplicated() {

@@ -94,20 +94,14 @@ impl ImplicitModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::Rating;
-    use crate::models::collab::IalsParams;
+    use crate::models::collab::{seen, IalsParams};
 
     #[test]
     fn both_mixes_the_two_scaled_scores() {
         let mut data = Vec::new();
         for u in 0..30u32 {
             for i in [u % 5, 5 + u % 3, 8] {
-                data.push(Rating {
-                    user: u,
-                    item: i,
-                    value: 4.0,
-                    timestamp: 0,
-                });
+                data.push(seen(u, i));
             }
         }
         let ease = EaseModel::fit(&data, 30, 9, 5.0).unwrap();

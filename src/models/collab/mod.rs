@@ -16,3 +16,15 @@ pub use fold_in::fold_in;
 pub use ials::{IalsModel, IalsParams};
 pub use implicit::ImplicitModel;
 pub use mf::{MfModel, MfParams, UserVector};
+
+/// A rating for the models' tests: `user` rated `item` (4 stars; the implicit models ignore
+/// stars).
+#[cfg(test)]
+pub(crate) fn seen(user: u32, item: u32) -> crate::dataset::Rating {
+    crate::dataset::Rating {
+        user,
+        item,
+        value: 4.0,
+        timestamp: 0,
+    }
+}
