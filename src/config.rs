@@ -113,6 +113,19 @@ where
     Ok(())
 }
 
+/// Like `read`, for a number that must be finite: "inf" and "NaN" parse as floats but would
+/// turn every score into NaN.
+fn read_number<T: FromStr + Copy + Into<f64>>(name: &str, into: &mut T) -> Result<()>
+where
+    T::Err: std::fmt::Display,
+{
+    read(name, into)?;
+    if !(*into).into().is_finite() {
+        bail!("setting {name} must be a finite number");
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Defaults, overridden by `.env` (if present), overridden by the environment.
     pub fn load() -> Result<Self> {
@@ -128,7 +141,9 @@ impl Settings {
     pub(crate) fn from_env() -> Result<Self> {
         let mut s = Settings::default();
         read("CINESENSE_ADDR", &mut s.addr)?;
-        read("DATABASE_URL", &mut s.database_url)?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            s.database_url = url.trim().to_string();
+        }
         read("CINESENSE_DATA_DIR", &mut s.data_dir)?;
         s.tmdb_snapshot = s.data_dir.join("tmdb-snapshot.jsonl");
         s.movielens_dir = s.data_dir.join("movielens-ml-latest-small");
@@ -136,31 +151,31 @@ impl Settings {
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
         read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
         read("SIMILAR_K", &mut s.similar_k)?;
-        read(
+        read_number(
             "SIMILAR_POPULARITY_WEIGHT",
             &mut s.similar_popularity_weight,
         )?;
-        read("POPULARITY_QUANTILE", &mut s.popularity_quantile)?;
-        read("CONTENT_WEIGHT_GENRES", &mut s.field_weights.genres)?;
-        read("CONTENT_WEIGHT_KEYWORDS", &mut s.field_weights.keywords)?;
-        read("CONTENT_WEIGHT_TAGS", &mut s.field_weights.tags)?;
-        read("CONTENT_WEIGHT_OVERVIEW", &mut s.field_weights.overview)?;
-        read("CONTENT_WEIGHT_TITLE", &mut s.field_weights.title)?;
+        read_number("POPULARITY_QUANTILE", &mut s.popularity_quantile)?;
+        read_number("CONTENT_WEIGHT_GENRES", &mut s.field_weights.genres)?;
+        read_number("CONTENT_WEIGHT_KEYWORDS", &mut s.field_weights.keywords)?;
+        read_number("CONTENT_WEIGHT_TAGS", &mut s.field_weights.tags)?;
+        read_number("CONTENT_WEIGHT_OVERVIEW", &mut s.field_weights.overview)?;
+        read_number("CONTENT_WEIGHT_TITLE", &mut s.field_weights.title)?;
         read("MF_FACTORS", &mut s.mf.factors)?;
         read("MF_EPOCHS", &mut s.mf.epochs)?;
-        read("MF_LEARNING_RATE", &mut s.mf.learning_rate)?;
-        read("MF_REGULARIZATION", &mut s.mf.regularization)?;
+        read_number("MF_LEARNING_RATE", &mut s.mf.learning_rate)?;
+        read_number("MF_REGULARIZATION", &mut s.mf.regularization)?;
         read("MF_SEED", &mut s.mf.seed)?;
-        read("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
-        read("BLEND_PRIOR_HALF_AT", &mut s.blend.prior_half_at)?;
-        read("BLEND_POPULARITY_FLOOR", &mut s.blend.popularity_floor)?;
-        read("BLEND_GENRE", &mut s.blend.genre)?;
-        read("BLEND_CONTENT", &mut s.blend.content)?;
-        read("BLEND_CONTENT_HALF_AT", &mut s.blend.content_half_at)?;
-        read("BLEND_MF", &mut s.blend.mf)?;
-        read("BLEND_RECENT", &mut s.blend.recent)?;
-        read("BLEND_RECENT_HALF_AT", &mut s.blend.recent_half_at)?;
-        read("BLEND_IALS", &mut s.blend.ials)?;
+        read_number("FOLD_IN_REGULARIZATION", &mut s.fold_in_reg)?;
+        read_number("BLEND_PRIOR_HALF_AT", &mut s.blend.prior_half_at)?;
+        read_number("BLEND_POPULARITY_FLOOR", &mut s.blend.popularity_floor)?;
+        read_number("BLEND_GENRE", &mut s.blend.genre)?;
+        read_number("BLEND_CONTENT", &mut s.blend.content)?;
+        read_number("BLEND_CONTENT_HALF_AT", &mut s.blend.content_half_at)?;
+        read_number("BLEND_MF", &mut s.blend.mf)?;
+        read_number("BLEND_RECENT", &mut s.blend.recent)?;
+        read_number("BLEND_RECENT_HALF_AT", &mut s.blend.recent_half_at)?;
+        read_number("BLEND_IALS", &mut s.blend.ials)?;
         read("TMDB_SNAPSHOT", &mut s.tmdb_snapshot)?;
         read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
         read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;
@@ -176,7 +191,7 @@ impl Settings {
         read("TMDB_CACHE_TTL_SECONDS", &mut s.tmdb.cache_ttl_seconds)?;
         read("TMDB_MAX_RETRIES", &mut s.tmdb.max_retries)?;
         read("TMDB_MAX_IN_FLIGHT", &mut s.tmdb.max_in_flight)?;
-        read("TMDB_ENRICH_RATE", &mut s.tmdb.enrich_rate)?;
+        read_number("TMDB_ENRICH_RATE", &mut s.tmdb.enrich_rate)?;
         let mut ms = s.tmdb.connect_timeout.as_millis() as u64;
         read("TMDB_CONNECT_TIMEOUT_MS", &mut ms)?;
         s.tmdb.connect_timeout = Duration::from_millis(ms);
@@ -191,6 +206,7 @@ impl Settings {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
+        self.database_path()?;
         if !(1..=500).contains(&self.similar_k) {
             bail!(
                 "setting SIMILAR_K={} must be between 1 and 500",
@@ -255,13 +271,27 @@ impl Settings {
     }
 
     /// The SQLite file named by DATABASE_URL.
-    pub fn database_path(&self) -> PathBuf {
-        let url = self.database_url.as_str();
-        PathBuf::from(
-            url.strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url),
-        )
+    /// The SQLite file DATABASE_URL names: `sqlite://PATH`, `sqlite:PATH` or a plain path.
+    /// Anything else is refused rather than read as a file name (`postgres://...` would
+    /// otherwise become a folder called `postgres:`), and so is an empty path (SQLite would
+    /// open a temporary database and lose every account at restart).
+    pub fn database_path(&self) -> Result<PathBuf> {
+        let url = self.database_url.trim();
+        let path = match url.split_once("://") {
+            Some(("sqlite", path)) => path,
+            Some((scheme, _)) if scheme.starts_with("postgres") => bail!(
+                "setting DATABASE_URL: this build stores data in SQLite only; \
+                 give a file path or sqlite://PATH"
+            ),
+            Some((scheme, _)) => {
+                bail!("setting DATABASE_URL: unknown scheme {scheme:?}; give a file path or sqlite://PATH")
+            }
+            None => url.strip_prefix("sqlite:").unwrap_or(url),
+        };
+        if path.trim().is_empty() || path == ":memory:" {
+            bail!("setting DATABASE_URL must name a database file (got {url:?})");
+        }
+        Ok(PathBuf::from(path))
     }
 
     /// What the build depends on besides the input files (changes here make index/ stale).

@@ -44,8 +44,9 @@ impl Application {
         classifier: Option<Arc<dyn Classifier>>,
     ) -> Result<Self> {
         clients::install_crypto_provider();
-        let store = Arc::new(Store::open(&settings.database_path())?);
-        log::info!("store: {}", settings.database_path().display());
+        let path = settings.database_path()?;
+        let store = Arc::new(Store::open(&path)?);
+        log::info!("store: {}", path.display());
         if !settings.tmdb.configured() {
             log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
         }

@@ -33,3 +33,37 @@ fn bad_blend_and_device_settings_stop_with_exit_code_2() {
         assert!(stderr.contains(name), "{name}={value}: {stderr}");
     }
 }
+
+/// Numbers must be finite: "inf" parses as a float and made every score NaN.
+#[test]
+fn non_finite_numbers_stop_with_exit_code_2() {
+    for (name, value) in [
+        ("MF_LEARNING_RATE", "inf"),
+        ("BLEND_CONTENT", "NaN"),
+        ("POPULARITY_QUANTILE", "-inf"),
+        ("TMDB_ENRICH_RATE", "infinity"),
+    ] {
+        let (code, stderr) = cinesense(&[(name, value)], &["build", "--quiet"]);
+        assert_eq!(code, 2, "{name}={value}: {stderr}");
+        assert!(stderr.contains(name), "{name}={value}: {stderr}");
+    }
+}
+
+/// DATABASE_URL names a SQLite file, or the program stops: a PostgreSQL URL is not read as a
+/// folder called "postgres:", an empty path does not open a throw-away database, and an empty
+/// setting does not fall back to the default.
+#[test]
+fn a_database_url_that_names_no_file_stops_with_exit_code_2() {
+    for value in [
+        "postgres://user@127.0.0.1/db",
+        "mysql://root@localhost/x",
+        "sqlite://",
+        "sqlite:",
+        "",
+        "  ",
+    ] {
+        let (code, stderr) = cinesense(&[("DATABASE_URL", value)], &["build", "--quiet"]);
+        assert_eq!(code, 2, "DATABASE_URL={value:?}: {stderr}");
+        assert!(stderr.contains("DATABASE_URL"), "{value:?}: {stderr}");
+    }
+}

@@ -93,25 +93,34 @@ pub async fn signup(
     start_session(&state, user, actix_web::http::StatusCode::CREATED).await
 }
 
-/// Log in. After 5 failures in a row for a username, each further try waits (429, Retry-After).
+/// Log in. After 5 failures in a row for a username from one client address, each further try
+/// from it waits (429, Retry-After); other addresses are not held up.
 #[utoipa::path(post, path = "/api/sessions", request_body = LoginRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = super::ErrorBody), (status = 429, body = super::ErrorBody)))]
 pub(crate) async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
+    // Failures count per client address: a stranger's guesses never lock the owner out.
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     let user = blocking(&state, move |s| {
-        s.accounts.login(&username, &password).map_err(|e| match e {
-            LoginError::WrongCredentials => ApiError::Unauthorized(e.to_string()),
-            LoginError::Throttled {
-                retry_after_seconds,
-            } => ApiError::TooManyRequests {
-                message: e.to_string(),
-                retry_after_seconds,
-            },
-            LoginError::Store(e) => ApiError::Internal(e),
-        })
+        s.accounts
+            .login(&username, &password, &client)
+            .map_err(|e| match e {
+                LoginError::WrongCredentials => ApiError::Unauthorized(e.to_string()),
+                LoginError::Throttled {
+                    retry_after_seconds,
+                } => ApiError::TooManyRequests {
+                    message: e.to_string(),
+                    retry_after_seconds,
+                },
+                LoginError::Store(e) => ApiError::Internal(e),
+            })
     })
     .await?;
     start_session(&state, user, actix_web::http::StatusCode::OK).await

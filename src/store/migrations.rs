@@ -44,6 +44,16 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         fetched_at INTEGER NOT NULL
     );",
+    // 3: failed logins per (username, client address): one client's failures never lock the
+    //    account for the others
+    "DROP TABLE login_failures;
+    CREATE TABLE login_failures (
+        username TEXT NOT NULL COLLATE NOCASE,
+        client TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last_failure INTEGER NOT NULL,
+        PRIMARY KEY (username, client)
+    );",
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

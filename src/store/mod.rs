@@ -194,31 +194,52 @@ impl Store {
     // ---------- failed logins ----------
 
     /// Failed logins in a row for a username and the time of the last one.
-    pub(crate) fn login_failures(&self, username: &str) -> Result<(i64, i64)> {
-        Ok(self
-            .conn()
+    /// Starts a login attempt for `username` from `client`, counting it as a failure until
+    /// `clear_login_failures` says otherwise. After `free` failures each further attempt must
+    /// wait (1 s, doubling, at most `max_wait` s): then nothing is counted and the seconds
+    /// left are returned. Check and count are one transaction, so parallel attempts cannot
+    /// slip past the limit.
+    pub(crate) fn begin_login(
+        &self,
+        username: &str,
+        client: &str,
+        free: i64,
+        max_wait: i64,
+    ) -> Result<Option<u64>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (failures, last): (i64, i64) = tx
             .query_row(
-                "SELECT failures, last_failure FROM login_failures WHERE username = ?1",
-                params![username],
+                "SELECT failures, last_failure FROM login_failures
+                 WHERE username = ?1 AND client = ?2",
+                params![username, client],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .unwrap_or((0, 0)))
-    }
-
-    pub(crate) fn record_login_failure(&self, username: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO login_failures (username, failures, last_failure) VALUES (?1, 1, ?2)
-             ON CONFLICT(username) DO UPDATE SET failures = failures + 1, last_failure = ?2",
-            params![username, now()],
+            .unwrap_or((0, 0));
+        let t = now();
+        if failures >= free {
+            let wait = (1i64 << (failures - free).min(16)).min(max_wait);
+            let left = last + wait - t;
+            if left > 0 {
+                return Ok(Some(left as u64));
+            }
+        }
+        tx.execute(
+            "INSERT INTO login_failures (username, client, failures, last_failure)
+             VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT(username, client) DO UPDATE SET failures = failures + 1, last_failure = ?3",
+            params![username, client, t],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(None)
     }
 
-    pub(crate) fn clear_login_failures(&self, username: &str) -> Result<()> {
+    /// A right password: the client's failures for this username are forgotten.
+    pub(crate) fn clear_login_failures(&self, username: &str, client: &str) -> Result<()> {
         self.conn().execute(
-            "DELETE FROM login_failures WHERE username = ?1",
-            params![username],
+            "DELETE FROM login_failures WHERE username = ?1 AND client = ?2",
+            params![username, client],
         )?;
         Ok(())
     }

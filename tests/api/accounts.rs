@@ -195,3 +195,58 @@ async fn deleting_the_account_removes_everything() {
     assert_eq!(s, 401);
     assert_eq!(app.store.count_users().unwrap(), 0);
 }
+
+/// 40 wrong passwords sent at once: the check and the count are one step, so only the first
+/// five are answered 401 and the rest wait (429). Before, all 40 got 401.
+#[tokio::test]
+async fn parallel_wrong_passwords_cannot_slip_past_the_limit() {
+    let app = spawn_app().await;
+    app.signup("dave", &["Comedy", "Drama", "Romance"]).await;
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (client, url) = (app.client.clone(), format!("{}/api/sessions", app.address));
+        tries.spawn(async move {
+            let body = json!({"username": "dave", "password": "wrong password"});
+            let resp = client.post(url).json(&body).send().await.unwrap();
+            resp.status().as_u16()
+        });
+    }
+    let statuses: Vec<u16> = tries.join_all().await;
+    let unauthorized = statuses.iter().filter(|&&s| s == 401).count();
+    let waiting = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!((unauthorized, waiting), (5, 35), "{statuses:?}");
+}
+
+/// Six wrong passwords for a victim's name from one address do not lock the victim out: the
+/// right password from another address gets in, while the guesser still waits.
+#[tokio::test]
+async fn a_strangers_guesses_do_not_lock_the_owner_out() {
+    let app = spawn_app().await;
+    app.signup("erin", &["Comedy", "Drama", "Romance"]).await;
+    for _ in 0..6 {
+        app.send(
+            Method::POST,
+            "/api/sessions",
+            None,
+            Some(json!({"username": "erin", "password": "wrong password"})),
+        )
+        .await;
+    }
+    let login = json!({"username": "erin", "password": "a good password"});
+    let (s, _) = app
+        .send(Method::POST, "/api/sessions", None, Some(login.clone()))
+        .await;
+    assert_eq!(s, 429, "the guessing address waits");
+    // The owner, on another address (127.0.0.2 reaches the server on 127.0.0.1 on Linux).
+    let owner = reqwest::Client::builder()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .build()
+        .unwrap();
+    let resp = owner
+        .post(format!("{}/api/sessions", app.address))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}
