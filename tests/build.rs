@@ -51,6 +51,29 @@ fn stale_and_corrupt_indexes_are_noticed() {
     // load_or_build repairs it.
     let a = index::load_or_build(&s, true).unwrap();
     assert_eq!(a.catalog.len(), 9742);
+    drop(a);
+
+    // So is a damaged file of the search index (2,000 flipped bytes in a tantivy .term file
+    // served 500s on every third search), and loading a sound one twice changes nothing.
+    index::load(&s).unwrap();
+    let search = dir.path().join("current").join("search");
+    let term = std::fs::read_dir(&search)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "term"))
+        .expect("a .term file");
+    let mut bytes = std::fs::read(&term).unwrap();
+    for b in bytes.iter_mut().take(2000) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&term, bytes).unwrap();
+    let err = index::load(&s)
+        .err()
+        .expect("a corrupt search index must not load");
+    let name = term.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(format!("{err:#}").contains(&name), "{err:#}");
+    let a = index::load_or_build(&s, true).unwrap();
+    assert_eq!(a.catalog.len(), 9742);
 
     let target = a
         .catalog

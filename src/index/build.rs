@@ -2,7 +2,7 @@
 //! bar, and writes them with their checksums; the manifest goes last.
 
 use super::manifest::{fnv_of, inputs_hash, Manifest, FORMAT_VERSION};
-use super::{StoredCatalog, FILES};
+use super::{search_files, StoredCatalog, FILES, SEARCH_DIR};
 use crate::config::Settings;
 use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Ratings};
 use crate::eval::tune;
@@ -63,7 +63,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     bar.inc(1);
 
     bar.set_message("search index");
-    build_index(&catalog, &pop, &dir.join("search"))?;
+    build_index(&catalog, &pop, &dir.join(SEARCH_DIR))?;
     bar.inc(1);
 
     bar.set_message("matrix factorisation");
@@ -103,6 +103,10 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     for (name, bytes) in blobs {
         checksums.insert(name.to_string(), fnv_of(&bytes));
         std::fs::write(dir.join(name), &bytes)?;
+    }
+    // Every file of the search index too: a flipped byte there made tantivy panic per query.
+    for name in search_files(&dir)? {
+        checksums.insert(name.clone(), fnv_of(&std::fs::read(dir.join(&name))?));
     }
     let manifest = Manifest {
         format_version: FORMAT_VERSION,

@@ -31,6 +31,9 @@ const FILES: [&str; 5] = [
     "implicit.bin",
 ];
 
+/// The folder of the tantivy index inside an index.
+const SEARCH_DIR: &str = "search";
+
 /// What a loaded index holds; immutable once loaded and shared by every request.
 pub struct Artifacts {
     pub manifest: Manifest,
@@ -70,6 +73,23 @@ fn read_checked(dir: &Path, name: &str, manifest: &Manifest) -> Result<Vec<u8>> 
     Ok(bytes)
 }
 
+/// The search index's files, as "search/NAME", sorted (tantivy keeps them in one folder).
+pub(crate) fn search_files(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir.join(SEARCH_DIR))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            // tantivy's lock files come and go; they hold no data.
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".lock") {
+                names.push(format!("{SEARCH_DIR}/{name}"));
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// Loads a built index; errors name the artifact that is missing or corrupt.
 pub fn load(settings: &Settings) -> Result<Artifacts> {
     let dir = current_dir(settings);
@@ -97,7 +117,18 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     {
         bail!("index artifacts disagree on the number of movies; run `cinesense build`");
     }
-    let search = SearchIndex::open(&dir.join("search"))?;
+    // The search index's files are checked like the others, and none may be missing.
+    for name in manifest
+        .checksums
+        .keys()
+        .filter(|n| n.starts_with(SEARCH_DIR))
+    {
+        read_checked(&dir, name, &manifest)?;
+    }
+    if !manifest.checksums.keys().any(|n| n.starts_with(SEARCH_DIR)) {
+        bail!("index/ has no checksums for its search index; run `cinesense build`");
+    }
+    let search = SearchIndex::open(&dir.join(SEARCH_DIR))?;
     let popularity_scores = popularity::blend_scores(&catalog, &stored.popularity);
     Ok(Artifacts {
         manifest,

@@ -149,8 +149,21 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// Best `limit` matches for `text`, exact and prefix matches first, then fuzzy ones.
+    /// Best `limit` matches for `text`, exact and prefix matches first, then fuzzy ones. An
+    /// index damaged on disk after loading makes tantivy panic: that is an error here, for
+    /// the caller to answer, not a dropped connection.
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.search_unguarded(text, limit)
+        }))
+        .unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "the search index failed to answer {text:?}"
+            ))
+        })
+    }
+
+    fn search_unguarded(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let q = self.parse(text);
         if q.words.is_empty() || limit == 0 {
             return Ok(Vec::new());
