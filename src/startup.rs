@@ -10,6 +10,8 @@ use crate::services::accounts::Accounts;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
 use crate::store::Store;
+use actix_web::dev::Service;
+use actix_web::http::header;
 use actix_web::{error::JsonPayloadError, middleware, web, App, HttpRequest, HttpServer};
 use anyhow::{Context, Result};
 use std::net::TcpListener;
@@ -108,8 +110,40 @@ impl Application {
     }
 }
 
+/// The largest JSON body the API reads.
+const JSON_LIMIT: usize = 64 * 1024;
+
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge(format!(
+                "the request body is larger than {} KiB",
+                JSON_LIMIT / 1024
+            ))
+            .into()
+        }
+        _ => ApiError::BadRequest(format!("invalid JSON body: {err}")).into(),
+    }
+}
+
+/// Headers on every answer: scripts only from this origin, no framing, no sniffing, no
+/// referrer sent on.
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' https: data:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+}
+
+/// Answers about a person (their account, ratings, a new session token) are never cached.
+fn is_private(path: &str) -> bool {
+    path.starts_with("/api/me") || path == "/api/sessions" || path == "/api/users"
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -121,12 +155,27 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let mut app = App::new()
+            .wrap_fn(|req, srv| {
+                let private = is_private(req.path());
+                let answer = srv.call(req);
+                async move {
+                    let mut res = answer.await?;
+                    if private {
+                        res.headers_mut().insert(
+                            header::CACHE_CONTROL,
+                            header::HeaderValue::from_static("no-store"),
+                        );
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(security_headers())
             .wrap(middleware::Logger::new("%r %s %Dms"))
             .wrap(middleware::Compress::default())
             .app_data(state.clone())
             .app_data(
                 web::JsonConfig::default()
-                    .limit(64 * 1024)
+                    .limit(JSON_LIMIT)
                     .error_handler(json_error),
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))

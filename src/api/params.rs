@@ -8,14 +8,18 @@ use std::str::FromStr;
 /// The raw query string as a map; typed parsing happens per parameter below.
 pub type Query = actix_web::web::Query<HashMap<String, String>>;
 
-/// A MovieLens id from a path segment.
+/// A MovieLens id from a path segment: digits only ("+1" and " 1" are not ids).
 pub fn id(name: &str, raw: &str) -> Result<u32, ApiError> {
-    raw.trim().parse::<u32>().map_err(|_| {
-        ApiError::bad_parameter(
-            name,
-            format!("path parameter `{name}` must be a positive integer id, got {raw:?}"),
-        )
-    })
+    let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| raw.parse::<u32>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::bad_parameter(
+                name,
+                format!("path parameter `{name}` must be a positive integer id, got {raw:?}"),
+            )
+        })
 }
 
 /// An optional number parameter within `range`, else `default`.

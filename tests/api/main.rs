@@ -5,6 +5,7 @@ mod helpers;
 mod movies;
 mod personal;
 mod popular;
+mod protocol;
 mod recommendations;
 mod reviews;
 mod search;
