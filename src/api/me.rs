@@ -104,13 +104,30 @@ pub(crate) async fn delete_rating(
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RatingsResponse {
     pub ratings: Vec<RatingView>,
+    /// How many ratings the user has in all.
+    pub total: usize,
+    /// The `offset` of the next page, when there is one.
+    pub next_offset: Option<usize>,
 }
 
-/// The user's ratings, newest first.
-#[utoipa::path(get, path = "/api/me/ratings", responses((status = 200, body = RatingsResponse), (status = 401, body = super::ErrorBody)))]
-pub async fn ratings(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+/// The user's ratings, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/me/ratings",
+    params(("limit" = Option<usize>, Query, description = "1..=100, default 100"),
+           ("offset" = Option<usize>, Query, description = "ratings to skip, default 0")),
+    responses((status = 200, body = RatingsResponse), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody)))]
+pub async fn ratings(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let limit = params::limit(&query, 100)?;
+    let offset = params::number(&query, "offset", 0usize, 0, 10_000_000)?;
     let uid = user.0.id;
-    let list = blocking(&state, move |s| Ok(s.store.ratings(uid)?)).await?;
+    let (list, total) = blocking(&state, move |s| {
+        Ok(s.store.ratings_page(uid, limit, offset)?)
+    })
+    .await?;
+    let next_offset = (offset + list.len() < total).then_some(offset + list.len());
     let c = &state.artifacts.catalog;
     let ratings = list
         .into_iter()
@@ -122,7 +139,11 @@ pub async fn ratings(state: web::Data<AppState>, user: AuthUser) -> Result<HttpR
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(RatingsResponse { ratings }))
+    Ok(HttpResponse::Ok().json(RatingsResponse {
+        ratings,
+        total,
+        next_offset,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,8 +8,8 @@
 mod migrations;
 
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, OptionalExtension};
-use std::path::Path;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -46,10 +46,40 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// The SQLite store. One connection behind a mutex: SQLite writes one transaction at a time
-/// anyway, and every call here is short. Callers run it off the async executor.
+/// Read connections kept open for reuse (more are opened while many read at once).
+const POOLED_READERS: usize = 8;
+
+/// The SQLite store: one writer behind a mutex (SQLite writes one transaction at a time) and a
+/// pool of read-only connections, so a read never waits behind a write's fsync (WAL mode).
+/// Callers run it off the async executor.
 pub struct Store {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+}
+
+/// A read connection lent from the pool; it goes back when dropped.
+struct Reader<'a> {
+    conn: Option<Connection>,
+    store: &'a Store,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("held until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut pool = self.store.readers.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < POOLED_READERS {
+                pool.push(conn);
+            }
+        }
+    }
 }
 
 impl Store {
@@ -67,13 +97,37 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
         Ok(Store {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path: path.to_path_buf(),
         })
     }
 
+    /// The writer.
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A read-only connection from the pool, or a new one.
+    fn reader(&self) -> Result<Reader<'_>> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .with_context(|| format!("cannot open database {}", self.path.display()))?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            store: self,
+        })
     }
 
     #[cfg(test)]
@@ -127,7 +181,7 @@ impl Store {
     /// The user and their password hash, for logging in.
     pub(crate) fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>> {
         Ok(self
-            .conn()
+            .reader()?
             .query_row(
                 "SELECT id, username, genres, created_at, password_hash FROM users WHERE username = ?1",
                 params![username],
@@ -150,7 +204,7 @@ impl Store {
 
     pub fn count_users(&self) -> Result<i64> {
         Ok(self
-            .conn()
+            .reader()?
             .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
     }
 
@@ -173,7 +227,7 @@ impl Store {
     /// The user of a live session.
     pub(crate) fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
         Ok(self
-            .conn()
+            .reader()?
             .query_row(
                 "SELECT u.id, u.username, u.genres, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2",
@@ -193,7 +247,6 @@ impl Store {
 
     // ---------- failed logins ----------
 
-    /// Failed logins in a row for a username and the time of the last one.
     /// Starts a login attempt for `username` from `client`, counting it as a failure until
     /// `clear_login_failures` says otherwise. After `free` failures each further attempt must
     /// wait (1 s, doubling, at most `max_wait` s): then nothing is counted and the seconds
@@ -274,7 +327,7 @@ impl Store {
 
     /// The user's ratings, newest first.
     pub(crate) fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1 ORDER BY updated_at DESC, movie_id",
         )?;
@@ -288,12 +341,39 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// One page of the user's ratings, newest first, and how many they have in all.
+    pub(crate) fn ratings_page(
+        &self,
+        user_id: i64,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<UserRating>, usize)> {
+        let conn = self.reader()?;
+        let total: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM ratings WHERE user_id = ?1",
+            params![user_id],
+            |r| r.get(0),
+        )?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1
+             ORDER BY updated_at DESC, movie_id LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = stmt.query_map(params![user_id, limit as i64, offset as i64], |r| {
+            Ok(UserRating {
+                movie_id: r.get(0)?,
+                rating: r.get::<_, f64>(1)? as f32,
+                updated_at: r.get(2)?,
+            })
+        })?;
+        Ok((rows.collect::<rusqlite::Result<_>>()?, total as usize))
+    }
+
     // ---------- cache of upstream responses ----------
 
     /// A cached body and when it was fetched.
     pub(crate) fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
         Ok(self
-            .conn()
+            .reader()?
             .query_row(
                 "SELECT body, fetched_at FROM http_cache WHERE key = ?1",
                 params![key],
@@ -313,7 +393,7 @@ impl Store {
 
     /// Every cached entry whose key starts with `prefix`, by key.
     pub fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare(
             "SELECT key, body FROM http_cache WHERE key >= ?1 AND key < ?2 ORDER BY key",
         )?;
@@ -341,7 +421,7 @@ impl Store {
 
     /// Movie ids on the watchlist, newest first.
     pub(crate) fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM watchlist WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
         let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -351,6 +431,31 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Searches waited behind rating writes (one connection for everything): reads now use
+    /// their own connections and answer while the writer is held, and see what was committed.
+    #[test]
+    fn reads_do_not_wait_for_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(Store::open(&dir.path().join("t.sqlite")).unwrap());
+        let u = store.create_user("bea", "hash", &[]).unwrap();
+        store.put_rating(u.id, 1, 4.5).unwrap();
+        let writer = store.conn();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reading = store.clone();
+        std::thread::spawn(move || {
+            let ratings = reading.ratings(u.id).unwrap();
+            let user = reading.user_with_hash("bea").unwrap();
+            tx.send((ratings, user.is_some())).unwrap();
+        });
+        let (ratings, found) = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reads answer while the writer is held");
+        drop(writer);
+        assert_eq!(ratings.len(), 1);
+        assert!(found);
+        assert!(store.readers.lock().unwrap().len() <= POOLED_READERS);
+    }
 
     #[test]
     fn users_ratings_and_cascades() {

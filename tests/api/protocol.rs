@@ -90,3 +90,42 @@ async fn an_id_is_digits_only() {
     let (status, _) = app.get("/api/movies/1").await;
     assert_eq!(status, 200);
 }
+
+/// A member with thousands of ratings got them all in one 2 MB answer: now a page at a time.
+#[tokio::test]
+async fn ratings_come_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let me = app.signup("gina", &["Comedy", "Drama", "Romance"]).await;
+    for id in [1u32, 2, 3] {
+        let (s, b) = app.rate(&me, id, 4.0).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let page = |q: &'static str| {
+        let (app, token) = (&app, me.token.clone());
+        async move {
+            app.send(
+                Method::GET,
+                &format!("/api/me/ratings{q}"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+    let (s, first) = page("?limit=2").await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["ratings"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        (first["total"].as_u64(), first["next_offset"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let (_, second) = page("?limit=2&offset=2").await;
+    assert_eq!(second["ratings"].as_array().unwrap().len(), 1);
+    assert!(second["next_offset"].is_null(), "{second}");
+    let (_, all) = page("").await;
+    assert_eq!(all["ratings"].as_array().unwrap().len(), 3);
+    for bad in ["?offset=-1", "?limit=0", "?limit=1000"] {
+        let (s, b) = page(bad).await;
+        assert_error(s, &b, 400, "bad_parameter");
+    }
+}
