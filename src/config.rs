@@ -32,6 +32,9 @@ pub struct Settings {
     pub index_dir: PathBuf,
     /// CINESENSE_WEB_DIR: the browser app.
     pub web_dir: PathBuf,
+    /// COOKIE_SECURE: mark the session cookie Secure (set it where the site is served over
+    /// HTTPS, e.g. behind a TLS-terminating proxy).
+    pub cookie_secure: bool,
     /// SIMILAR_K: neighbours kept per movie.
     pub similar_k: usize,
     /// SIMILAR_POPULARITY_WEIGHT: share of popularity in "more like this" ranking (0..1).
@@ -72,6 +75,7 @@ impl Default for Settings {
             movielens_dir: "data/movielens-ml-latest-small".into(),
             index_dir: "index".into(),
             web_dir: "web".into(),
+            cookie_secure: false,
             similar_k: 50,
             similar_popularity_weight: 0.15,
             popularity_quantile: 0.90,
@@ -150,6 +154,7 @@ impl Settings {
         read("MOVIELENS_DIR", &mut s.movielens_dir)?;
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
         read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
+        read("COOKIE_SECURE", &mut s.cookie_secure)?;
         read("SIMILAR_K", &mut s.similar_k)?;
         read_number(
             "SIMILAR_POPULARITY_WEIGHT",

@@ -59,7 +59,7 @@ async fn start_session(
     let id = user.id;
     let token = blocking(state, move |s| Ok(s.accounts.start_session(id)?)).await?;
     Ok(HttpResponse::build(status)
-        .cookie(auth::session_cookie(&token))
+        .cookie(auth::session_cookie(&token, state.settings.cookie_secure))
         .json(SessionResponse {
             user: user.into(),
             token,
@@ -137,7 +137,7 @@ pub(crate) async fn logout(
         blocking(&state, move |s| Ok(s.accounts.end_session(&token)?)).await?;
     }
     Ok(HttpResponse::NoContent()
-        .cookie(auth::removal_cookie())
+        .cookie(auth::removal_cookie(state.settings.cookie_secure))
         .finish())
 }
 
@@ -178,6 +178,6 @@ pub(crate) async fn delete_me(
     blocking(&state, move |s| Ok(s.store.delete_user(id)?)).await?;
     log::info!("user {id} deleted their account");
     Ok(HttpResponse::NoContent()
-        .cookie(auth::removal_cookie())
+        .cookie(auth::removal_cookie(state.settings.cookie_secure))
         .finish())
 }

@@ -12,19 +12,23 @@ use std::pin::Pin;
 
 const COOKIE: &str = "cinesense_session";
 
-pub(crate) fn session_cookie(token: &str) -> Cookie<'static> {
+/// The session cookie; `secure` (COOKIE_SECURE, for a site served over HTTPS) keeps browsers
+/// from ever sending it over plain HTTP.
+pub(crate) fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
     Cookie::build(COOKIE, token.to_string())
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(CookieDuration::seconds(SESSION_SECONDS))
         .finish()
 }
 
-pub(crate) fn removal_cookie() -> Cookie<'static> {
+pub(crate) fn removal_cookie(secure: bool) -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, "")
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .finish();
     c.make_removal();

@@ -250,3 +250,23 @@ async fn a_strangers_guesses_do_not_lock_the_owner_out() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
 }
+
+/// Served over HTTPS (COOKIE_SECURE=true), the session cookie is Secure; on plain HTTP it
+/// cannot be, or browsers would drop it.
+#[tokio::test]
+async fn the_session_cookie_is_secure_where_the_site_is() {
+    for secure in [true, false] {
+        let app = crate::helpers::spawn_app_with(|s| s.cookie_secure = secure).await;
+        let resp = app
+            .client
+            .post(format!("{}/api/users", app.address))
+            .json(&json!({"username": "hana", "password": "a good password", "genres": ["Horror", "Sci-Fi", "Thriller"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 201);
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+    }
+}
