@@ -2,7 +2,7 @@
 
 use super::params;
 use super::{ApiError, AppState};
-use crate::services::reviews::ReviewsResponse;
+use crate::services::reviews::{ReviewsError, ReviewsResponse};
 use actix_web::{web, HttpResponse};
 
 /// The first call for a movie fetches and classifies (a few seconds); later calls come from the
@@ -25,6 +25,13 @@ pub async fn reviews(
     let service = state.reviews.clone().ok_or_else(|| {
         ApiError::Unavailable("the sentiment model is not loaded; see the server log".into())
     })?;
-    let response = service.for_movie(&movie).await?;
+    let response = service.for_movie(&movie).await.map_err(|e| match e {
+        ReviewsError::Busy => ApiError::Busy {
+            message: "Reviews are busy loading for other movies; try again in a few seconds."
+                .into(),
+            retry_after_seconds: 5,
+        },
+        ReviewsError::Failed(e) => ApiError::Internal(e),
+    })?;
     Ok(HttpResponse::Ok().json(response))
 }

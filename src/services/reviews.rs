@@ -9,6 +9,7 @@ use crate::dataset::Movie;
 use crate::sentiment::{Classifier, Hardware, Label, Sentiment};
 use crate::store::{now, Store};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use utoipa::ToSchema;
 
@@ -114,6 +115,20 @@ pub(crate) struct ReviewsResponse {
     pub device: Hardware,
 }
 
+/// Movies whose reviews may be fetched and classified at once; more answer "busy" at once
+/// instead of queueing behind them (a client that gave up still costs its fetch).
+const MAX_PENDING: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReviewsError {
+    #[error(
+        "reviews are being fetched for {MAX_PENDING} other movies; try again in a few seconds"
+    )]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
 pub(crate) struct ReviewsService {
     pub imdb: ImdbClient,
     pub tmdb: Arc<TmdbClient>,
@@ -122,6 +137,17 @@ pub(crate) struct ReviewsService {
     pub ttl_seconds: i64,
     /// One classification batch at a time: BERT uses every core.
     gate: tokio::sync::Semaphore,
+    /// Fetches under way (at most MAX_PENDING).
+    pending: AtomicUsize,
+}
+
+/// A place among the pending fetches, given back when dropped.
+struct Pending<'a>(&'a AtomicUsize);
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl ReviewsService {
@@ -139,10 +165,19 @@ impl ReviewsService {
             classifier,
             ttl_seconds,
             gate: tokio::sync::Semaphore::new(1),
+            pending: AtomicUsize::new(0),
         }
     }
 
-    pub(crate) async fn for_movie(&self, movie: &Movie) -> anyhow::Result<ReviewsResponse> {
+    fn enter(&self) -> Result<Pending<'_>, ReviewsError> {
+        if self.pending.fetch_add(1, Ordering::AcqRel) >= MAX_PENDING {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            return Err(ReviewsError::Busy);
+        }
+        Ok(Pending(&self.pending))
+    }
+
+    pub(crate) async fn for_movie(&self, movie: &Movie) -> Result<ReviewsResponse, ReviewsError> {
         let key = format!("reviews:{}", movie.id);
         let (store, k) = (self.store.clone(), key.clone());
         if let Ok(Ok(Some((body, at)))) =
@@ -155,6 +190,7 @@ impl ReviewsService {
                 }
             }
         }
+        let _pending = self.enter()?;
         let imdb = async {
             match &movie.imdb_id {
                 Some(id) => match self.imdb.reviews(id).await {
@@ -243,9 +279,11 @@ impl ReviewsService {
 
         let texts: Vec<String> = raw.iter().map(|(_, r)| r.text.clone()).collect();
         let labels: Vec<Sentiment> = {
-            let _permit = self.gate.acquire().await?;
+            let _permit = self.gate.acquire().await.map_err(anyhow::Error::from)?;
             let classifier = self.classifier.clone();
-            tokio::task::spawn_blocking(move || classifier.classify(&texts)).await??
+            tokio::task::spawn_blocking(move || classifier.classify(&texts))
+                .await
+                .map_err(anyhow::Error::from)??
         };
         let reviews: Vec<Review> = raw
             .into_iter()
@@ -275,7 +313,8 @@ impl ReviewsService {
         };
         // Cache only what a source actually answered.
         if response.sources.iter().any(|s| s.status.answered()) {
-            let (store, body) = (self.store.clone(), serde_json::to_string(&response)?);
+            let body = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
+            let store = self.store.clone();
             let _ = tokio::task::spawn_blocking(move || store.cache_put(&key, &body)).await;
         }
         Ok(response)

@@ -135,3 +135,52 @@ fn a_batch_scores_like_one_by_one() {
     assert_eq!(batch[0].label, Label::Positive);
     assert_eq!(batch[1].label, Label::Negative);
 }
+
+/// 20 review requests whose clients gave up still fetched one by one, and the next user waited
+/// 100 s. Now at most 8 movies' reviews are fetched at once and the rest are told at once to
+/// come back (503 with Retry-After), whatever IMDb does.
+#[tokio::test]
+async fn review_fetches_are_bounded_and_the_rest_told_to_come_back() {
+    // An IMDb that takes connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imdb = format!("http://{}", silent.local_addr().unwrap());
+    let app = spawn_app_with_reviews(move |s| {
+        s.imdb_base_url = imdb;
+        s.imdb_timeout = std::time::Duration::from_secs(30);
+    })
+    .await;
+    let ids: Vec<u32> = crate::helpers::shared_artifacts()
+        .catalog
+        .movies()
+        .iter()
+        .filter(|m| m.imdb_id.is_some())
+        .skip(100)
+        .take(12)
+        .map(|m| m.id)
+        .collect();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let mut requests = tokio::task::JoinSet::new();
+    for id in ids {
+        let (client, url) = (
+            client.clone(),
+            format!("{}/api/movies/{id}/reviews", app.address),
+        );
+        requests.spawn(async move {
+            let resp = client.get(url).send().await.ok()?;
+            let retry_after = resp.headers().get("retry-after").is_some();
+            let body: serde_json::Value = resp.json().await.ok()?;
+            Some((retry_after, body))
+        });
+    }
+    let answers = requests.join_all().await;
+    let busy: Vec<_> = answers.iter().flatten().collect();
+    assert_eq!(busy.len(), 4, "{busy:?}");
+    for (retry_after, body) in busy {
+        assert!(retry_after, "{body}");
+        assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    }
+    drop(silent);
+}
