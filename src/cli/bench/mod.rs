@@ -6,6 +6,7 @@ mod accounts;
 mod collab;
 mod content;
 mod implicit;
+mod load;
 mod recommend;
 mod search;
 mod sentiment;
@@ -69,6 +70,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         users: usize,
     },
+    /// Many clients at once: search-as-you-type while members write ratings.
+    Load {
+        #[arg(long, default_value_t = 200)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }
 
 pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
@@ -92,6 +100,10 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         } => implicit::run(ratings, file, model, lambda),
         BenchCommand::Recommend => recommend::run(settings),
         BenchCommand::Accounts { users } => accounts::run(settings, users),
+        BenchCommand::Load {
+            connections,
+            seconds,
+        } => load::run(settings, connections, seconds),
         BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),
     }
 }
@@ -135,6 +147,7 @@ fn spawn_app(settings: &Settings, a: Artifacts, db: &std::path::Path) -> Result<
 struct Http {
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
+    /// http://127.0.0.1:PORT
     base: String,
 }
 

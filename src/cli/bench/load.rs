@@ -1,0 +1,135 @@
+//! `bench load`: many clients at once against the app over loopback, the mix a crowd makes:
+//! search-as-you-type (nine requests in ten) while members write ratings (one in ten). Prints
+//! throughput, p50/p99 per kind as the clients saw them, server errors and client timeouts.
+//! Server and clients share this machine's cores, as they did in the finding it checks.
+
+use super::{percentile, round3, spawn_app};
+use anyhow::{Context, Result};
+use cinesense::config::Settings;
+use cinesense::index;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// Members who write the ratings.
+const MEMBERS: usize = 50;
+/// A request not answered by then counts as a client timeout.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one request measured.
+enum Outcome {
+    Search(f64),
+    Rating(f64),
+    ServerError,
+    Timeout,
+    OtherError,
+}
+
+pub(super) fn run(settings: &Settings, connections: usize, seconds: u64) -> Result<()> {
+    let a = index::load_or_build(settings, true)?;
+    let dir = std::env::temp_dir().join(format!("cinesense-bench-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    // What people type: the first 1 to 8 letters of popular titles.
+    let mut movies: Vec<_> = a.catalog.movies().iter().collect();
+    movies.sort_by_key(|m| std::cmp::Reverse(m.rating_count));
+    let prefixes: Vec<String> = movies
+        .iter()
+        .take(300)
+        .flat_map(|m| {
+            let t: Vec<char> = m.title.chars().collect();
+            (1..=t.len().min(8)).map(move |n| t[..n].iter().collect::<String>())
+        })
+        .collect();
+    let ids: Vec<u32> = movies.iter().take(1000).map(|m| m.id).collect();
+    let http = spawn_app(settings, a, &dir.join("store.sqlite"))?;
+    let mut tokens = Vec::new();
+    for u in 0..MEMBERS {
+        let body = json!({"username": format!("load{u}"), "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
+        let (status, bytes) = http.send(Method::POST, "/api/users", None, Some(body))?;
+        anyhow::ensure!(status == 201, "signup answered {status}");
+        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+        tokens.push(v["token"].as_str().context("token")?.to_string());
+    }
+    let base = http.base.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let client = reqwest::Client::builder()
+        .timeout(CLIENT_TIMEOUT)
+        .pool_max_idle_per_host(connections)
+        .tcp_nodelay(true)
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let outcomes: Vec<Outcome> = runtime.block_on(async {
+        let mut clients = tokio::task::JoinSet::new();
+        for c in 0..connections {
+            let (client, base) = (client.clone(), base.clone());
+            let (prefixes, ids, tokens) = (prefixes.clone(), ids.clone(), tokens.clone());
+            clients.spawn(async move {
+                let mut rng = StdRng::seed_from_u64(c as u64);
+                let mut out = Vec::new();
+                while Instant::now() < deadline {
+                    let rating = rng.gen_range(0..10) == 0;
+                    let request = if rating {
+                        let id = ids[rng.gen_range(0..ids.len())];
+                        let stars = rng.gen_range(1..=10) as f64 / 2.0;
+                        client
+                            .put(format!("{base}/api/me/ratings/{id}"))
+                            .bearer_auth(&tokens[rng.gen_range(0..tokens.len())])
+                            .json(&json!({ "rating": stars }))
+                    } else {
+                        let q = &prefixes[rng.gen_range(0..prefixes.len())];
+                        client.get(format!("{base}/api/search")).query(&[("q", q)])
+                    };
+                    let t = Instant::now();
+                    let answer = request.send().await;
+                    let ms = t.elapsed().as_secs_f64() * 1000.0;
+                    out.push(match answer {
+                        Ok(r) if r.status().is_server_error() => Outcome::ServerError,
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            if rating {
+                                Outcome::Rating(ms)
+                            } else {
+                                Outcome::Search(ms)
+                            }
+                        }
+                        Ok(_) => Outcome::OtherError,
+                        Err(e) if e.is_timeout() => Outcome::Timeout,
+                        Err(_) => Outcome::OtherError,
+                    });
+                }
+                out
+            });
+        }
+        clients.join_all().await.into_iter().flatten().collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let (mut search, mut rating) = (Vec::new(), Vec::new());
+    let (mut server_errors, mut timeouts, mut other) = (0usize, 0usize, 0usize);
+    for o in &outcomes {
+        match o {
+            Outcome::Search(ms) => search.push(*ms),
+            Outcome::Rating(ms) => rating.push(*ms),
+            Outcome::ServerError => server_errors += 1,
+            Outcome::Timeout => timeouts += 1,
+            Outcome::OtherError => other += 1,
+        }
+    }
+    search.sort_by(f64::total_cmp);
+    rating.sort_by(f64::total_cmp);
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{}",
+        json!({"connections": connections, "seconds": round3(elapsed), "requests": outcomes.len(),
+               "requests_per_second": round3(outcomes.len() as f64 / elapsed),
+               "search_p50_ms": round3(percentile(&search, 0.5)), "search_p99_ms": round3(percentile(&search, 0.99)),
+               "rating_p50_ms": round3(percentile(&rating, 0.5)), "rating_p99_ms": round3(percentile(&rating, 0.99)),
+               "server_errors": server_errors, "client_timeouts": timeouts, "other_errors": other})
+    );
+    Ok(())
+}
