@@ -247,6 +247,13 @@ async function moviePage(id) {
   } catch (e) { similar.replaceChildren(errorBox(e)); }
 }
 
+// A review's text; one that gives the plot away waits behind a "Show spoiler" reveal.
+function reviewText(r) {
+  const text = h('p', {}, r.text.length > 600 ? r.text.slice(0, 600) + '…' : r.text);
+  if (!r.spoiler) return text;
+  return h('details', { class: 'spoiler' }, h('summary', {}, 'Show spoiler'), text);
+}
+
 // The review sentiment panel: a split bar drawn as inline SVG, the mean score, and each review
 // with its label and confidence, filterable by label.
 function sentimentPanel(m) {
@@ -283,7 +290,7 @@ function sentimentPanel(m) {
         h('span', { class: `badge ${r.sentiment.label}` }, `${r.sentiment.label} ${Math.round(100 * (r.sentiment.label === 'positive' ? r.sentiment.score : 1 - r.sentiment.score))}%`), ' ',
         h('strong', {}, r.title || ''), ' ',
         h('span', { class: 'muted' }, [r.author, r.rating ? `${r.rating}/10` : null, r.date, r.source.toUpperCase()].filter(Boolean).join(' · '))),
-      h('p', {}, r.text.length > 600 ? r.text.slice(0, 600) + '…' : r.text))));
+      reviewText(r))));
     const filters = h('div', { class: 'chips', role: 'group', 'aria-label': 'Show reviews' },
       ...['all', 'positive', 'negative'].map(f => h('button', { class: 'chip', type: 'button', 'data-filter': f, 'aria-pressed': String(f === filter),
         onclick: (e) => { filter = f; for (const b of e.currentTarget.parentNode.children) b.setAttribute('aria-pressed', String(b.dataset.filter === f)); render(); } },

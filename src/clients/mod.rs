@@ -17,6 +17,9 @@ pub struct UserReview {
     pub rating: Option<f32>,
     pub date: Option<String>,
     pub url: Option<String>,
+    /// The reviewer marked it as giving the plot away: shown behind a reveal.
+    #[serde(default)]
+    pub spoiler: bool,
 }
 
 /// Installs the process-wide TLS provider (ring) that every reqwest client here needs; safe to

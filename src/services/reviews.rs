@@ -252,6 +252,7 @@ impl ReviewsService {
                                     rating: r.author_details.as_ref().and_then(|d| d.rating),
                                     date: r.created_at.clone(),
                                     url: r.url.clone(),
+                                    spoiler: false,
                                 };
                                 (ReviewSource::Tmdb, review)
                             })

@@ -184,3 +184,22 @@ async fn review_fetches_are_bounded_and_the_rest_told_to_come_back() {
     }
     drop(silent);
 }
+
+/// A page with spoiler cards: every card comes back, spoilers flagged and counted in the split.
+#[tokio::test]
+async fn spoiler_reviews_are_served_flagged_and_counted() {
+    let (imdb, _) = spawn_imdb_stand_in();
+    let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
+    let (status, body) = app.get("/api/movies/296/reviews").await;
+    assert_eq!(status, 200, "{body}");
+    let reviews = body["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 5, "{body}");
+    let spoilers = reviews.iter().filter(|r| r["spoiler"] == true).count();
+    assert_eq!(spoilers, 2, "{body}");
+    let summary = &body["summary"];
+    assert_eq!(
+        summary["positive"].as_u64().unwrap() + summary["negative"].as_u64().unwrap(),
+        5,
+        "{body}"
+    );
+}

@@ -158,6 +158,7 @@ pub fn spawn_imdb_stand_in() -> (String, Arc<AtomicUsize>) {
             "tt0114709" => "older-layout.html",
             "tt0068646" => "changed-layout.html",
             "tt0071562" => "no-reviews.html",
+            "tt0110912" => "spoiler-layout.html",
             _ => return HttpResponse::NotFound().body("<html><body>404</body></html>"),
         };
         let html = std::fs::read_to_string(

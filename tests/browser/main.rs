@@ -270,6 +270,29 @@ async fn the_sentiment_panel_renders_and_filters() {
         s.text("#sentiment").await.contains("changed its layout")
     })
     .await;
+    // Spoilers stay closed until asked: two of Pulp Fiction's five reviews on the stand-in.
+    s.goto(&format!("{}/#/movie/296", app.address)).await;
+    s.wait_for("#sentiment li.review", 5).await;
+    let closed = s.find_all("#sentiment details.spoiler:not([open])").await;
+    assert_eq!(closed.len(), 2);
+    assert!(!s
+        .text("#sentiment")
+        .await
+        .contains("The narrator and Tyler"));
+    let reveal = s
+        .wait_for("#sentiment details.spoiler summary", 2)
+        .await
+        .remove(0);
+    s.click(&reveal).await;
+    wait_until("the spoiler shown", async || {
+        s.text("#sentiment")
+            .await
+            .contains("The narrator and Tyler")
+    })
+    .await;
+    s.script("document.querySelector('#sentiment details.spoiler').scrollIntoView()")
+        .await;
+    s.screenshot("sentiment-spoiler").await;
     assert_no_console_errors(&s, "sentiment panel").await;
     s.quit().await;
 }

@@ -50,26 +50,30 @@ fn is_explicitly_empty(doc: &Html, html: &str) -> bool {
 
 pub fn parse_reviews(html: &str) -> Result<Vec<UserReview>, ParseError> {
     let doc = Html::parse_document(html);
-    let mut out = json_ld(&doc);
-    if out.is_empty() {
-        out = current_layout(&doc);
+    // Whichever reading finds the most reviews; on a tie JSON-LD, then the newer layout. A
+    // page's JSON-LD can hold fewer reviews than its cards, and says nothing of spoilers.
+    let mut out = Vec::new();
+    for mut found in [json_ld(&doc), current_layout(&doc), older_layout(&doc)] {
+        found.retain(|r| !r.text.is_empty());
+        if found.len() > out.len() {
+            out = found;
+        }
     }
-    if out.is_empty() {
-        out = older_layout(&doc);
-    }
-    out.retain(|r| !r.text.is_empty());
     if out.is_empty() && !is_explicitly_empty(&doc, html) {
         return Err(ParseError::LayoutChanged);
     }
     Ok(out)
 }
 
-/// `article.user-review-item` with `data-testid` parts (IMDb since 2024).
+/// `article.user-review-item` with `data-testid` parts (IMDb since 2024). A review marked as a
+/// spoiler keeps its text in `review-spoiler-content`, after a "Spoiler" signpost, instead of
+/// `review-overflow`.
 fn current_layout(doc: &Html) -> Vec<UserReview> {
-    let (item, card, body, title, rating, author, date, link) = (
+    let (item, card, body, spoiler_body, title, rating, author, date, link) = (
         sel("article.user-review-item"),
         sel("[data-testid=review-card-parent]"),
         sel("[data-testid=review-overflow] .ipc-html-content-inner-div"),
+        sel("[data-testid=review-spoiler-content] .ipc-html-content-inner-div"),
         sel("[data-testid=review-summary] h3"),
         sel(".review-rating .ipc-rating-star--rating"),
         sel("[data-testid=author-link]"),
@@ -79,10 +83,12 @@ fn current_layout(doc: &Html) -> Vec<UserReview> {
     doc.select(&item)
         .map(|a| {
             let root = a.select(&card).next().unwrap_or(a);
+            let spoiler_text = first_text(root, &spoiler_body);
             UserReview {
                 author: first_text(root, &author),
                 title: first_text(root, &title),
-                text: first_text(root, &body).unwrap_or_default(),
+                spoiler: spoiler_text.is_some(),
+                text: first_text(root, &body).or(spoiler_text).unwrap_or_default(),
                 rating: first_text(root, &rating).as_deref().and_then(stars),
                 date: first_text(root, &date),
                 url: root
@@ -95,18 +101,20 @@ fn current_layout(doc: &Html) -> Vec<UserReview> {
         .collect()
 }
 
-/// `div.lister-item-content` (IMDb until 2024).
+/// `div.lister-item-content` (IMDb until 2024); a spoiler carries `span.spoiler-warning`.
 fn older_layout(doc: &Html) -> Vec<UserReview> {
-    let (item, body, title, rating, author, date) = (
+    let (item, body, title, rating, author, date, warning) = (
         sel("div.lister-item-content"),
         sel("div.text.show-more__control"),
         sel("a.title"),
         sel("span.rating-other-user-rating span"),
         sel("span.display-name-link"),
         sel("span.review-date"),
+        sel("span.spoiler-warning"),
     );
     doc.select(&item)
         .map(|root| UserReview {
+            spoiler: root.select(&warning).next().is_some(),
             author: first_text(root, &author),
             title: first_text(root, &title),
             text: first_text(root, &body).unwrap_or_default(),
@@ -161,6 +169,7 @@ fn collect_reviews(v: &serde_json::Value, out: &mut Vec<UserReview>) {
                         .map(|x| x as f32),
                     date: s("dateCreated").or_else(|| s("datePublished")),
                     url: s("url"),
+                    spoiler: false,
                 });
             } else {
                 o.values().for_each(|x| collect_reviews(x, out));
@@ -226,8 +235,37 @@ mod tests {
         assert_eq!(r[0].date.as_deref(), Some("12 March 2019"));
     }
 
+    /// Spoiler cards keep their text elsewhere; all five cards come back, two flagged, though
+    /// the page's JSON-LD holds only one review.
     #[test]
-    fn prefers_json_ld() {
+    fn spoiler_reviews_are_read_and_flagged() {
+        let page = include_str!("../../../tests/fixtures/imdb/spoiler-layout.html");
+        let r = parse_reviews(page).unwrap();
+        assert_eq!(r.len(), 5, "{r:#?}");
+        let flagged: Vec<&str> = r
+            .iter()
+            .filter(|x| x.spoiler)
+            .map(|x| x.title.as_deref().unwrap())
+            .collect();
+        assert_eq!(flagged, ["The twist & everything after", "That ending"]);
+        assert!(
+            r[1].text.starts_with("The narrator and Tyler"),
+            "{}",
+            r[1].text
+        );
+        assert!(!r[1].text.contains("Reveal spoiler"), "{}", r[1].text);
+        assert_eq!(r[3].rating, None);
+        // The older layout's warning flags its spoilers too.
+        let older = OLDER.replace(
+            r#"<div class="content">"#,
+            r#"<span class="spoiler-warning">Warning: Spoilers</span><div class="content">"#,
+        );
+        assert!(parse_reviews(&older).unwrap()[0].spoiler);
+        assert!(!parse_reviews(OLDER).unwrap()[0].spoiler);
+    }
+
+    #[test]
+    fn reads_json_ld() {
         let html = r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"Movie","review":[{"@type":"Review","author":{"@type":"Person","name":"ld"},"name":"Great","reviewBody":"Fun &amp; smart.","reviewRating":{"ratingValue":8}}]}</script></head><body></body></html>"#;
         let r = parse_reviews(html).unwrap();
         assert_eq!(r.len(), 1);
