@@ -22,7 +22,8 @@ pub enum SentimentCommand {
     },
     /// Read JSON lines {"text": "..."} on stdin, write {"label", "score"} per line, in order.
     Classify,
-    /// Accuracy on SST-2 dev, the held-out aclImdb reviews, the UCI IMDb sentences and rt-polarity.
+    /// Accuracy on the SST-2 dev sentences whose text training never held, the held-out
+    /// aclImdb reviews (whole), the UCI IMDb sentences and rt-polarity.
     Eval {
         /// Only the first N of each set.
         #[arg(long)]
@@ -103,7 +104,7 @@ fn eval(settings: &Settings, limit: Option<usize>) -> Result<()> {
     let dir = &settings.data_dir.join("sentiment");
     let (_, held) = data::aclimdb(dir)?;
     let sets = [
-        ("sst2_dev", data::sst2_dev(dir)?),
+        ("sst2_dev_unseen", data::sst2_dev_unseen(dir)?),
         ("aclimdb_heldout", held),
         ("uci_imdb", data::uci_imdb(dir)?),
         ("rt_polarity", data::rt_polarity(dir)?),

@@ -30,6 +30,59 @@ pub fn sst2_dev(dir: &Path) -> Result<Labeled> {
     tsv(&dir.join("sst2/dev.tsv"), true)
 }
 
+/// Hashes of every run of words in `text` (lower-cased), with each run's length in words.
+fn word_runs(text: &str) -> Vec<(u64, usize)> {
+    let w: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let mut out = Vec::with_capacity(w.len() * (w.len() + 1) / 2);
+    for i in 0..w.len() {
+        let mut h = crate::fnv::Fnv::default();
+        for (len, word) in w[i..].iter().enumerate() {
+            h.update(word.as_bytes());
+            h.update(b" ");
+            out.push((h.value(), len + 1));
+        }
+    }
+    out
+}
+
+/// The whole text's hash as `word_runs` computes it (its run from the first word to the last).
+fn whole(text: &str) -> Option<u64> {
+    let n = text.split_whitespace().count();
+    word_runs(text)
+        .into_iter()
+        .find(|&(_, len)| len == n)
+        .map(|p| p.0)
+}
+
+/// The SST-2 dev rows a model trained on SST-2 train has not seen: the project's dev.tsv is cut
+/// from SST-2 train, whose rows include the phrases of its sentences, so a dev row is dropped
+/// when it appears inside a training row, or when a training row covering at least half of its
+/// words appears inside it (word-aligned, case-blind). What is left are sentences whose text the
+/// training data does not hold.
+pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
+    let train = sst2_train(dir)?;
+    let train_rows: std::collections::HashSet<u64> =
+        train.iter().filter_map(|(t, _)| whole(t)).collect();
+    let inside_train: std::collections::HashSet<u64> = train
+        .iter()
+        .flat_map(|(t, _)| word_runs(t).into_iter().map(|p| p.0))
+        .collect();
+    Ok(sst2_dev(dir)?
+        .into_iter()
+        .filter(|(text, _)| {
+            let n = text.split_whitespace().count();
+            let runs = word_runs(text);
+            let Some(&(all, _)) = runs.iter().find(|p| p.1 == n) else {
+                return false;
+            };
+            !inside_train.contains(&all)
+                && !runs
+                    .iter()
+                    .any(|&(h, len)| 2 * len >= n && train_rows.contains(&h))
+        })
+        .collect())
+}
+
 pub fn uci_imdb(dir: &Path) -> Result<Labeled> {
     tsv(&dir.join("uci-sentiment-labelled/imdb_labelled.txt"), false)
 }
@@ -81,4 +134,36 @@ pub fn aclimdb(dir: &Path) -> Result<(Labeled, Labeled)> {
         }
     }
     Ok((train, held))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dev row inside a training row, or holding a training row of half its words or more,
+    /// has been seen; a new sentence sharing only short phrases has not.
+    #[test]
+    fn unseen_dev_rows_share_no_long_text_with_training() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("sst2")).unwrap();
+        let train =
+            "sentence\tlabel\na gripping , funny film about grief\t1\nthe film\t1\nso dull\t0\n";
+        let dev = "sentence\tlabel\nFunny film about grief\t1\nthe plot is so dull and so slow\t0\nso dull it hurts\t0\na quiet and lovely surprise from the film\t1\n";
+        std::fs::write(dir.path().join("sst2/train.tsv"), train).unwrap();
+        std::fs::write(dir.path().join("sst2/dev.tsv"), dev).unwrap();
+        let unseen: Vec<String> = sst2_dev_unseen(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        // "Funny film about grief" is inside a training row; "so dull it hurts" holds "so dull"
+        // (half its words).
+        assert_eq!(
+            unseen,
+            [
+                "the plot is so dull and so slow",
+                "a quiet and lovely surprise from the film"
+            ]
+        );
+    }
 }
