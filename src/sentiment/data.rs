@@ -56,9 +56,10 @@ fn whole(text: &str) -> Option<u64> {
 
 /// The SST-2 dev rows a model trained on SST-2 train has not seen: the project's dev.tsv is cut
 /// from SST-2 train, whose rows include the phrases of its sentences, so a dev row is dropped
-/// when it appears inside a training row, or when a training row covering at least half of its
-/// words appears inside it (word-aligned, case-blind). What is left are sentences whose text the
-/// training data does not hold.
+/// when it appears inside a training row, or when a training row covering 90% or more of its
+/// words appears inside it (the same sentence with a word more or less; word-aligned,
+/// case-blind). What is left (484 of 6,735) are full sentences whose text the training data
+/// does not hold.
 pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
     let train = sst2_train(dir)?;
     let train_rows: std::collections::HashSet<u64> =
@@ -78,7 +79,7 @@ pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
             !inside_train.contains(&all)
                 && !runs
                     .iter()
-                    .any(|&(h, len)| 2 * len >= n && train_rows.contains(&h))
+                    .any(|&(h, len)| 10 * len >= 9 * n && train_rows.contains(&h))
         })
         .collect())
 }
@@ -140,15 +141,17 @@ pub fn aclimdb(dir: &Path) -> Result<(Labeled, Labeled)> {
 mod tests {
     use super::*;
 
-    /// A dev row inside a training row, or holding a training row of half its words or more,
-    /// has been seen; a new sentence sharing only short phrases has not.
+    /// A dev row inside a training row, or holding a training row of 90% of its words or more,
+    /// has been seen; a new sentence sharing only phrases with training has not.
     #[test]
     fn unseen_dev_rows_share_no_long_text_with_training() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("sst2")).unwrap();
-        let train =
-            "sentence\tlabel\na gripping , funny film about grief\t1\nthe film\t1\nso dull\t0\n";
-        let dev = "sentence\tlabel\nFunny film about grief\t1\nthe plot is so dull and so slow\t0\nso dull it hurts\t0\na quiet and lovely surprise from the film\t1\n";
+        let train = "sentence\tlabel\na gripping , funny film about grief and love\t1\n\
+                     the film\t1\nso dull\t0\n";
+        let dev = "sentence\tlabel\nFunny film about grief\t1\n\
+                   the plot is so dull and so slow\t0\nso dull it hurts\t0\n\
+                   a gripping , funny film about grief and love .\t1\n";
         std::fs::write(dir.path().join("sst2/train.tsv"), train).unwrap();
         std::fs::write(dir.path().join("sst2/dev.tsv"), dev).unwrap();
         let unseen: Vec<String> = sst2_dev_unseen(dir.path())
@@ -156,14 +159,11 @@ mod tests {
             .into_iter()
             .map(|r| r.0)
             .collect();
-        // "Funny film about grief" is inside a training row; "so dull it hurts" holds "so dull"
-        // (half its words).
+        // "Funny film about grief" is inside a training row; the last row is a training row and
+        // a full stop. "so dull it hurts" only shares a phrase.
         assert_eq!(
             unseen,
-            [
-                "the plot is so dull and so slow",
-                "a quiet and lovely surprise from the film"
-            ]
+            ["the plot is so dull and so slow", "so dull it hurts"]
         );
     }
 }
