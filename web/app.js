@@ -199,14 +199,16 @@ async function homePage() {
     } catch (e) { popularRow.replaceChildren(errorBox(e)); }
   }
   for (const g of genres) chips.append(h('button', { class: 'chip', type: 'button', 'data-genre': g, 'aria-pressed': 'false', onclick: () => loadGenre(g) }, g));
-  const gems = h('div', { class: 'row' });
+  const gems = h('div', { class: 'row', id: 'gems' });
   setPage('', h('h1', {}, 'Find your next movie'),
     h('p', { class: 'muted' }, 'Type a title above, browse by genre, or open a movie to see what is like it.'),
     chips, popularTitle, popularRow, h('h2', {}, 'Hidden gems'),
     h('p', { class: 'muted' }, 'Loved by the few who found them.'), gems);
   loadGenre(genres.includes(current) ? current : genres[0]);
   try {
-    const body = await api('/api/popular?band=niche&min_votes=8&limit=12');
+    // Well loved and little seen: the "known" band (between the niche and the popular films),
+    // rated by at least 8 people. The niche band holds films with a rating or two.
+    const body = await api('/api/popular?band=known&min_votes=8&limit=12');
     gems.replaceChildren(...body.movies.map(m => movieCard(m, h('div', { class: 'sub' }, `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} ratings`))));
   } catch (e) { gems.replaceChildren(errorBox(e)); }
 }

@@ -77,6 +77,8 @@ async fn the_browser_app_end_to_end() {
 async fn search_with_the_keyboard(app: &TestApp, s: &Session) {
     s.goto(&format!("{}/", app.address)).await;
     s.wait_for(".chip", 5).await;
+    // "Hidden gems" shows films (it was always empty).
+    s.wait_for("#gems a", 6).await;
     let input = s.wait_for("#q", 1).await.remove(0);
     s.type_into(&input, "matr").await;
     let options = s.wait_for("#suggestions li[role=option]", 1).await;
