@@ -19,34 +19,35 @@ fn cinesense(env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
     )
 }
 
+/// Each setting stops `build` with exit code 2 and a message naming it.
+fn each_stops_the_program(settings: &[(&str, &str)]) {
+    for &(name, value) in settings {
+        let (code, stderr) = cinesense(&[(name, value)], &["build", "--quiet"]);
+        assert_eq!(code, 2, "{name}={value:?}: {stderr}");
+        assert!(stderr.contains(name), "{name}={value:?}: {stderr}");
+    }
+}
+
 #[test]
 fn bad_blend_and_device_settings_stop_with_exit_code_2() {
-    for (name, value) in [
+    each_stops_the_program(&[
         ("BLEND_GENRE", "1.5"),
         ("BLEND_PRIOR_HALF_AT", "0"),
         ("BLEND_POPULARITY_FLOOR", "lots"),
         ("BLEND_MF", "1.5"),
         ("SENTIMENT_DEVICE", "tpu"),
-    ] {
-        let (code, stderr) = cinesense(&[(name, value)], &["build", "--quiet"]);
-        assert_eq!(code, 2, "{name}={value}: {stderr}");
-        assert!(stderr.contains(name), "{name}={value}: {stderr}");
-    }
+    ]);
 }
 
 /// Numbers must be finite: "inf" parses as a float and made every score NaN.
 #[test]
 fn non_finite_numbers_stop_with_exit_code_2() {
-    for (name, value) in [
+    each_stops_the_program(&[
         ("MF_LEARNING_RATE", "inf"),
         ("BLEND_CONTENT", "NaN"),
         ("POPULARITY_QUANTILE", "-inf"),
         ("TMDB_ENRICH_RATE", "infinity"),
-    ] {
-        let (code, stderr) = cinesense(&[(name, value)], &["build", "--quiet"]);
-        assert_eq!(code, 2, "{name}={value}: {stderr}");
-        assert!(stderr.contains(name), "{name}={value}: {stderr}");
-    }
+    ]);
 }
 
 /// DATABASE_URL names a SQLite file, or the program stops: a PostgreSQL URL is not read as a
@@ -54,16 +55,12 @@ fn non_finite_numbers_stop_with_exit_code_2() {
 /// setting does not fall back to the default.
 #[test]
 fn a_database_url_that_names_no_file_stops_with_exit_code_2() {
-    for value in [
-        "postgres://user@127.0.0.1/db",
-        "mysql://root@localhost/x",
-        "sqlite://",
-        "sqlite:",
-        "",
-        "  ",
-    ] {
-        let (code, stderr) = cinesense(&[("DATABASE_URL", value)], &["build", "--quiet"]);
-        assert_eq!(code, 2, "DATABASE_URL={value:?}: {stderr}");
-        assert!(stderr.contains("DATABASE_URL"), "{value:?}: {stderr}");
-    }
+    each_stops_the_program(&[
+        ("DATABASE_URL", "postgres://user@127.0.0.1/db"),
+        ("DATABASE_URL", "mysql://root@localhost/x"),
+        ("DATABASE_URL", "sqlite://"),
+        ("DATABASE_URL", "sqlite:"),
+        ("DATABASE_URL", ""),
+        ("DATABASE_URL", "  "),
+    ]);
 }

@@ -105,7 +105,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
         std::fs::write(dir.join(name), &bytes)?;
     }
     // Every file of the search index too: a flipped byte there made tantivy panic per query.
-    for name in search_files(&dir)? {
+    for name in search_files(dir)? {
         checksums.insert(name.clone(), fnv_of(&std::fs::read(dir.join(&name))?));
     }
     let manifest = Manifest {
