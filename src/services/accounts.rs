@@ -246,6 +246,22 @@ mod tests {
             gate.limit
         );
         assert!(gate.limit <= 8);
-        assert_eq!(*gate.busy.lock().unwrap(), 0);
+        // A gate of its own (the shared one serves other tests at the same time): every pass
+        // is given back.
+        let own = std::sync::Arc::new(Gate::new(3));
+        let threads: Vec<_> = (0..12)
+            .map(|_| {
+                let own = own.clone();
+                std::thread::spawn(move || {
+                    let _pass = own.enter();
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert!(own.peak.load(Ordering::Relaxed) <= 3);
+        assert_eq!(*own.busy.lock().unwrap(), 0);
     }
 }
