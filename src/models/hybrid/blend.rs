@@ -1,6 +1,6 @@
 //! The shape of the blend: how much of a score comes from the prior (popularity and the genres
 //! picked at signup) and how much from the user's own ratings, as a function of how many there
-//! are. The prior fades as ratings come in; the personal part is split between EASE^R (who
+//! are. The prior fades as ratings come in; the personal part is split between the implicit models (who
 //! rated what), content similarity and MF (the stars).
 
 use super::Components;
@@ -17,13 +17,14 @@ pub struct BlendParams {
     pub genre: f32,
     /// Share of the personal part for content similarity to what the user rated...
     pub content: f32,
-    /// ...plus, for a user with few ratings, most of EASE^R's share, halved at this many
+    /// ...plus, for a user with few ratings, most of the implicit share, halved at this many
     /// ratings: a handful of ratings says more about taste (what is similar to them) than
     /// about habits (who else watched them).
     pub content_half_at: f32,
-    /// Share of the personal part for the MF prediction; EASE^R gets the rest.
+    /// Share of the personal part for the MF prediction; the implicit part (EASE^R and iALS)
+    /// gets the rest.
     pub mf: f32,
-    /// Extra weight of the latest rating in EASE^R's part (0: every rating counts the same):
+    /// Extra weight of the latest rating in the implicit part (0: every rating counts the same):
     /// what someone rated lately says most about what they will watch next...
     pub recent: f32,
     /// ...halved for every this many ratings further back.
@@ -48,7 +49,7 @@ impl Default for BlendParams {
     }
 }
 
-/// Each rating's weight in EASE^R's part, `ratings` oldest first: 1, plus `recent` for the
+/// Each rating's weight in the implicit part, `ratings` oldest first: 1, plus `recent` for the
 /// latest, halving every `recent_half_at` ratings further back.
 pub(crate) fn recency_weights(ratings: &[(usize, f32)], p: &BlendParams) -> Vec<(usize, f32)> {
     let n = ratings.len();

@@ -1,6 +1,6 @@
-//! The hybrid recommender: one scoring function that blends EASE^R (who rated what), content
-//! similarity to what the user rated, the MF prediction, popularity and the user's chosen
-//! genres, with weights that depend on how many ratings the user has (blend.rs), and a reason
+//! The hybrid recommender: one scoring function that blends EASE^R and iALS (who rated
+//! what), content similarity to what the user rated, the MF prediction, popularity and the
+//! user's chosen genres, with weights that depend on how many ratings the user has (blend.rs), and a reason
 //! for every item (explain.rs).
 //!
 //! zero ratings -> popularity within the chosen genres; as ratings come in, the prior fades and
@@ -54,7 +54,7 @@ pub(crate) struct Signals<'a> {
     pub catalog: &'a Catalog,
     pub similarity: &'a SimilarityMatrix,
     pub mf: &'a MfModel,
-    /// EASE^R or iALS (see `ImplicitModel`); None where there is none.
+    /// EASE^R and iALS, or iALS alone (see `ImplicitModel`); None where there is none.
     pub implicit: Option<&'a ImplicitModel>,
     pub popularity: &'a [f32],
     pub params: BlendParams,
@@ -73,7 +73,7 @@ pub(crate) struct Profile<'a> {
 /// The parts of one recommendation's score, each at most 1 before weighting.
 #[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, ToSchema)]
 pub struct Components {
-    /// EASE^R: what people who rated the same films also rated.
+    /// EASE^R and iALS: what people who rated the same films also rated.
     pub implicit: f32,
     pub content: f32,
     pub collaborative: f32,
@@ -110,7 +110,7 @@ struct UserScores {
     content: Vec<f32>,
     /// The rated row that gave each row most of its content score (u32::MAX: none).
     content_source: Vec<u32>,
-    /// EASE^R score per row (empty when not needed or there is no model).
+    /// Implicit-model score per row (empty when not needed or there is no model).
     implicit: Vec<f32>,
 }
 
@@ -282,8 +282,8 @@ fn score_with(
             let predicted = profile.vector.map(|v| signals.mf.predict_with(v, row));
             let implicit = scaled(&user.implicit, implicit_max, row);
             // As ratings come in, content and MF re-rank what people like the user watch
-            // (EASE^R) instead of pulling in films nobody saw, which they favour alone. With a
-            // handful of ratings EASE^R knows little and the gate stays open.
+            // (the implicit part) instead of pulling in films nobody saw, which they favour alone.
+            // With a handful of ratings it knows little and the gate stays open.
             let gate = if user.implicit.is_empty() {
                 1.0
             } else {
