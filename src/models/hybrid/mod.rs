@@ -1,7 +1,7 @@
 //! The hybrid recommender: one scoring function that blends EASE^R and iALS (who rated
 //! what), content similarity to what the user rated, the MF prediction, popularity and the
-//! user's chosen genres, with weights that depend on how many ratings the user has (blend.rs), and a reason
-//! for every item (explain.rs).
+//! user's chosen genres, with weights that depend on how many ratings the user has
+//! (blend.rs), and a reason for every item (explain.rs).
 //!
 //! zero ratings -> popularity within the chosen genres; as ratings come in, the prior fades and
 //! the user's own ratings carry the list.
