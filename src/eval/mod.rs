@@ -6,7 +6,7 @@
 
 mod ranking;
 mod rating;
-pub mod tune;
+pub(crate) mod tune;
 
 pub use ranking::{validate_blends, Beyond};
 

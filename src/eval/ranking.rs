@@ -183,13 +183,15 @@ fn run(
             None
         }
     };
+    // The EASE^R row scores with `Model::Ease`, which reads EASE^R alone from both models;
+    // iALS alone needs a model of its own (a copy of its item vectors).
+    let ials_alone = match &implicit {
+        Some(ImplicitModel::Both { ials, .. }) => Some(ImplicitModel::Ials(ials.clone())),
+        _ => None,
+    };
     let (ease, ials) = match &implicit {
-        Some(ImplicitModel::Both { ease, ials, .. }) => (
-            Some(ImplicitModel::Ease(ease.clone())),
-            Some(ImplicitModel::Ials(ials.clone())),
-        ),
-        Some(ImplicitModel::Ease(e)) => (Some(ImplicitModel::Ease(e.clone())), None),
-        Some(ImplicitModel::Ials(i)) => (None, Some(ImplicitModel::Ials(i.clone()))),
+        Some(m @ ImplicitModel::Ials(_)) => (None, Some(m)),
+        Some(m) => (Some(m), ials_alone.as_ref()),
         None => (None, None),
     };
     // Popularity from the training ratings only.
@@ -217,15 +219,9 @@ fn run(
     let mut scorers: Vec<(&str, Model, Signals)> = Model::ALL
         .into_iter()
         .filter(|&m| m != Model::Hybrid && (m != Model::Ease || ease.is_some()))
-        .map(|m| {
-            (
-                m.name(),
-                m,
-                signals_with(BlendParams::default(), ease.as_ref()),
-            )
-        })
+        .map(|m| (m.name(), m, signals_with(BlendParams::default(), ease)))
         .collect();
-    if let Some(model) = &ials {
+    if let Some(model) = ials {
         // Scored as the implicit model alone, like EASE^R's row.
         scorers.push((
             IALS,
@@ -336,8 +332,8 @@ fn run(
         blends: (singles..scorers.len()).map(mean_of).collect(),
         blends_beyond: (singles..scorers.len()).map(beyond_of).collect(),
         users: per_user.len(),
-        ease_lambda: match &ease {
-            Some(ImplicitModel::Ease(e)) => Some(e.lambda),
+        ease_lambda: match &implicit {
+            Some(ImplicitModel::Ease(e) | ImplicitModel::Both { ease: e, .. }) => Some(e.lambda),
             _ => None,
         },
         implicit: implicit.as_ref().map(ImplicitModel::describe),

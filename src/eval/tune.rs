@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use std::collections::HashSet;
 
 /// λ values tried for EASE^R, a factor of 2 apart.
-pub const LAMBDA_GRID: [f32; 7] = [25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0];
+const LAMBDA_GRID: [f32; 7] = [25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0];
 /// λ values tried for iALS (α stays at its default).
 const IALS_LAMBDA_GRID: [f32; 3] = [1.0, 10.0, 100.0];
 
@@ -90,17 +90,16 @@ where
     Ok((value, model))
 }
 
-/// EASE^R fitted on all of `train` with the λ that did best on validation; returns it and λ.
-pub fn fit_ease(train: &[Rating], n_users: usize, n_items: usize) -> Result<(EaseModel, f32)> {
-    let v = Validation::new(train, n_users, n_items);
+/// EASE^R fitted on all of `train` with the λ that did best on validation `v` (cut from it).
+fn fit_ease(v: &Validation, train: &[Rating], n_users: usize, n_items: usize) -> Result<EaseModel> {
     let (lambda, _) = best_of(
         "EASE^R λ",
         &LAMBDA_GRID,
-        &v,
+        v,
         |l| EaseModel::fit(&v.fit_part, n_users, n_items, l),
         |m, rated| m.scores(rated),
     )?;
-    Ok((EaseModel::fit(train, n_users, n_items, lambda)?, lambda))
+    EaseModel::fit(train, n_users, n_items, lambda)
 }
 
 fn ials_params(lambda: f32) -> IalsParams {
@@ -110,13 +109,12 @@ fn ials_params(lambda: f32) -> IalsParams {
     }
 }
 
-/// iALS fitted on all of `train` with the λ that did best on validation.
-pub fn fit_ials(train: &[Rating], n_users: usize, n_items: usize) -> Result<IalsModel> {
-    let v = Validation::new(train, n_users, n_items);
+/// iALS fitted on all of `train` with the λ that did best on validation `v` (cut from it).
+fn fit_ials(v: &Validation, train: &[Rating], n_users: usize, n_items: usize) -> Result<IalsModel> {
     let (lambda, _) = best_of(
         "iALS λ",
         &IALS_LAMBDA_GRID,
-        &v,
+        v,
         |l| IalsModel::fit(&v.fit_part, n_users, n_items, &ials_params(l), None),
         |m, rated| m.scores(rated),
     )?;
@@ -127,13 +125,19 @@ pub fn fit_ials(train: &[Rating], n_users: usize, n_items: usize) -> Result<Ials
 /// on validation, refitted on all of `train` (the hybrid's blend settings say how to mix
 /// them). Otherwise iALS with its defaults (a grid would multiply a build that already takes
 /// minutes at that size).
-pub fn fit_implicit(train: &[Rating], n_users: usize, n_items: usize) -> Result<ImplicitModel> {
+pub(crate) fn fit_implicit(
+    train: &[Rating],
+    n_users: usize,
+    n_items: usize,
+) -> Result<ImplicitModel> {
     if n_users.min(n_items) > ease::MAX_DENSE {
         log::info!("EASE^R's dense matrix would not fit ({n_users} users, {n_items} items): iALS");
         let model = IalsModel::fit(train, n_users, n_items, &IalsParams::default(), None)?;
         return Ok(ImplicitModel::Ials(model));
     }
-    let (ease, _) = fit_ease(train, n_users, n_items)?;
-    let ials = fit_ials(train, n_users, n_items)?;
+    // One validation split for both models.
+    let v = Validation::new(train, n_users, n_items);
+    let ease = fit_ease(&v, train, n_users, n_items)?;
+    let ials = fit_ials(&v, train, n_users, n_items)?;
     Ok(ImplicitModel::Both { ease, ials })
 }

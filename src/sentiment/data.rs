@@ -2,6 +2,7 @@
 //! (with a fixed 10% held out), the UCI IMDb sentences and Pang & Lee's rt-polarity.
 
 use anyhow::{Context, Result};
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -45,13 +46,9 @@ fn word_runs(text: &str) -> Vec<(u64, usize)> {
     out
 }
 
-/// The whole text's hash as `word_runs` computes it (its run from the first word to the last).
-fn whole(text: &str) -> Option<u64> {
-    let n = text.split_whitespace().count();
-    word_runs(text)
-        .into_iter()
-        .find(|&(_, len)| len == n)
-        .map(|p| p.0)
+/// The whole text among its `word_runs`: the one longest run (hash, words).
+fn whole(runs: &[(u64, usize)]) -> Option<(u64, usize)> {
+    runs.iter().max_by_key(|p| p.1).copied()
 }
 
 /// The SST-2 dev rows a model trained on SST-2 train has not seen: the project's dev.tsv is cut
@@ -61,19 +58,17 @@ fn whole(text: &str) -> Option<u64> {
 /// case-blind). What is left (484 of 6,735) are full sentences whose text the training data
 /// does not hold.
 pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
-    let train = sst2_train(dir)?;
-    let train_rows: std::collections::HashSet<u64> =
-        train.iter().filter_map(|(t, _)| whole(t)).collect();
-    let inside_train: std::collections::HashSet<u64> = train
-        .iter()
-        .flat_map(|(t, _)| word_runs(t).into_iter().map(|p| p.0))
-        .collect();
+    let (mut train_rows, mut inside_train) = (HashSet::new(), HashSet::new());
+    for (text, _) in sst2_train(dir)? {
+        let runs = word_runs(&text);
+        train_rows.extend(whole(&runs).map(|p| p.0));
+        inside_train.extend(runs.iter().map(|p| p.0));
+    }
     Ok(sst2_dev(dir)?
         .into_iter()
         .filter(|(text, _)| {
-            let n = text.split_whitespace().count();
             let runs = word_runs(text);
-            let Some(&(all, _)) = runs.iter().find(|p| p.1 == n) else {
+            let Some((all, n)) = whole(&runs) else {
                 return false;
             };
             !inside_train.contains(&all)

@@ -325,19 +325,22 @@ impl Store {
         )? > 0)
     }
 
+    /// A row of `SELECT movie_id, rating, updated_at FROM ratings`.
+    fn rating_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRating> {
+        Ok(UserRating {
+            movie_id: r.get(0)?,
+            rating: r.get::<_, f64>(1)? as f32,
+            updated_at: r.get(2)?,
+        })
+    }
+
     /// The user's ratings, newest first.
     pub(crate) fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1 ORDER BY updated_at DESC, movie_id",
         )?;
-        let rows = stmt.query_map(params![user_id], |r| {
-            Ok(UserRating {
-                movie_id: r.get(0)?,
-                rating: r.get::<_, f64>(1)? as f32,
-                updated_at: r.get(2)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![user_id], Self::rating_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -358,13 +361,10 @@ impl Store {
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1
              ORDER BY updated_at DESC, movie_id LIMIT ?2 OFFSET ?3",
         )?;
-        let rows = stmt.query_map(params![user_id, limit as i64, offset as i64], |r| {
-            Ok(UserRating {
-                movie_id: r.get(0)?,
-                rating: r.get::<_, f64>(1)? as f32,
-                updated_at: r.get(2)?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![user_id, limit as i64, offset as i64],
+            Self::rating_from_row,
+        )?;
         Ok((rows.collect::<rusqlite::Result<_>>()?, total as usize))
     }
 
