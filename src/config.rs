@@ -8,6 +8,7 @@ use crate::models::collab::MfParams;
 use crate::models::content::FieldWeights;
 use crate::models::hybrid::BlendParams;
 use crate::sentiment::DeviceChoice;
+use crate::store::Database;
 use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ pub(crate) const MAX_LIMIT: usize = 100;
 pub struct Settings {
     /// CINESENSE_ADDR: where `serve` listens.
     pub addr: SocketAddr,
-    /// DATABASE_URL: the store, `sqlite://path` or a plain path.
+    /// DATABASE_URL: the store, `sqlite://path`, a plain path or `postgres://...`.
     pub database_url: String,
     /// CINESENSE_DATA_DIR: the shipped datasets.
     pub data_dir: PathBuf,
@@ -211,7 +212,7 @@ impl Settings {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        self.database_path()?;
+        self.database()?;
         if !(1..=500).contains(&self.similar_k) {
             bail!(
                 "setting SIMILAR_K={} must be between 1 and 500",
@@ -275,28 +276,10 @@ impl Settings {
         DataFiles::new(&self.movielens_dir, &self.data_dir)
     }
 
-    /// The SQLite file named by DATABASE_URL.
-    /// The SQLite file DATABASE_URL names: `sqlite://PATH`, `sqlite:PATH` or a plain path.
-    /// Anything else is refused rather than read as a file name (`postgres://...` would
-    /// otherwise become a folder called `postgres:`), and so is an empty path (SQLite would
-    /// open a temporary database and lose every account at restart).
-    pub fn database_path(&self) -> Result<PathBuf> {
-        let url = self.database_url.trim();
-        let path = match url.split_once("://") {
-            Some(("sqlite", path)) => path,
-            Some((scheme, _)) if scheme.starts_with("postgres") => bail!(
-                "setting DATABASE_URL: this build stores data in SQLite only; \
-                 give a file path or sqlite://PATH"
-            ),
-            Some((scheme, _)) => {
-                bail!("setting DATABASE_URL: unknown scheme {scheme:?}; give a file path or sqlite://PATH")
-            }
-            None => url.strip_prefix("sqlite:").unwrap_or(url),
-        };
-        if path.trim().is_empty() || path == ":memory:" {
-            bail!("setting DATABASE_URL must name a database file (got {url:?})");
-        }
-        Ok(PathBuf::from(path))
+    /// The store DATABASE_URL names (see [`Database::parse`]).
+    pub fn database(&self) -> Result<Database> {
+        Database::parse(&self.database_url)
+            .map_err(|e| anyhow::anyhow!("setting DATABASE_URL: {e}"))
     }
 
     /// What the build depends on besides the input files (changes here make index/ stale).

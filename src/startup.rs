@@ -10,8 +10,9 @@ use crate::services::accounts::Accounts;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
 use crate::store::Store;
+use actix_web::body::BoxBody;
 use actix_web::dev::Service;
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{error::JsonPayloadError, middleware, web, App, HttpRequest, HttpServer};
 use anyhow::{Context, Result};
 use std::net::TcpListener;
@@ -46,9 +47,9 @@ impl Application {
         classifier: Option<Arc<dyn Classifier>>,
     ) -> Result<Self> {
         clients::install_crypto_provider();
-        let path = settings.database_path()?;
-        let store = Arc::new(Store::open(&path)?);
-        log::info!("store: {}", path.display());
+        let database = settings.database()?;
+        let store = Arc::new(Store::open(&database)?);
+        log::info!("store: {database}");
         if !settings.tmdb.configured() {
             log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
         }
@@ -122,6 +123,13 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             ))
             .into()
         }
+        JsonPayloadError::Payload(e) if api::body::timed_out(&e) => {
+            ApiError::RequestTimeout(format!(
+                "the request body did not arrive within {} s",
+                api::body::BODY_DEADLINE.as_secs()
+            ))
+            .into()
+        }
         _ => ApiError::BadRequest(format!("invalid JSON body: {err}")).into(),
     }
 }
@@ -157,14 +165,21 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
         let mut app = App::new()
             .wrap_fn(|req, srv| {
                 let private = is_private(req.path());
+                let started = std::time::Instant::now();
                 let answer = srv.call(req);
                 async move {
                     let mut res = answer.await?;
+                    let headers = res.headers_mut();
                     if private {
-                        res.headers_mut().insert(
+                        headers.insert(
                             header::CACHE_CONTROL,
                             header::HeaderValue::from_static("no-store"),
                         );
+                    }
+                    // How long the server worked on it (what `bench load` reports as server-side).
+                    let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    if let Ok(v) = header::HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+                        headers.insert(header::HeaderName::from_static("server-timing"), v);
                     }
                     Ok(res)
                 }
@@ -179,7 +194,27 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
                     .error_handler(json_error),
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))
-            .configure(api::configure);
+            .configure(api::configure)
+            // Outermost: HEAD on an API route is its GET without the body, and a body must
+            // arrive in time.
+            .wrap_fn(|mut req, srv| {
+                let head = req.method() == Method::HEAD && req.path().starts_with("/api/");
+                if head {
+                    req.head_mut().method = Method::GET;
+                }
+                if req.method() != Method::GET {
+                    api::body::limit_body_time(&mut req);
+                }
+                let answer = srv.call(req);
+                async move {
+                    let res = answer.await?;
+                    Ok(if head {
+                        res.map_body(|_, _| BoxBody::new(()))
+                    } else {
+                        res.map_into_boxed_body()
+                    })
+                }
+            });
         if web_dir.is_dir() {
             app =
                 app.service(actix_files::Files::new("/", web_dir.clone()).index_file("index.html"));

@@ -84,7 +84,7 @@ fn stale_and_corrupt_indexes_are_noticed() {
     let (id, tmdb_id) = (target.id, target.tmdb_id.unwrap());
 
     // TMDB details cached in the store, as a movie page visit caches them: still fresh.
-    let store = cinesense::store::Store::open(&s.database_path().unwrap()).unwrap();
+    let store = cinesense::store::Store::open(&s.database().unwrap()).unwrap();
     let body = serde_json::json!({"id": tmdb_id, "overview": "Seen on a page visit."});
     store
         .cache_put(&format!("tmdb:movie:{tmdb_id}"), &body.to_string())

@@ -1,5 +1,5 @@
 //! A rating that got a 2xx is on disk: kill -9 the real server right after, restart it, and
-//! the rating is still there.
+//! the rating is still there. On SQLite and on PostgreSQL.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(db: &std::path::Path, port: u16) -> Child {
+fn start(db: &str, port: u16) -> Child {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     Command::new(env!("CARGO_BIN_EXE_cinesense"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -47,13 +47,23 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
 #[tokio::test]
 async fn an_acknowledged_rating_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.sqlite");
+    survives_kill_9(&dir.path().join("store.sqlite").display().to_string()).await;
+}
+
+#[tokio::test]
+async fn an_acknowledged_rating_survives_kill_9_on_postgres() {
+    if let Some(db) = cinesense::store::scratch::ScratchDatabase::create("durability") {
+        survives_kill_9(&db.url).await;
+    }
+}
+
+async fn survives_kill_9(db: &str) {
     cinesense::clients::install_crypto_provider();
     let client = reqwest::Client::new();
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, port);
+    let mut server = start(db, port);
     wait_healthy(&client, &base).await;
     let signup: serde_json::Value = client
         .post(format!("{base}/api/users"))
@@ -78,7 +88,7 @@ async fn an_acknowledged_rating_survives_kill_9() {
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, port);
+    let mut server = start(db, port);
     wait_healthy(&client, &base).await;
     let ratings: serde_json::Value = client
         .get(format!("{base}/api/me/ratings"))

@@ -2,6 +2,7 @@
 
 mod accounts;
 pub mod auth;
+pub(crate) mod body;
 mod error;
 mod health;
 mod me;

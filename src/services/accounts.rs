@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 /// How long a session lives.
 pub(crate) const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
-/// Failed logins in a row before each further try must wait (1 s, doubling, at most 5 min).
+/// Failed logins in a row before each further try must wait (2 s, doubling, at most 5 min).
 const FREE_FAILURES: i64 = 5;
 const MAX_LOCK_SECONDS: i64 = 300;
 

@@ -36,7 +36,7 @@ pub async fn enrich(
         bail!("TMDB is not configured: set TMDB_API_KEY (or TMDB_READ_TOKEN) in the environment or .env");
     }
     let catalog = load_catalog(&settings.data_files()?)?;
-    let store = Arc::new(Store::open(&settings.database_path()?)?);
+    let store = Arc::new(Store::open(&settings.database()?)?);
     let client = TmdbClient::new(settings.tmdb.clone(), store.clone())?;
     let all_ids: Vec<u32> = catalog.movies().iter().filter_map(|m| m.tmdb_id).collect();
     let mut ids = all_ids.clone();

@@ -1,9 +1,13 @@
 //! Spawns the real app on port 0 over an index built once per test run from the shipped data.
+//!
+//! Each app gets a fresh store: an SQLite file, or with `CINESENSE_TEST_STORE=postgres` (as
+//! `.ci/run` sets for its second pass) a fresh PostgreSQL database.
 
 use cinesense::config::Settings;
 use cinesense::index::{self, Artifacts};
 use cinesense::sentiment::Classifier;
 use cinesense::startup::Application;
+use cinesense::store::scratch::ScratchDatabase;
 use cinesense::store::Store;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -46,6 +50,13 @@ pub struct TestApp {
     pub store: Arc<Store>,
     /// Keeps the SQLite file alive for the test.
     _db_dir: tempfile::TempDir,
+    /// The PostgreSQL database of the test, when the suite runs on PostgreSQL.
+    _scratch: Option<ScratchDatabase>,
+}
+
+/// Whether this run puts each app's store in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("CINESENSE_TEST_STORE").is_ok_and(|v| v == "postgres")
 }
 
 impl TestApp {
@@ -118,6 +129,12 @@ pub async fn spawn_app_over(
     let mut settings = test_settings();
     settings.addr = "127.0.0.1:0".parse().unwrap();
     settings.database_url = db_dir.path().join("cinesense.sqlite").display().to_string();
+    let scratch = on_postgres().then(|| {
+        let db = ScratchDatabase::create("api")
+            .expect("CINESENSE_TEST_STORE=postgres needs a PostgreSQL server");
+        settings.database_url = db.url.clone();
+        db
+    });
     change(&mut settings);
     let classifier = reviews.then(|| shared_classifier() as Arc<dyn Classifier>);
     let app = Application::build_with(settings.clone(), artifacts, classifier).expect("app wires");
@@ -129,6 +146,7 @@ pub async fn spawn_app_over(
         client: reqwest::Client::new(),
         store,
         _db_dir: db_dir,
+        _scratch: scratch,
     }
 }
 

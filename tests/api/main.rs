@@ -7,6 +7,7 @@ mod personal;
 mod popular;
 mod protocol;
 mod recommendations;
+mod replicas;
 mod reviews;
 mod search;
 mod stand_in;

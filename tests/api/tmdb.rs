@@ -209,7 +209,7 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
         .unwrap();
     assert_eq!(again.already_cached, 4, "{again:?}");
     assert_eq!(again.fetched, 0);
-    let store = cinesense::store::Store::open(&s.database_path().unwrap()).unwrap();
+    let store = cinesense::store::Store::open(&s.database().unwrap()).unwrap();
     assert_eq!(store.cache_entries("tmdb:movie:").unwrap().len(), 4);
     // The snapshot the next build reads holds the four movies with their overviews.
     assert_eq!(again.in_snapshot, 4);

@@ -27,7 +27,7 @@ pub(super) fn run(settings: &Settings, users: usize) -> Result<()> {
         m.sort_by_key(|m| std::cmp::Reverse(m.rating_count));
         m.into_iter().take(400).map(|m| m.id).collect()
     };
-    let http = spawn_app(settings, a, &dir.join("store.sqlite"))?;
+    let http = spawn_app(settings, a, &dir.join("store.sqlite").display().to_string())?;
     let mut rng = StdRng::seed_from_u64(4);
     let signup = |name: &str| -> Result<String> {
         let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});

@@ -1,12 +1,14 @@
 //! `bench load`: many clients at once against the app over loopback, the mix a crowd makes:
 //! search-as-you-type (nine requests in ten) while members write ratings (one in ten). Prints
-//! throughput, p50/p99 per kind as the clients saw them, server errors and client timeouts.
+//! throughput, p50/p99 per kind as the clients saw them and as the server spent them
+//! (`Server-Timing`), server errors and client timeouts.
 //! Server and clients share this machine's cores, as they did in the finding it checks.
 
-use super::{percentile, round3, spawn_app};
+use super::{percentile, round3, spawn_app, Http};
 use anyhow::{Context, Result};
 use cinesense::config::Settings;
 use cinesense::index;
+use cinesense::store::scratch::ScratchDatabase;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
@@ -18,16 +20,32 @@ const MEMBERS: usize = 50;
 /// A request not answered by then counts as a client timeout.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What one request measured.
+/// What one request measured: milliseconds as the client saw them, and as the server spent
+/// them (its `Server-Timing` header).
 enum Outcome {
-    Search(f64),
-    Rating(f64),
+    Search(f64, f64),
+    Rating(f64, f64),
     ServerError,
     Timeout,
     OtherError,
 }
 
-pub(super) fn run(settings: &Settings, connections: usize, seconds: u64) -> Result<()> {
+/// The store behind the app under load.
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
+pub(crate) enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Loads the app this process starts over `store`, or with `against` a server already
+/// running (another build, to compare in the same run).
+pub(super) fn run(
+    settings: &Settings,
+    connections: usize,
+    seconds: u64,
+    store: StoreKind,
+    against: Option<String>,
+) -> Result<()> {
     let a = index::load_or_build(settings, true)?;
     let dir = std::env::temp_dir().join(format!("cinesense-bench-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -43,10 +61,24 @@ pub(super) fn run(settings: &Settings, connections: usize, seconds: u64) -> Resu
         })
         .collect();
     let ids: Vec<u32> = movies.iter().take(1000).map(|m| m.id).collect();
-    let http = spawn_app(settings, a, &dir.join("store.sqlite"))?;
+    let scratch = match store {
+        StoreKind::Postgres if against.is_none() => {
+            Some(ScratchDatabase::create("bench load").context("no PostgreSQL server answers")?)
+        }
+        _ => None,
+    };
+    let database_url = match &scratch {
+        Some(db) => db.url.clone(),
+        None => dir.join("store.sqlite").display().to_string(),
+    };
+    let http = match &against {
+        Some(base) => Http::to(base.trim_end_matches('/'))?,
+        None => spawn_app(settings, a, &database_url)?,
+    };
     let mut tokens = Vec::new();
     for u in 0..MEMBERS {
-        let body = json!({"username": format!("load{u}"), "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
+        let name = format!("load-{}-{u}", std::process::id());
+        let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
         let (status, bytes) = http.send(Method::POST, "/api/users", None, Some(body))?;
         anyhow::ensure!(status == 201, "signup answered {status}");
         let v: serde_json::Value = serde_json::from_slice(&bytes)?;
@@ -91,11 +123,12 @@ pub(super) fn run(settings: &Settings, connections: usize, seconds: u64) -> Resu
                     out.push(match answer {
                         Ok(r) if r.status().is_server_error() => Outcome::ServerError,
                         Ok(r) if r.status().is_success() => {
+                            let server_ms = server_timing(&r).unwrap_or(f64::NAN);
                             let _ = r.bytes().await;
                             if rating {
-                                Outcome::Rating(ms)
+                                Outcome::Rating(ms, server_ms)
                             } else {
-                                Outcome::Search(ms)
+                                Outcome::Search(ms, server_ms)
                             }
                         }
                         Ok(_) => Outcome::OtherError,
@@ -110,26 +143,49 @@ pub(super) fn run(settings: &Settings, connections: usize, seconds: u64) -> Resu
     });
     let elapsed = started.elapsed().as_secs_f64();
     let (mut search, mut rating) = (Vec::new(), Vec::new());
+    let (mut search_server, mut rating_server) = (Vec::new(), Vec::new());
     let (mut server_errors, mut timeouts, mut other) = (0usize, 0usize, 0usize);
     for o in &outcomes {
         match o {
-            Outcome::Search(ms) => search.push(*ms),
-            Outcome::Rating(ms) => rating.push(*ms),
+            Outcome::Search(ms, server) => {
+                search.push(*ms);
+                search_server.push(*server);
+            }
+            Outcome::Rating(ms, server) => {
+                rating.push(*ms);
+                rating_server.push(*server);
+            }
             Outcome::ServerError => server_errors += 1,
             Outcome::Timeout => timeouts += 1,
             Outcome::OtherError => other += 1,
         }
     }
-    search.sort_by(f64::total_cmp);
-    rating.sort_by(f64::total_cmp);
+    for v in [
+        &mut search,
+        &mut rating,
+        &mut search_server,
+        &mut rating_server,
+    ] {
+        v.sort_by(f64::total_cmp);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "{}",
-        json!({"connections": connections, "seconds": round3(elapsed), "requests": outcomes.len(),
+        json!({"store": against.clone().unwrap_or_else(|| format!("{store:?}").to_lowercase()), "connections": connections, "seconds": round3(elapsed), "requests": outcomes.len(),
                "requests_per_second": round3(outcomes.len() as f64 / elapsed),
                "search_p50_ms": round3(percentile(&search, 0.5)), "search_p99_ms": round3(percentile(&search, 0.99)),
                "rating_p50_ms": round3(percentile(&rating, 0.5)), "rating_p99_ms": round3(percentile(&rating, 0.99)),
+               "server_side": {"search_p50_ms": round3(percentile(&search_server, 0.5)), "search_p99_ms": round3(percentile(&search_server, 0.99)),
+                               "rating_p50_ms": round3(percentile(&rating_server, 0.5)), "rating_p99_ms": round3(percentile(&rating_server, 0.99))},
                "server_errors": server_errors, "client_timeouts": timeouts, "other_errors": other})
     );
+    drop(scratch);
     Ok(())
+}
+
+/// The server's own time for a request, from `Server-Timing: app;dur=MS`.
+fn server_timing(r: &reqwest::Response) -> Option<f64> {
+    let v = r.headers().get("server-timing")?.to_str().ok()?;
+    v.split(';')
+        .find_map(|p| p.trim().strip_prefix("dur=")?.parse().ok())
 }

@@ -76,6 +76,13 @@ pub enum BenchCommand {
         connections: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Where the ratings go: a fresh SQLite file, or a fresh database on the PostgreSQL
+        /// server CINESENSE_TEST_POSTGRES names (default postgres://postgres@127.0.0.1:5432/postgres).
+        #[arg(long, value_enum, default_value_t = load::StoreKind::Sqlite)]
+        store: load::StoreKind,
+        /// Load a server already running at this URL instead (e.g. another build's `serve`).
+        #[arg(long, value_name = "URL")]
+        against: Option<String>,
     },
 }
 
@@ -103,7 +110,9 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         BenchCommand::Load {
             connections,
             seconds,
-        } => load::run(settings, connections, seconds),
+            store,
+            against,
+        } => load::run(settings, connections, seconds, store, against),
         BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),
     }
 }
@@ -135,10 +144,10 @@ fn round3(x: f64) -> f64 {
 
 /// The app on a free loopback port over a loaded index and a fresh store, wired by
 /// `Application` exactly as `serve` wires it (no review panel: no benchmark here reads it).
-fn spawn_app(settings: &Settings, a: Artifacts, db: &std::path::Path) -> Result<Http> {
+fn spawn_app(settings: &Settings, a: Artifacts, database_url: &str) -> Result<Http> {
     let mut settings = settings.clone();
     settings.addr = "127.0.0.1:0".parse()?;
-    settings.database_url = db.display().to_string();
+    settings.database_url = database_url.to_string();
     let app = Application::build_with(settings, std::sync::Arc::new(a), None)?;
     Http::new(app.spawn())
 }
@@ -153,12 +162,17 @@ struct Http {
 
 impl Http {
     fn new(port: u16) -> Result<Self> {
+        Self::to(&format!("http://127.0.0.1:{port}"))
+    }
+
+    /// A client of the server at `base` (http://HOST:PORT).
+    fn to(base: &str) -> Result<Self> {
         Ok(Http {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,
             client: reqwest::Client::builder().tcp_nodelay(true).build()?,
-            base: format!("http://127.0.0.1:{port}"),
+            base: base.to_string(),
         })
     }
 

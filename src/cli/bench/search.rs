@@ -62,7 +62,7 @@ pub(super) fn run(settings: &Settings, titles: usize) -> Result<()> {
 
     // Over HTTP on loopback, one keep-alive client.
     let db = std::env::temp_dir().join(format!("cinesense-bench-{}.sqlite", std::process::id()));
-    let http = spawn_app(settings, a, &db)?;
+    let http = spawn_app(settings, a, &db.display().to_string())?;
     let mut http_times = Vec::with_capacity(queries.len());
     let http_started = Instant::now();
     for q in &queries {

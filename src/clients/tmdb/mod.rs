@@ -12,11 +12,15 @@
 
 pub mod types;
 
+/// Cache keys of poster paths: `tmdb:poster:{tmdb id}`.
+const POSTER_KEY: &str = "tmdb:poster:";
+
 use crate::store::{now, Store};
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 pub use types::*;
 use utoipa::ToSchema;
@@ -221,6 +225,8 @@ pub struct TmdbClient {
     store: Arc<Store>,
     in_flight: tokio::sync::Semaphore,
     breaker: Mutex<Breaker>,
+    /// Poster paths by TMDB id, kept in memory so search never reads the store per keystroke.
+    posters: RwLock<HashMap<u32, String>>,
 }
 
 impl TmdbClient {
@@ -230,12 +236,18 @@ impl TmdbClient {
             settings.timeout,
             concat!("cinesense/", env!("CARGO_PKG_VERSION")),
         )?;
+        let posters = store
+            .cache_entries(POSTER_KEY)?
+            .into_iter()
+            .filter_map(|(key, path)| Some((key[POSTER_KEY.len()..].parse().ok()?, path)))
+            .collect();
         Ok(TmdbClient {
             http,
             in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1)),
             settings,
             store,
             breaker: Mutex::default(),
+            posters: RwLock::new(posters),
         })
     }
 
@@ -255,9 +267,13 @@ impl TmdbClient {
         // Remember the poster on its own, so search suggestions can show it cheaply.
         if let Fetch::Fresh(d) = &fetched {
             if let Some(path) = d.poster_path.clone().filter(|p| !p.is_empty()) {
+                self.posters
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(tmdb_id, path.clone());
                 let store = self.store.clone();
                 let _ = tokio::task::spawn_blocking(move || {
-                    store.cache_put(&format!("tmdb:poster:{tmdb_id}"), &path)
+                    store.cache_put(&format!("{POSTER_KEY}{tmdb_id}"), &path)
                 })
                 .await;
             }
@@ -265,18 +281,15 @@ impl TmdbClient {
         fetched
     }
 
-    /// Poster URLs (w185) of the movies whose details were fetched before; no network.
+    /// Poster URLs (w185) of the movies whose details this server fetched (or found cached
+    /// at start); no network, no store.
     pub fn known_posters(&self, tmdb_ids: &[u32]) -> Vec<Option<String>> {
+        let posters = self.posters.read().unwrap_or_else(|e| e.into_inner());
         tmdb_ids
             .iter()
             .map(|id| {
-                let path = self
-                    .store
-                    .cache_get(&format!("tmdb:poster:{id}"))
-                    .ok()
-                    .flatten()
-                    .map(|(p, _)| p);
-                self.settings.image_url("w185", path.as_deref())
+                let path = posters.get(id).map(String::as_str);
+                self.settings.image_url("w185", path)
             })
             .collect()
     }

@@ -1,0 +1,190 @@
+//! The promises every backend keeps, checked on SQLite and on PostgreSQL.
+
+use super::scratch::ScratchDatabase;
+use super::*;
+use std::sync::Arc;
+
+/// Runs `check` on a fresh SQLite file and on a fresh PostgreSQL database (when one answers).
+fn on_both(test: &str, check: impl Fn(Arc<Store>)) {
+    let dir = tempfile::tempdir().unwrap();
+    check(Arc::new(
+        Store::open(&Database::Sqlite(dir.path().join("t.sqlite"))).unwrap(),
+    ));
+    if let Some(db) = ScratchDatabase::create(test) {
+        check(Arc::new(
+            Store::open(&Database::Postgres(db.url.clone())).unwrap(),
+        ));
+    }
+}
+
+#[test]
+fn users_ratings_and_cascades() {
+    on_both("users_ratings_and_cascades", |store| {
+        let u = store
+            .create_user("ann", "hash", &["Horror".into()])
+            .unwrap();
+        assert!(matches!(
+            store.create_user("ANN", "x", &[]),
+            Err(CreateUserError::Taken)
+        ));
+        let (found, hash) = store.user_with_hash("Ann").unwrap().unwrap();
+        assert_eq!(
+            (found.id, found.genres, hash.as_str()),
+            (u.id, vec!["Horror".to_string()], "hash")
+        );
+        store.put_rating(u.id, 1, 4.5).unwrap();
+        store.put_rating(u.id, 1, 3.0).unwrap();
+        assert_eq!(store.ratings(u.id).unwrap().len(), 1);
+        assert_eq!(store.ratings(u.id).unwrap()[0].rating, 3.0);
+        assert!(store.delete_rating(u.id, 1).unwrap());
+        assert!(!store.delete_rating(u.id, 1).unwrap());
+        store.add_to_watchlist(u.id, 2).unwrap();
+        store.add_to_watchlist(u.id, 2).unwrap();
+        assert_eq!(store.watchlist(u.id).unwrap().len(), 1);
+        store.create_session("tok", u.id, 60).unwrap();
+        store.create_session("old", u.id, -1).unwrap();
+        assert_eq!(store.session_user("tok").unwrap().unwrap().username, "ann");
+        assert!(store.session_user("old").unwrap().is_none(), "expired");
+        assert_eq!(store.count_users().unwrap(), 1);
+        assert!(store.delete_user(u.id).unwrap());
+        assert!(store.session_user("tok").unwrap().is_none());
+        assert!(store.ratings(u.id).unwrap().is_empty());
+        assert!(store.watchlist(u.id).unwrap().is_empty());
+        assert_eq!(store.count_users().unwrap(), 0);
+    });
+}
+
+#[test]
+fn ratings_page_newest_first() {
+    on_both("ratings_page_newest_first", |store| {
+        let u = store.create_user("bo", "h", &[]).unwrap();
+        for movie in [5, 3, 9, 1] {
+            store.put_rating(u.id, movie, 4.0).unwrap();
+        }
+        // Same second: ties break by movie id.
+        let (page, total) = store.ratings_page(u.id, 2, 1).unwrap();
+        assert_eq!(total, 4);
+        let ids: Vec<u32> = page.iter().map(|r| r.movie_id).collect();
+        let all: Vec<u32> = store
+            .ratings(u.id)
+            .unwrap()
+            .iter()
+            .map(|r| r.movie_id)
+            .collect();
+        assert_eq!(ids, all[1..3]);
+        assert_eq!(store.ratings_page(u.id, 10, 4).unwrap().0.len(), 0);
+    });
+}
+
+#[test]
+fn cache_keeps_the_latest_body_and_lists_a_prefix_in_byte_order() {
+    on_both("cache_prefix", |store| {
+        assert!(store.cache_get("tmdb:movie:1").unwrap().is_none());
+        store.cache_put("tmdb:movie:1", "a").unwrap();
+        store.cache_put("tmdb:movie:1", "b").unwrap();
+        store.cache_put("tmdb:movie:10", "c").unwrap();
+        store.cache_put("tmdb:movie:Z", "d").unwrap();
+        store.cache_put("tmdb:poster:1", "p").unwrap();
+        assert_eq!(store.cache_get("tmdb:movie:1").unwrap().unwrap().0, "b");
+        let keys: Vec<String> = store
+            .cache_entries("tmdb:movie:")
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["tmdb:movie:1", "tmdb:movie:10", "tmdb:movie:Z"]);
+    });
+}
+
+/// 40 parallel attempts with 5 free: exactly 5 are counted, the rest told to wait; another
+/// client is not held back, and a cleared client starts again.
+#[test]
+fn login_throttle_counts_parallel_attempts_once() {
+    on_both("login_throttle", |store| {
+        let waits: Vec<Option<u64>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..40)
+                .map(|_| s.spawn(|| store.begin_login("Cy", "10.0.0.1", 5, 300).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(waits.iter().filter(|w| w.is_none()).count(), 5);
+        assert!(waits.iter().flatten().all(|&w| (1..=300).contains(&w)));
+        assert!(
+            store
+                .begin_login("cy", "10.0.0.1", 5, 300)
+                .unwrap()
+                .is_some(),
+            "any case"
+        );
+        assert!(store
+            .begin_login("cy", "10.0.0.2", 5, 300)
+            .unwrap()
+            .is_none());
+        store.clear_login_failures("CY", "10.0.0.1").unwrap();
+        assert!(store
+            .begin_login("cy", "10.0.0.1", 5, 300)
+            .unwrap()
+            .is_none());
+    });
+}
+
+#[test]
+fn postgres_schema_is_migrated_once_by_replicas_starting_together() {
+    let Some(db) = ScratchDatabase::create("postgres_schema") else {
+        return;
+    };
+    let stores: Vec<Store> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| Store::open(&Database::Postgres(db.url.clone())).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    stores[0].create_user("dee", "h", &[]).unwrap();
+    assert_eq!(stores[3].count_users().unwrap(), 1);
+    let store = pg::PgStore::connect(&db.url).unwrap();
+    assert_eq!(store.schema_version().unwrap(), pg::migrations_latest());
+}
+
+#[test]
+fn database_urls() {
+    let ok = [
+        ("data/x.sqlite", Database::Sqlite("data/x.sqlite".into())),
+        (
+            "sqlite://data/x.sqlite",
+            Database::Sqlite("data/x.sqlite".into()),
+        ),
+        (
+            "sqlite:/tmp/x.sqlite",
+            Database::Sqlite("/tmp/x.sqlite".into()),
+        ),
+        (
+            "postgres://u:pw@db:5432/cs",
+            Database::Postgres("postgres://u:pw@db:5432/cs".into()),
+        ),
+        (
+            "postgresql://u@db/cs",
+            Database::Postgres("postgresql://u@db/cs".into()),
+        ),
+    ];
+    for (url, want) in ok {
+        assert_eq!(Database::parse(url).unwrap(), want, "{url}");
+    }
+    for url in [
+        "",
+        " ",
+        "sqlite://",
+        "sqlite:",
+        ":memory:",
+        "mysql://x",
+        "postgres://",
+    ] {
+        assert!(Database::parse(url).is_err(), "{url:?}");
+    }
+    let shown = Database::parse("postgres://u:secret@db/cs")
+        .unwrap()
+        .to_string();
+    assert!(
+        !shown.contains("secret") && shown.contains("u:***@db/cs"),
+        "{shown}"
+    );
+}
