@@ -167,6 +167,7 @@ impl Http {
 
     /// A client of the server at `base` (http://HOST:PORT).
     fn to(base: &str) -> Result<Self> {
+        cinesense::clients::install_crypto_provider();
         Ok(Http {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -5,6 +5,7 @@
 //! Exact and prefix matches always come before fuzzy ones: the fuzzy query runs only to fill
 //! what the exact one left. Case and accents fold, a year narrows, popularity breaks ties.
 
+mod cache;
 mod query;
 mod schema;
 

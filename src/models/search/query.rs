@@ -4,8 +4,8 @@ use super::schema::{SearchIndex, FOLD};
 use anyhow::Result;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, Score, SegmentReader, Term};
 
 /// Longest accepted query, in characters.
 pub(crate) const MAX_QUERY_CHARS: usize = 200;
@@ -26,7 +26,7 @@ pub struct SearchHit {
 }
 
 /// A parsed query: folded words, whether the last one is still being typed, and a year.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SearchQuery {
     pub words: Vec<String>,
     pub last_is_prefix: bool,
@@ -139,10 +139,15 @@ impl SearchIndex {
             move |doc, score: Score| score * (1.0 + POPULARITY_BOOST * pop.get_val(doc) as f32)
         });
         let top: Vec<(Score, DocAddress)> = searcher.search(query, &collector)?;
+        // The row from its fast field: loading the stored document decompressed a block of
+        // the doc store per hit, most of a search's time.
         let mut out = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(row) = doc.get_first(self.fields.row).and_then(|v| v.as_u64()) {
+            let rows = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("row")?;
+            if let Some(row) = rows.first(addr.doc_id) {
                 out.push((score, row as usize));
             }
         }
@@ -167,6 +172,9 @@ impl SearchIndex {
         let q = self.parse(text);
         if q.words.is_empty() || limit == 0 {
             return Ok(Vec::new());
+        }
+        if let Some(hits) = self.cache.get(&q, limit) {
+            return Ok(hits);
         }
         let mut hits: Vec<SearchHit> = self
             .run(self.build(&q, false).as_ref(), limit)?
@@ -193,6 +201,7 @@ impl SearchIndex {
                 }
             }
         }
+        self.cache.put(&q, limit, &hits);
         Ok(hits)
     }
 }

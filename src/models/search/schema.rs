@@ -17,6 +17,8 @@ pub struct SearchIndex {
     pub(super) index: Index,
     pub(super) reader: IndexReader,
     pub(super) fields: Fields,
+    /// Answers to recent queries, shared by the clones.
+    pub(super) cache: std::sync::Arc<super::cache::QueryCache>,
 }
 
 #[derive(Clone, Copy)]
@@ -124,6 +126,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            cache: Default::default(),
         })
     }
 }
