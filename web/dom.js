@@ -1,0 +1,114 @@
+// Building the page: elements, posters, cards, the star picker and plain-worded errors.
+import { ApiError } from './api.js';
+
+export const main = document.getElementById('main');
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// What went wrong, in words for people; the details stay in the server's log and the API's
+// JSON error.
+export function plainMessage(e) {
+  if (!(e instanceof ApiError)) return 'Something went wrong on this page. Try reloading it.';
+  switch (e.code) {
+    case 'network': return "Couldn't reach cinesense. Check your connection and try again.";
+    case 'not_found': return "We couldn't find that.";
+    case 'unauthorized': return 'Please log in again.';
+    case 'too_many_requests': return 'Too many tries in a row. Wait a little and try again.';
+    case 'unavailable': return 'This is busy right now. Try again in a moment.';
+    default: return 'Something went wrong. Try again in a moment.';
+  }
+}
+
+export function errorBox(e, message) {
+  return h('div', { class: 'error', role: 'alert' }, message || plainMessage(e));
+}
+
+// "Bicycle Thieves (a.k.a. The Bicycle Thief) (a.k.a. ...)" → the title and its other names.
+export function splitTitle(title) {
+  const aka = [];
+  const main = (title || '').replace(/\s*\(a\.k\.a\. ([^)]*)\)/g, (_, name) => { aka.push(name); return ''; }).trim();
+  return { main: main || title, aka: [...new Set(aka)] };
+}
+
+function hueOf(id) { return (Number(id) * 47) % 360; }
+
+// Lines of at most `width` characters, breaking between words.
+function wrap(text, width, maxLines) {
+  const lines = [];
+  for (const word of text.split(/\s+/)) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && (last + ' ' + word).length <= width) lines[lines.length - 1] = last + ' ' + word;
+    else lines.push(word.length > width ? word.slice(0, width - 1) + '…' : word);
+  }
+  if (lines.length > maxLines) { lines.length = maxLines; lines[maxLines - 1] += '…'; }
+  return lines;
+}
+
+const escapeXml = (s) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// A typeset placeholder poster: the full title and the year on a colour from the id, so three
+// films without artwork in one row can still be told apart.
+export function placeholderPoster(movie) {
+  const hue = hueOf(movie.id);
+  const lines = wrap(splitTitle(movie.title || '?').main, 13, 5);
+  const top = 150 - (lines.length * 30) / 2;
+  const text = lines.map((l, i) => `<text x='100' y='${top + 24 + i * 30}' font-family='Georgia,serif' font-size='24' font-weight='700' fill='#fff' text-anchor='middle'>${escapeXml(l)}</text>`).join('');
+  const yearText = movie.year ? `<text x='100' y='${top + 30 * lines.length + 34}' font-family='sans-serif' font-size='18' fill='rgba(255,255,255,.8)' text-anchor='middle'>${movie.year}</text>` : '';
+  const svg = `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 200 300'><defs><linearGradient id='g' x1='0' y1='0' x2='0' y2='1'><stop offset='0' stop-color='hsl(${hue},40%,30%)'/><stop offset='1' stop-color='hsl(${(hue + 40) % 360},40%,14%)'/></linearGradient></defs><rect width='200' height='300' fill='url(#g)'/><rect x='10' y='10' width='180' height='280' fill='none' stroke='rgba(255,255,255,.25)'/>${text}${yearText}</svg>`;
+  return 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+}
+
+export function poster(movie, alt) {
+  const img = h('img', { class: 'poster', alt: alt ?? `Poster of ${movie.title}`, loading: 'lazy', src: movie.poster_url || placeholderPoster(movie) });
+  img.addEventListener('error', () => { img.src = placeholderPoster(movie); }, { once: true });
+  return img;
+}
+
+export function year(m) { return m.year ? ` (${m.year})` : ''; }
+
+export function movieCard(movie, extra) {
+  const { main: title } = splitTitle(movie.title);
+  return h('a', { class: 'card', href: `#/movie/${movie.id}` },
+    poster(movie, ''),
+    h('div', { class: 'body' },
+      h('div', { class: 'title' }, title),
+      h('div', { class: 'sub' }, [movie.year, (movie.genres || []).slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
+      extra || null));
+}
+
+export function field(id, label, attrs) {
+  return h('label', { for: id }, label, h('input', { id, name: id, ...attrs }));
+}
+
+const STEPS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
+export function starsText(v) { return '★'.repeat(Math.floor(v)) + (v % 1 ? '½' : ''); }
+
+// A labelled select of half-star ratings; onChange(value or null for "not rated").
+export function ratingControl(id, current, onChange, label = 'Your rating') {
+  const select = h('select', { id, onchange: () => onChange(select.value ? Number(select.value) : null) },
+    h('option', { value: '' }, current ? 'Remove rating' : 'Not rated'),
+    ...STEPS.slice().reverse().map(v => h('option', { value: v, selected: current === v }, `${starsText(v)} ${v}`)));
+  return h('label', { for: id }, label, select);
+}
+
+export function setPage(title, ...children) {
+  document.title = title ? `${title} · cinesense` : 'cinesense';
+  main.replaceChildren(...children);
+  for (const a of document.querySelectorAll('nav a')) {
+    const here = a.getAttribute('href') === location.hash || (a.getAttribute('href') === '#/' && !location.hash);
+    if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+}

@@ -1,0 +1,143 @@
+// A movie: details, your rating and watchlist, more like this, and what reviewers felt.
+import { api, ApiError } from '../api.js';
+import { h, setPage, movieCard, errorBox, poster, ratingControl, splitTitle } from '../dom.js';
+import { currentUser } from '../store.js';
+import { notFoundPage } from './not-found.js';
+
+// Statuses under which TMDB data or a review source's answer is there to show.
+const ANSWERED = ['ok', 'cached', 'stale'];
+const SOURCE_NAMES = { imdb: 'IMDb', tmdb: 'TMDB' };
+
+export async function moviePage(id) {
+  let m;
+  try { m = await api(`/api/movies/${encodeURIComponent(id)}`); }
+  catch (e) {
+    if (e instanceof ApiError && (e.code === 'not_found' || e.code === 'bad_parameter')) return notFoundPage('movie');
+    throw e;
+  }
+  const { main: title, aka } = splitTitle(m.title);
+  const facts = [
+    m.year, m.runtime_minutes ? `${m.runtime_minutes} min` : null,
+    m.rating_count ? `★ ${m.rating_mean.toFixed(1)} from ${m.rating_count} MovieLens ratings` : 'Not rated on MovieLens yet',
+    m.tmdb_vote_average ? `TMDB ${m.tmdb_vote_average.toFixed(1)} (${m.tmdb_vote_count} votes)` : null,
+  ].filter(Boolean);
+  const similar = h('div', { class: 'row', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
+  const extras = h('div', { id: 'movie-extras' });
+  const tmdbStatus = m.tmdb && m.tmdb.status;
+  if (m.director) extras.append(h('p', {}, h('strong', {}, 'Director: '), m.director));
+  if (m.cast && m.cast.length) extras.append(h('p', {}, h('strong', {}, 'Cast: '), m.cast.slice(0, 8).map(c => c.character ? `${c.name} (${c.character})` : c.name).join(', ')));
+  if (m.trailer_key) extras.append(h('p', {}, h('a', { href: `https://www.youtube.com/watch?v=${encodeURIComponent(m.trailer_key)}`, rel: 'noopener', target: '_blank' }, 'Watch the trailer')));
+  if (tmdbStatus === 'not_configured') extras.append(h('p', { class: 'notice quiet', id: 'tmdb-notice' }, "Posters and cast aren't available on this server."));
+  else if (tmdbStatus && !ANSWERED.includes(tmdbStatus) && tmdbStatus !== 'no_tmdb_id') extras.append(h('p', { class: 'notice', id: 'tmdb-notice' }, "Couldn't load the poster and cast right now; showing what we have."));
+  if (currentUser()) extras.append(await personalControls(m));
+  setPage(title,
+    h('article', { class: 'movie' },
+      poster(m),
+      h('div', {},
+        h('h1', {}, title, m.year ? h('span', { class: 'muted' }, ` (${m.year})`) : null),
+        m.original_title || aka.length ? h('p', { class: 'muted' }, 'Also known as ', [m.original_title, ...aka].filter(Boolean).join(', ')) : null,
+        h('div', { class: 'facts' }, ...facts.map(f => h('span', {}, f))),
+        h('div', { class: 'chips', style: 'margin:10px 0' }, ...m.genres.map(g => h('span', { class: 'chip' }, g))),
+        m.tagline ? h('p', {}, h('em', {}, m.tagline)) : null,
+        h('p', {}, m.overview || 'No summary yet.'),
+        m.tags.length ? h('p', { class: 'muted' }, 'Tags: ', m.tags.slice(0, 12).join(', ')) : null,
+        extras)),
+    h('h2', {}, 'More like this'), similar,
+    h('h2', {}, 'What reviewers felt'), sentimentPanel(m));
+  try {
+    const body = await api(`/api/movies/${m.id}/similar?limit=12`);
+    similar.replaceChildren(...body.similar.map(s => movieCard(s.movie, h('div', { class: 'reason' }, s.reason))));
+    if (!body.similar.length) similar.replaceChildren(h('p', { class: 'muted' }, 'Nothing similar found.'));
+  } catch (e) { similar.replaceChildren(errorBox(e, "Couldn't find similar movies right now.")); }
+}
+
+// A review's text; one that gives the plot away waits behind a "Show spoiler" reveal.
+function reviewText(r) {
+  const text = h('p', {}, r.text.length > 600 ? r.text.slice(0, 600) + '…' : r.text);
+  if (!r.spoiler) return text;
+  return h('details', { class: 'spoiler' }, h('summary', {}, 'Show spoiler'), text);
+}
+
+function sourceNotice(s) {
+  const name = SOURCE_NAMES[s.name] || s.name;
+  return h('p', { class: 'notice' }, s.status === 'layout_changed'
+    ? `Reviews from ${name} can't be read right now: its reviews page changed its layout.`
+    : `Couldn't load reviews from ${name} right now.`);
+}
+
+// The review panel: a split bar drawn as inline SVG and each review with its label,
+// filterable by label.
+function sentimentPanel(m) {
+  const panel = h('section', { id: 'sentiment', class: 'panel', 'aria-live': 'polite', 'aria-busy': 'true' },
+    h('p', { class: 'loading' }, 'Reading reviews… (the first visit takes a few seconds)'));
+  (async () => {
+    let body;
+    try { body = await api(`/api/movies/${m.id}/reviews`); }
+    catch (e) { panel.replaceChildren(errorBox(e, "Couldn't load reviews right now.")); panel.setAttribute('aria-busy', 'false'); return; }
+    const notes = body.sources.filter(s => !ANSWERED.includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured').map(sourceNotice);
+    if (!body.reviews.length) {
+      panel.replaceChildren(...notes, h('p', { class: 'muted' }, 'No reviews found for this movie.'));
+      panel.setAttribute('aria-busy', 'false');
+      return;
+    }
+    const { positive, negative } = body.summary;
+    const total = positive + negative;
+    const w = 300, posW = Math.round(w * positive / total);
+    const svgNs = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(svgNs, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${w} 28`); svg.setAttribute('width', '100%'); svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', `${positive} positive and ${negative} negative reviews`);
+    for (const [x, width, color] of [[0, posW, 'var(--pos)'], [posW, w - posW, 'var(--neg)']]) {
+      const r = document.createElementNS(svgNs, 'rect');
+      r.setAttribute('x', x); r.setAttribute('y', 0); r.setAttribute('width', width); r.setAttribute('height', 28); r.setAttribute('fill', color);
+      svg.append(r);
+    }
+    const list = h('ul', { class: 'reviews plain' });
+    let filter = 'all';
+    const label = (l) => (l === 'positive' ? 'Positive' : 'Negative');
+    const render = () => list.replaceChildren(...body.reviews.filter(r => filter === 'all' || r.sentiment.label === filter).map(r => h('li', { class: `review ${r.sentiment.label}` },
+      h('div', {},
+        h('span', { class: `badge ${r.sentiment.label}` }, label(r.sentiment.label)), ' ',
+        h('strong', {}, r.title || ''), ' ',
+        h('span', { class: 'muted' }, [r.author, r.rating ? `${r.rating}/10` : null, r.date, SOURCE_NAMES[r.source] || r.source].filter(Boolean).join(' · '))),
+      reviewText(r))));
+    const filters = h('div', { class: 'chips', role: 'group', 'aria-label': 'Show reviews' },
+      ...['all', 'positive', 'negative'].map(f => h('button', { class: 'chip', type: 'button', 'data-filter': f, 'aria-pressed': String(f === filter),
+        onclick: (e) => { filter = f; for (const b of e.currentTarget.parentNode.children) b.setAttribute('aria-pressed', String(b.dataset.filter === f)); render(); } },
+        f === 'all' ? `All (${total})` : f === 'positive' ? `Positive (${positive})` : `Negative (${negative})`)));
+    render();
+    panel.replaceChildren(...notes,
+      h('div', { class: 'split' }, svg,
+        h('p', {}, h('strong', { id: 'sentiment-summary' }, `${Math.round(100 * positive / total)}% positive`),
+          ` · ${positive} positive, ${negative} negative`)),
+      filters, list);
+    panel.setAttribute('aria-busy', 'false');
+  })();
+  return panel;
+}
+
+async function personalControls(m) {
+  const box = h('div', { class: 'chips', style: 'align-items:end;margin-top:12px' });
+  const status = h('span', { class: 'muted', role: 'status' });
+  let current = null, listed = false;
+  try {
+    const [ratings, wl] = await Promise.all([api('/api/me/ratings'), api('/api/me/watchlist')]);
+    const mine = ratings.ratings.find(r => r.movie.id === m.id);
+    current = mine ? mine.rating : null;
+    listed = wl.movies.some(x => x.id === m.id);
+  } catch (e) { return errorBox(e); }
+  const wlButton = h('button', { class: 'secondary', type: 'button', 'aria-pressed': String(listed) });
+  const label = () => { wlButton.textContent = listed ? '✓ On your watchlist' : '+ Watchlist'; wlButton.setAttribute('aria-pressed', String(listed)); };
+  label();
+  wlButton.addEventListener('click', async () => {
+    try { await api(`/api/me/watchlist/${m.id}`, { method: listed ? 'DELETE' : 'PUT' }); listed = !listed; label(); }
+    catch { status.textContent = "Couldn't change your watchlist. Try again."; }
+  });
+  box.append(ratingControl('my-rating', current, async (v) => {
+    try {
+      if (v === null) { await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' }); status.textContent = 'Rating removed.'; }
+      else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); status.textContent = `Saved ${v}★.`; }
+    } catch { status.textContent = "Couldn't save your rating. Try again."; }
+  }), wlButton, status);
+  return box;
+}
