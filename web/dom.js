@@ -93,17 +93,6 @@ export function field(id, label, attrs) {
   return h('label', { for: id }, label, h('input', { id, name: id, ...attrs }));
 }
 
-const STEPS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
-export function starsText(v) { return '★'.repeat(Math.floor(v)) + (v % 1 ? '½' : ''); }
-
-// A labelled select of half-star ratings; onChange(value or null for "not rated").
-export function ratingControl(id, current, onChange, label = 'Your rating') {
-  const select = h('select', { id, onchange: () => onChange(select.value ? Number(select.value) : null) },
-    h('option', { value: '' }, current ? 'Remove rating' : 'Not rated'),
-    ...STEPS.slice().reverse().map(v => h('option', { value: v, selected: current === v }, `${starsText(v)} ${v}`)));
-  return h('label', { for: id }, label, select);
-}
-
 export function setPage(title, ...children) {
   document.title = title ? `${title} · cinesense` : 'cinesense';
   main.replaceChildren(...children);

@@ -12,7 +12,7 @@ mod webdriver;
 
 use helpers::{spawn_app_with_reviews, TestApp};
 use std::time::Duration;
-use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ENTER};
+use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ARROW_LEFT, ARROW_RIGHT, ENTER};
 
 async fn browser() -> Option<(Driver, String)> {
     cinesense::clients::install_crypto_provider();
@@ -235,23 +235,40 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session) {
         s.current_url().await.ends_with("#/welcome")
     })
     .await;
-    let selects = s.wait_for("select[id^=onb-]", 5).await;
-    assert!(selects.len() >= 15, "only {} movies to rate", selects.len());
-    for select in selects.iter().take(5) {
-        let id = s
-            .script(&format!(
-                "return document.querySelectorAll('select[id^=onb-]')[{}].id",
-                selects.iter().position(|x| x == select).unwrap()
-            ))
+    // Onboarding by stars: four films with the keyboard (8 × → is 4 stars, Enter saves), one
+    // by tapping, and one changed twice, which still counts once.
+    let widgets = s.wait_for("#to-rate [role=slider]", 15).await;
+    assert!(widgets.len() >= 15, "only {} movies to rate", widgets.len());
+    for w in widgets.iter().take(4) {
+        s.type_into(w, &format!("{}{ENTER}", ARROW_RIGHT.repeat(8)))
             .await;
-        let option = s
-            .wait_for(&format!("#{} option[value=\"5\"]", id.as_str().unwrap()), 1)
-            .await
-            .remove(0);
-        s.click(&option).await;
     }
+    s.type_into(&widgets[0], &format!("{ARROW_LEFT}{ENTER}"))
+        .await;
+    let fifth_star = s.find_all("#to-rate [role=slider] .star[data-n='5']").await;
+    s.click(&fifth_star[4]).await;
     wait_until("5 ratings saved", async || {
-        s.text("[role=status]").await.contains("5 rated")
+        s.text("#rated-count").await == "5 of 10 rated"
+    })
+    .await;
+    assert_eq!(
+        s.script(
+            "return document.querySelector('#to-rate [role=slider]').getAttribute('aria-valuenow')"
+        )
+        .await,
+        "3.5"
+    );
+    // The count and the way on stay in view while scrolling the films.
+    s.script("window.scrollTo(0, document.body.scrollHeight / 2)")
+        .await;
+    let bar_visible = s
+        .script("const r = document.querySelector('.sticky-bar').getBoundingClientRect(); return r.bottom <= window.innerHeight && r.top >= 0")
+        .await;
+    assert_eq!(bar_visible, serde_json::Value::Bool(true));
+    let more = s.wait_for("#more-to-rate", 1).await.remove(0);
+    s.click(&more).await;
+    wait_until("more films to rate", async || {
+        s.find_all("#to-rate [role=slider]").await.len() > widgets.len()
     })
     .await;
     s.screenshot("onboarding").await;

@@ -1,6 +1,7 @@
 // For you: personal recommendations with their reasons, your ratings and your watchlist.
 import { api } from '../api.js';
-import { h, setPage, movieCard, ratingControl, year } from '../dom.js';
+import { h, setPage, movieCard, year } from '../dom.js';
+import { starRating } from '../stars.js';
 import { currentUser } from '../store.js';
 
 export async function forYouPage() {
@@ -8,11 +9,11 @@ export async function forYouPage() {
   const [recs, ratings, wl] = await Promise.all([api('/api/me/recommendations?limit=12'), api('/api/me/ratings'), api('/api/me/watchlist')]);
   const ratingsList = h('ul', { class: 'plain' }, ...ratings.ratings.map(r => h('li', {},
     h('a', { href: `#/movie/${r.movie.id}` }, r.movie.title + year(r.movie)), ' ',
-    ratingControl(`r-${r.movie.id}`, r.rating, async (v) => {
+    starRating({ id: `r-${r.movie.id}`, label: `Your rating of ${r.movie.title}`, value: r.rating, onChange: async (v) => {
       if (v === null) await api(`/api/me/ratings/${r.movie.id}`, { method: 'DELETE' });
       else await api(`/api/me/ratings/${r.movie.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) });
       forYouPage();
-    }, `Your rating of ${r.movie.title}`))));
+    } }))));
   setPage('For you', h('h1', {}, 'For you'),
     h('p', { class: 'muted' }, recs.ratings ? `Based on your ${recs.ratings} ratings and your genres.` : 'Rate a few movies to make this personal; for now, the best of your genres.'),
     h('div', { class: 'row', id: 'recommendations' }, ...recs.recommendations.map(r => movieCard(r.movie, h('div', { class: 'reason' }, r.reason)))),

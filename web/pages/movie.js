@@ -1,6 +1,7 @@
 // A movie: details, your rating and watchlist, more like this, and what reviewers felt.
 import { api, ApiError } from '../api.js';
-import { h, setPage, movieCard, errorBox, poster, ratingControl, splitTitle } from '../dom.js';
+import { h, setPage, movieCard, errorBox, poster, splitTitle } from '../dom.js';
+import { starRating } from '../stars.js';
 import { currentUser } from '../store.js';
 import { notFoundPage } from './not-found.js';
 
@@ -133,11 +134,11 @@ async function personalControls(m) {
     try { await api(`/api/me/watchlist/${m.id}`, { method: listed ? 'DELETE' : 'PUT' }); listed = !listed; label(); }
     catch { status.textContent = "Couldn't change your watchlist. Try again."; }
   });
-  box.append(ratingControl('my-rating', current, async (v) => {
+  box.append(h('div', {}, h('div', { class: 'muted' }, 'Your rating'), starRating({ id: 'my-rating', label: `Your rating of ${splitTitle(m.title).main}`, value: current, onChange: async (v) => {
     try {
       if (v === null) { await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' }); status.textContent = 'Rating removed.'; }
-      else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); status.textContent = `Saved ${v}★.`; }
+      else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); status.textContent = `Saved ${v} stars.`; }
     } catch { status.textContent = "Couldn't save your rating. Try again."; }
-  }), wlButton, status);
+  } })), wlButton, status);
   return box;
 }

@@ -1,27 +1,55 @@
-// After signing up: rate a few films, then see the recommendations.
+// After signing up: tap the stars on films you have seen, with "3 of 10" and the way on
+// always in view, and more films on demand.
 import { api } from '../api.js';
-import { h, setPage, poster, ratingControl } from '../dom.js';
+import { h, setPage, poster, splitTitle } from '../dom.js';
+import { starRating } from '../stars.js';
 import { currentUser } from '../store.js';
+
+const GOAL = 10;
+const BATCH = 20;
 
 export async function welcomePage() {
   const me = currentUser();
   if (!me) { location.hash = '#/login'; return; }
-  const body = await api('/api/me/onboarding?limit=20');
   const rated = new Set();
-  const status = h('p', { class: 'muted', role: 'status' }, 'Rate what you have seen; skip the rest.');
-  const grid = h('div', { class: 'row' }, ...body.movies.map(m => h('div', { class: 'card' },
-    poster(m, ''),
-    h('div', { class: 'body' },
-      h('a', { class: 'title', href: `#/movie/${m.id}` }, m.title),
-      h('div', { class: 'sub' }, [m.year, m.genres.slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
-      ratingControl(`onb-${m.id}`, null, async (v) => {
-        try {
-          if (v === null) { await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' }); rated.delete(m.id); }
-          else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); rated.add(m.id); }
-          status.textContent = `${rated.size} rated.`;
-        } catch { status.textContent = "Couldn't save that rating. Try again."; }
-      }, 'Your rating')))));
+  const shown = new Set();
+  const count = h('span', { id: 'rated-count', role: 'status' }, `0 of ${GOAL} rated`);
+  const grid = h('div', { class: 'row', id: 'to-rate' });
+  const more = h('button', { class: 'secondary', type: 'button', id: 'more-to-rate' }, 'Show more films');
+
+  function card(m) {
+    const title = splitTitle(m.title).main;
+    const saved = h('div', { class: 'sub saved', 'aria-live': 'polite' });
+    return h('div', { class: 'card' },
+      poster(m, ''),
+      h('div', { class: 'body' },
+        h('a', { class: 'title', href: `#/movie/${m.id}` }, title),
+        h('div', { class: 'sub' }, [m.year, m.genres.slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
+        starRating({ id: `onb-${m.id}`, label: `Your rating of ${title}`, onChange: async (v) => {
+          try {
+            if (v === null) { await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' }); rated.delete(m.id); saved.textContent = ''; }
+            else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); rated.add(m.id); saved.textContent = 'Saved'; }
+            count.textContent = `${rated.size} of ${GOAL} rated`;
+          } catch { saved.textContent = "Couldn't save. Try again."; }
+        } }),
+        saved));
+  }
+
+  async function loadMore() {
+    more.disabled = true;
+    try {
+      const body = await api(`/api/me/onboarding?limit=${Math.min(100, shown.size + BATCH)}`);
+      const fresh = body.movies.filter(m => !shown.has(m.id));
+      for (const m of fresh) { shown.add(m.id); grid.append(card(m)); }
+      more.hidden = fresh.length === 0 || shown.size >= 100;
+    } finally { more.disabled = false; }
+  }
+  more.addEventListener('click', loadMore);
+
   setPage('Welcome', h('h1', {}, `Welcome, ${me.username}`),
-    h('p', {}, 'Rate a few of these, then see what we pick for you.'), status, grid,
-    h('p', {}, h('a', { class: 'primary button', href: '#/for-you', id: 'see-for-you' }, 'See my recommendations →')));
+    h('p', {}, 'Tap the stars on films you have seen (the left half of a star is half a star); skip the rest.'),
+    grid, h('p', {}, more),
+    h('div', { class: 'sticky-bar' }, count,
+      h('a', { class: 'primary button', href: '#/for-you', id: 'see-for-you' }, 'See my recommendations →')));
+  await loadMore();
 }
