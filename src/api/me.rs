@@ -1,4 +1,5 @@
-//! The logged-in user's data: onboarding, ratings, watchlist and recommendations.
+//! The logged-in user's data: onboarding, ratings and recommendations (the watchlist and
+//! "not interested" have files of their own).
 
 use super::auth::AuthUser;
 use super::params::{self, Query};
@@ -9,7 +10,8 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-fn movie_row(state: &AppState, raw: &str) -> Result<(u32, usize), ApiError> {
+/// The movie id of a path and its catalog row, or 404.
+pub(super) fn movie_row(state: &AppState, raw: &str) -> Result<(u32, usize), ApiError> {
     let id = params::id("movie_id", raw)?;
     let row = state
         .artifacts
@@ -58,6 +60,9 @@ pub(crate) struct RatingView {
     pub movie: MovieSummary,
     pub rating: f32,
     pub updated_at: i64,
+    /// Whether rating it took the movie off the watchlist (only when rating one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_from_watchlist: Option<bool>,
 }
 
 /// Rate a movie (or change the rating).
@@ -73,14 +78,17 @@ pub(crate) async fn put_rating(
     let (id, row) = movie_row(&state, &path)?;
     let stars = Stars::parse(body.rating).map_err(|m| ApiError::bad_parameter("rating", m))?;
     let uid = user.0.id;
-    let saved = blocking(&state, move |s| {
-        Ok(s.store.put_rating(uid, id, stars.value())?)
+    // A rated film has been seen: it leaves the watchlist.
+    let (saved, removed) = blocking(&state, move |s| {
+        let saved = s.store.put_rating(uid, id, stars.value())?;
+        Ok((saved, s.store.remove_from_watchlist(uid, id)?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(RatingView {
         movie: state.artifacts.catalog.at(row).into(),
         rating: saved.rating,
         updated_at: saved.updated_at,
+        removed_from_watchlist: Some(removed),
     }))
 }
 
@@ -136,6 +144,7 @@ pub async fn ratings(
                 movie: m.into(),
                 rating: r.rating,
                 updated_at: r.updated_at,
+                removed_from_watchlist: None,
             })
         })
         .collect();
@@ -147,71 +156,13 @@ pub async fn ratings(
 }
 
 #[derive(Serialize, ToSchema)]
-pub(crate) struct WatchlistResponse {
-    pub movies: Vec<MovieSummary>,
-}
-
-/// Add a movie to the watchlist.
-#[utoipa::path(put, path = "/api/me/watchlist/{movie_id}", params(("movie_id" = u32, Path, description = "MovieLens movieId")),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub(crate) async fn add_watchlist(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, _) = movie_row(&state, &path)?;
-    let uid = user.0.id;
-    blocking(&state, move |s| Ok(s.store.add_to_watchlist(uid, id)?)).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Remove a movie from the watchlist.
-#[utoipa::path(delete, path = "/api/me/watchlist/{movie_id}", params(("movie_id" = u32, Path, description = "MovieLens movieId")),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub(crate) async fn remove_watchlist(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, _) = movie_row(&state, &path)?;
-    let uid = user.0.id;
-    if !blocking(&state, move |s| {
-        Ok(s.store.remove_from_watchlist(uid, id)?)
-    })
-    .await?
-    {
-        return Err(ApiError::NotFound(format!(
-            "movie {id} is not on your watchlist"
-        )));
-    }
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// The watchlist, newest first.
-#[utoipa::path(get, path = "/api/me/watchlist", responses((status = 200, body = WatchlistResponse), (status = 401, body = super::ErrorBody)))]
-pub async fn watchlist(
-    state: web::Data<AppState>,
-    user: AuthUser,
-) -> Result<HttpResponse, ApiError> {
-    let uid = user.0.id;
-    let list = blocking(&state, move |s| Ok(s.store.watchlist(uid)?)).await?;
-    let c = &state.artifacts.catalog;
-    Ok(HttpResponse::Ok().json(WatchlistResponse {
-        movies: list
-            .into_iter()
-            .filter_map(|(id, _)| c.get(id).map(Into::into))
-            .collect(),
-    }))
-}
-
-#[derive(Serialize, ToSchema)]
 pub(crate) struct MyRecommendations {
     pub ratings: usize,
     pub recommendations: Vec<Recommendation>,
 }
 
 /// Personal recommendations: the hybrid over the user's current ratings (folded into the MF
-/// model on every call), excluding rated and watchlisted movies.
+/// model on every call), excluding rated, watchlisted and not-interested movies.
 #[utoipa::path(get, path = "/api/me/recommendations", params(("limit" = Option<usize>, Query, description = "1..=100, default 10")),
     responses((status = 200, body = MyRecommendations), (status = 401, body = super::ErrorBody)))]
 pub async fn recommendations(
@@ -230,9 +181,15 @@ pub async fn recommendations(
             .rev()
             .map(|r| (r.movie_id, r.rating))
             .collect();
-        let watchlist: Vec<u32> = s.store.watchlist(uid)?.into_iter().map(|w| w.0).collect();
-        Ok(s.recommendations
-            .for_member(&rated, &genres, &watchlist, limit))
+        // Not on the watchlist (already chosen) and nothing the user is not interested in.
+        let exclude: Vec<u32> = s
+            .store
+            .watchlist(uid)?
+            .into_iter()
+            .chain(s.store.hidden_movies(uid)?)
+            .map(|w| w.0)
+            .collect();
+        Ok(s.recommendations.for_member(&rated, &genres, &exclude, limit))
     })
     .await?;
     Ok(HttpResponse::Ok().json(MyRecommendations {

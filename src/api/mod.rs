@@ -7,12 +7,14 @@ mod error;
 mod health;
 mod me;
 mod movies;
+mod not_interested;
 pub mod openapi;
 mod params;
 mod popular;
 mod reviews;
 mod search;
 mod users;
+mod watchlist;
 
 pub(crate) use error::{ApiError, ErrorBody};
 
@@ -107,11 +109,17 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 "/me/ratings/{movie_id}",
                 web::delete().to(me::delete_rating),
             )
-            .route("/me/watchlist", web::get().to(me::watchlist))
-            .route("/me/watchlist/{movie_id}", web::put().to(me::add_watchlist))
+            .route("/me/watchlist", web::get().to(watchlist::list))
+            .route("/me/watchlist/{movie_id}", web::put().to(watchlist::add))
+            .route("/me/watchlist/{movie_id}", web::delete().to(watchlist::remove))
+            .route("/me/not-interested", web::get().to(not_interested::list))
             .route(
-                "/me/watchlist/{movie_id}",
-                web::delete().to(me::remove_watchlist),
+                "/me/not-interested/{movie_id}",
+                web::put().to(not_interested::add),
+            )
+            .route(
+                "/me/not-interested/{movie_id}",
+                web::delete().to(not_interested::remove),
             )
             .route("/me/recommendations", web::get().to(me::recommendations))
             .default_service(web::to(not_found)),

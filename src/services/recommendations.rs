@@ -120,6 +120,26 @@ impl Recommendations {
         }
     }
 
+    /// The stars the ratings model expects the member to give each of `ids` (their ratings,
+    /// oldest first, folded in); None without ratings or for a movie the catalog lacks.
+    pub(crate) fn predicted_stars(&self, ratings: &[(u32, f32)], ids: &[u32]) -> Vec<Option<f32>> {
+        let catalog = &self.artifacts.catalog;
+        let rated: Vec<(usize, f32)> = ratings
+            .iter()
+            .filter_map(|&(id, stars)| catalog.index_of(id).map(|row| (row, stars)))
+            .collect();
+        if rated.is_empty() {
+            return vec![None; ids.len()];
+        }
+        let vector = fold_in(&self.artifacts.mf, &rated, self.fold_in_reg);
+        ids.iter()
+            .map(|&id| {
+                let row = catalog.index_of(id)?;
+                Some(self.artifacts.mf.predict_with(&vector, row).clamp(0.5, 5.0))
+            })
+            .collect()
+    }
+
     /// One model's list for a MovieLens user of the training data (their own MF vector, no
     /// signup genres), rated movies left out; None for an unknown user.
     pub(crate) fn for_movielens_user(

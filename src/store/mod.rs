@@ -105,7 +105,8 @@ impl fmt::Debug for Database {
     }
 }
 
-/// What every backend does. Usernames compare case-insensitively; lists come newest first.
+/// What every backend does. Usernames compare case-insensitively; lists come newest first;
+/// deleting a user deletes everything of theirs.
 pub trait Backend: Send + Sync {
     // ---------- users ----------
     fn create_user(
@@ -167,6 +168,13 @@ pub trait Backend: Send + Sync {
     fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool>;
     /// Movie ids on the watchlist and when they were added, newest first.
     fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>>;
+
+    // ---------- not interested ----------
+    /// Hides a movie from the user's lists from now on.
+    fn hide_movie(&self, user_id: i64, movie_id: u32) -> Result<()>;
+    fn unhide_movie(&self, user_id: i64, movie_id: u32) -> Result<bool>;
+    /// Movie ids the user is not interested in and when they said so, newest first.
+    fn hidden_movies(&self, user_id: i64) -> Result<Vec<(u32, i64)>>;
 }
 
 /// The store the app uses: one backend, chosen by `DATABASE_URL`.

@@ -41,6 +41,12 @@ fn users_ratings_and_cascades() {
         store.add_to_watchlist(u.id, 2).unwrap();
         store.add_to_watchlist(u.id, 2).unwrap();
         assert_eq!(store.watchlist(u.id).unwrap().len(), 1);
+        store.hide_movie(u.id, 3).unwrap();
+        store.hide_movie(u.id, 3).unwrap();
+        assert_eq!(store.hidden_movies(u.id).unwrap().len(), 1);
+        assert!(store.unhide_movie(u.id, 3).unwrap());
+        assert!(!store.unhide_movie(u.id, 3).unwrap());
+        store.hide_movie(u.id, 4).unwrap();
         store.create_session("tok", u.id, 60).unwrap();
         store.create_session("old", u.id, -1).unwrap();
         assert_eq!(store.session_user("tok").unwrap().unwrap().username, "ann");
@@ -50,6 +56,7 @@ fn users_ratings_and_cascades() {
         assert!(store.session_user("tok").unwrap().is_none());
         assert!(store.ratings(u.id).unwrap().is_empty());
         assert!(store.watchlist(u.id).unwrap().is_empty());
+        assert!(store.hidden_movies(u.id).unwrap().is_empty());
         assert_eq!(store.count_users().unwrap(), 0);
     });
 }

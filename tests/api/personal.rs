@@ -137,7 +137,10 @@ async fn rated_and_watchlisted_movies_never_come_back() {
     let (_, wl) = app
         .send(Method::GET, "/api/me/watchlist", Some(&fay.token), None)
         .await;
-    assert_eq!(wl["movies"][0]["id"], top[1]);
+    assert_eq!(wl["entries"][0]["movie"]["id"], top[1]);
+    // Predicted from the one rating there is.
+    let p = wl["entries"][0]["predicted_rating"].as_f64().unwrap();
+    assert!((0.5..=5.0).contains(&p), "{wl}");
     let (s, _) = app
         .send(
             Method::DELETE,
@@ -249,7 +252,60 @@ async fn one_user_cannot_touch_anothers_data() {
     let (_, wl) = app
         .send(Method::GET, "/api/me/watchlist", Some(&a.token), None)
         .await;
-    assert_eq!(wl["movies"].as_array().unwrap().len(), 1);
+    assert_eq!(wl["entries"].as_array().unwrap().len(), 1);
+}
+
+/// "Not interested": the film leaves the user's recommendations from then on, the list says
+/// so, and an undo brings it back. Rating a watchlisted film takes it off the watchlist.
+#[tokio::test]
+async fn not_interested_films_leave_the_recommendations() {
+    let app = spawn_app().await;
+    let ida = app.signup("ida", &["Action", "Adventure", "Sci-Fi"]).await;
+    let first: Vec<u64> = recommendations(&app, &ida.token)
+        .await
+        .iter()
+        .map(|r| r["movie"]["id"].as_u64().unwrap())
+        .collect();
+    let hidden = first[0];
+    let path = format!("/api/me/not-interested/{hidden}");
+    let (s, _) = app.send(Method::PUT, &path, Some(&ida.token), None).await;
+    assert_eq!(s, 204);
+    let again: Vec<u64> = recommendations(&app, &ida.token)
+        .await
+        .iter()
+        .map(|r| r["movie"]["id"].as_u64().unwrap())
+        .collect();
+    assert!(!again.contains(&hidden), "{again:?}");
+    let (_, list) = app
+        .send(Method::GET, "/api/me/not-interested", Some(&ida.token), None)
+        .await;
+    assert_eq!(list["movies"][0]["id"], hidden, "{list}");
+    let (s, _) = app.send(Method::DELETE, &path, Some(&ida.token), None).await;
+    assert_eq!(s, 204);
+    let (s, body) = app.send(Method::DELETE, &path, Some(&ida.token), None).await;
+    assert_error(s, &body, 404, "not_found");
+    let (s, body) = app
+        .send(Method::PUT, "/api/me/not-interested/abc", Some(&ida.token), None)
+        .await;
+    assert_error(s, &body, 400, "bad_parameter");
+    let (s, _) = app
+        .send(Method::PUT, "/api/me/not-interested/1", None, None)
+        .await;
+    assert_eq!(s, 401);
+
+    let (s, _) = app
+        .send(Method::PUT, "/api/me/watchlist/1221", Some(&ida.token), None)
+        .await;
+    assert_eq!(s, 204);
+    let (s, rated) = app.rate(&ida, 1221, 4.5).await;
+    assert_eq!(s, 200);
+    assert_eq!(rated["removed_from_watchlist"], true, "{rated}");
+    let (_, wl) = app
+        .send(Method::GET, "/api/me/watchlist", Some(&ida.token), None)
+        .await;
+    assert!(wl["entries"].as_array().unwrap().is_empty(), "{wl}");
+    let (_, rated) = app.rate(&ida, 1221, 4.0).await;
+    assert_eq!(rated["removed_from_watchlist"], false, "{rated}");
 }
 
 #[tokio::test]

@@ -49,6 +49,13 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         fetched_at BIGINT NOT NULL
     );",
+    // 2: films a user is not interested in, hidden from their lists
+    "CREATE TABLE not_interested (
+        user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        movie_id BIGINT NOT NULL,
+        added_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, movie_id)
+    );",
 ];
 
 #[cfg(test)]

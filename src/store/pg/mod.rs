@@ -512,4 +512,32 @@ impl Backend for PgStore {
             .map(|r| (r.get::<_, i64>(0) as u32, r.get(1)))
             .collect())
     }
+
+    fn hide_movie(&self, user_id: i64, movie_id: u32) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO not_interested (user_id, movie_id, added_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&user_id, &(movie_id as i64), &now()],
+        )?;
+        Ok(())
+    }
+
+    fn unhide_movie(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+        Ok(self.conn()?.execute(
+            "DELETE FROM not_interested WHERE user_id = $1 AND movie_id = $2",
+            &[&user_id, &(movie_id as i64)],
+        )? > 0)
+    }
+
+    fn hidden_movies(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
+        let rows = self.conn()?.query(
+            "SELECT movie_id, added_at FROM not_interested WHERE user_id = $1
+             ORDER BY added_at DESC, movie_id",
+            &[&user_id],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, i64>(0) as u32, r.get(1)))
+            .collect())
+    }
 }

@@ -54,6 +54,13 @@ const MIGRATIONS: &[&str] = &[
         last_failure INTEGER NOT NULL,
         PRIMARY KEY (username, client)
     );",
+    // 4: films a user is not interested in, hidden from their lists
+    "CREATE TABLE not_interested (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        movie_id INTEGER NOT NULL,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, movie_id)
+    );",
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

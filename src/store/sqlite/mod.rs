@@ -150,6 +150,10 @@ impl Backend for SqliteStore {
         tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])?;
         tx.execute("DELETE FROM ratings WHERE user_id = ?1", params![user_id])?;
         tx.execute("DELETE FROM watchlist WHERE user_id = ?1", params![user_id])?;
+        tx.execute(
+            "DELETE FROM not_interested WHERE user_id = ?1",
+            params![user_id],
+        )?;
         let n = tx.execute("DELETE FROM users WHERE id = ?1", params![user_id])?;
         tx.commit()?;
         Ok(n > 0)
@@ -345,6 +349,28 @@ impl Backend for SqliteStore {
     fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM watchlist WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
+        let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn hide_movie(&self, user_id: i64, movie_id: u32) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO not_interested (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![user_id, movie_id, now()],
+        )?;
+        Ok(())
+    }
+
+    fn unhide_movie(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+        Ok(self.conn().execute(
+            "DELETE FROM not_interested WHERE user_id = ?1 AND movie_id = ?2",
+            params![user_id, movie_id],
+        )? > 0)
+    }
+
+    fn hidden_movies(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM not_interested WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
         let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
