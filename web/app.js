@@ -15,6 +15,7 @@ import { signupPage } from './pages/signup.js';
 import { welcomePage } from './pages/welcome.js';
 import { forYouPage } from './pages/for-you.js';
 import { labPage } from './pages/lab.js';
+import { watchlistPage } from './pages/watchlist.js';
 
 setRoutes([
   [/^#?\/?$/, homePage],
@@ -25,12 +26,13 @@ setRoutes([
   [/^#\/signup/, signupPage],
   [/^#\/welcome/, welcomePage],
   [/^#\/for-you/, forYouPage],
+  [/^#\/watchlist/, watchlistPage],
 ]);
 
 function renderAccountLinks(me) {
   const el = document.getElementById('account-links');
   if (me) {
-    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'),
+    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'), h('a', { href: '#/watchlist' }, 'Watchlist'),
       h('button', { class: 'secondary', type: 'button', onclick: async () => { await logout(); location.hash = '#/'; } }, 'Log out'));
   } else {
     el.replaceChildren(h('a', { href: '#/login' }, 'Log in'), h('a', { href: '#/signup' }, 'Sign up'));

@@ -1,4 +1,4 @@
-// Building the page: elements, posters, cards, the star picker and plain-worded errors.
+// Building the page: elements, posters and plain-worded errors.
 import { ApiError } from './api.js';
 
 export const main = document.getElementById('main');
@@ -78,16 +78,6 @@ export function poster(movie, alt) {
 }
 
 export function year(m) { return m.year ? ` (${m.year})` : ''; }
-
-export function movieCard(movie, extra) {
-  const { main: title } = splitTitle(movie.title);
-  return h('a', { class: 'card', href: `#/movie/${movie.id}` },
-    poster(movie, ''),
-    h('div', { class: 'body' },
-      h('div', { class: 'title' }, title),
-      h('div', { class: 'sub' }, [movie.year, (movie.genres || []).slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
-      extra || null));
-}
 
 export function field(id, label, attrs) {
   return h('label', { for: id }, label, h('input', { id, name: id, ...attrs }));

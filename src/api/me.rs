@@ -189,7 +189,8 @@ pub async fn recommendations(
             .chain(s.store.hidden_movies(uid)?)
             .map(|w| w.0)
             .collect();
-        Ok(s.recommendations.for_member(&rated, &genres, &exclude, limit))
+        Ok(s.recommendations
+            .for_member(&rated, &genres, &exclude, limit))
     })
     .await?;
     Ok(HttpResponse::Ok().json(MyRecommendations {

@@ -111,7 +111,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/me/watchlist", web::get().to(watchlist::list))
             .route("/me/watchlist/{movie_id}", web::put().to(watchlist::add))
-            .route("/me/watchlist/{movie_id}", web::delete().to(watchlist::remove))
+            .route(
+                "/me/watchlist/{movie_id}",
+                web::delete().to(watchlist::remove),
+            )
             .route("/me/not-interested", web::get().to(not_interested::list))
             .route(
                 "/me/not-interested/{movie_id}",

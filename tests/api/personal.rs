@@ -277,15 +277,29 @@ async fn not_interested_films_leave_the_recommendations() {
         .collect();
     assert!(!again.contains(&hidden), "{again:?}");
     let (_, list) = app
-        .send(Method::GET, "/api/me/not-interested", Some(&ida.token), None)
+        .send(
+            Method::GET,
+            "/api/me/not-interested",
+            Some(&ida.token),
+            None,
+        )
         .await;
     assert_eq!(list["movies"][0]["id"], hidden, "{list}");
-    let (s, _) = app.send(Method::DELETE, &path, Some(&ida.token), None).await;
+    let (s, _) = app
+        .send(Method::DELETE, &path, Some(&ida.token), None)
+        .await;
     assert_eq!(s, 204);
-    let (s, body) = app.send(Method::DELETE, &path, Some(&ida.token), None).await;
+    let (s, body) = app
+        .send(Method::DELETE, &path, Some(&ida.token), None)
+        .await;
     assert_error(s, &body, 404, "not_found");
     let (s, body) = app
-        .send(Method::PUT, "/api/me/not-interested/abc", Some(&ida.token), None)
+        .send(
+            Method::PUT,
+            "/api/me/not-interested/abc",
+            Some(&ida.token),
+            None,
+        )
         .await;
     assert_error(s, &body, 400, "bad_parameter");
     let (s, _) = app
@@ -294,7 +308,12 @@ async fn not_interested_films_leave_the_recommendations() {
     assert_eq!(s, 401);
 
     let (s, _) = app
-        .send(Method::PUT, "/api/me/watchlist/1221", Some(&ida.token), None)
+        .send(
+            Method::PUT,
+            "/api/me/watchlist/1221",
+            Some(&ida.token),
+            None,
+        )
         .await;
     assert_eq!(s, 204);
     let (s, rated) = app.rate(&ida, 1221, 4.5).await;

@@ -125,7 +125,7 @@ async fn new_pages_open_at_the_top(s: &Session) {
         "the page is long enough to scroll: {before}"
     );
     // A tap where the card is (a WebDriver click would first scroll it into view).
-    s.script("document.querySelector('#similar .card:last-child').click()")
+    s.script("document.querySelector('#similar .card:last-child a').click()")
         .await;
     wait_until("the next movie opens", async || s.text("h1").await != title).await;
     s.wait_for("#similar .card", 1).await;
@@ -285,6 +285,86 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session) {
     assert!(s.text("main").await.contains("Your ratings"));
     s.screenshot("for-you").await;
     assert_no_console_errors(s, "signup flow").await;
+    card_actions_and_the_watchlist(s).await;
+}
+
+async fn card_id(s: &Session, css: &str) -> String {
+    let v = s
+        .script(&format!(
+            "return document.querySelector(\"{css}\").dataset.id"
+        ))
+        .await;
+    v.as_str().unwrap().to_string()
+}
+
+/// On any card: "+ Watchlist", "Not interested" (the list refreshes in place without it), and
+/// the watchlist page in the menu, sorted, where "Seen it" rates a film and takes it off.
+async fn card_actions_and_the_watchlist(s: &Session) {
+    let listed = card_id(s, "#recommendations .card:nth-child(1)").await;
+    let add = s
+        .wait_for(
+            "#recommendations .card:nth-child(1) button[data-act=watchlist]",
+            1,
+        )
+        .await
+        .remove(0);
+    s.click(&add).await;
+    wait_until("added to the watchlist", async || {
+        s.text("#recommendations .card:nth-child(1) .note").await == "Added to your watchlist."
+    })
+    .await;
+    let unwanted = card_id(s, "#recommendations .card:nth-child(2)").await;
+    let hide = s
+        .wait_for(
+            "#recommendations .card:nth-child(2) button[data-act=not-interested]",
+            1,
+        )
+        .await
+        .remove(0);
+    s.click(&hide).await;
+    wait_until("the list refreshed without the film", async || {
+        let ids = s
+            .script("return [...document.querySelectorAll('#recommendations .card[data-id]')].map(c => c.dataset.id)")
+            .await;
+        let ids: Vec<&str> = ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        ids.len() == 12 && !ids.contains(&unwanted.as_str())
+    })
+    .await;
+    s.screenshot("for-you-after-actions").await;
+
+    let menu = s.wait_for("nav a[href='#/watchlist']", 1).await.remove(0);
+    s.click(&menu).await;
+    let cards = s.wait_for("#watchlist .card", 1).await;
+    assert_eq!(cards.len(), 1);
+    assert_eq!(card_id(s, "#watchlist .card").await, listed);
+    assert!(s
+        .text("#watchlist .reason")
+        .await
+        .starts_with("You'd likely give it"));
+    s.script("const e = document.getElementById('watchlist-sort'); e.value = 'match'; e.dispatchEvent(new Event('change'))")
+        .await;
+    wait_until("the sort in the address", async || {
+        s.current_url().await.ends_with("#/watchlist?sort=match")
+    })
+    .await;
+    s.wait_for("#watchlist .card", 1).await;
+    s.screenshot("watchlist").await;
+    let seen = s
+        .wait_for("#watchlist button[data-act=seen]", 1)
+        .await
+        .remove(0);
+    s.click(&seen).await;
+    let stars = s.wait_for("#watchlist [role=slider]", 1).await.remove(0);
+    s.type_into(&stars, &format!("{}{ENTER}", ARROW_RIGHT.repeat(7)))
+        .await;
+    wait_until("rated and taken off", async || {
+        s.text("#watchlist-status")
+            .await
+            .contains("took it off your watchlist")
+    })
+    .await;
+    assert!(s.find_all("#watchlist .card").await.is_empty());
+    assert_no_console_errors(s, "card actions and watchlist").await;
 }
 
 /// The model explorer lives at /lab, linked from the footer, not the main menu.

@@ -1,22 +1,31 @@
-// For you: personal recommendations with their reasons, your ratings and your watchlist.
+// For you: personal recommendations with their reasons, refreshed in place after a card
+// action, and your ratings.
 import { api } from '../api.js';
-import { h, setPage, movieCard, year } from '../dom.js';
+import { h, setPage, year, errorBox } from '../dom.js';
+import { movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
-import { currentUser } from '../store.js';
+import { currentUser, rate } from '../store.js';
 
 export async function forYouPage() {
   if (!currentUser()) { location.hash = '#/login'; return; }
-  const [recs, ratings, wl] = await Promise.all([api('/api/me/recommendations?limit=12'), api('/api/me/ratings'), api('/api/me/watchlist')]);
+  const row = h('div', { class: 'row', id: 'recommendations' });
+  const basis = h('p', { class: 'muted' });
+  async function refresh() {
+    try {
+      const recs = await api('/api/me/recommendations?limit=12');
+      basis.textContent = recs.ratings ? `Based on your ${recs.ratings} ratings and your genres.` : 'Rate a few movies to make this personal; for now, the best of your genres.';
+      // Keep the cards that stay (and their place on screen); add the new ones in order.
+      const kept = new Map([...row.querySelectorAll('.card[data-id]')].map(c => [Number(c.dataset.id), c]));
+      row.replaceChildren(...recs.recommendations.map(r => kept.get(r.movie.id) ||
+        movieCard(r.movie, h('div', { class: 'reason' }, r.reason), { onChange: (what) => { if (what === 'hidden' || what === 'rated') refresh(); } })));
+    } catch (e) { row.replaceChildren(errorBox(e, "Couldn't load your recommendations right now.")); }
+  }
+  const ratings = await api('/api/me/ratings');
   const ratingsList = h('ul', { class: 'plain' }, ...ratings.ratings.map(r => h('li', {},
     h('a', { href: `#/movie/${r.movie.id}` }, r.movie.title + year(r.movie)), ' ',
-    starRating({ id: `r-${r.movie.id}`, label: `Your rating of ${r.movie.title}`, value: r.rating, onChange: async (v) => {
-      if (v === null) await api(`/api/me/ratings/${r.movie.id}`, { method: 'DELETE' });
-      else await api(`/api/me/ratings/${r.movie.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) });
-      forYouPage();
-    } }))));
-  setPage('For you', h('h1', {}, 'For you'),
-    h('p', { class: 'muted' }, recs.ratings ? `Based on your ${recs.ratings} ratings and your genres.` : 'Rate a few movies to make this personal; for now, the best of your genres.'),
-    h('div', { class: 'row', id: 'recommendations' }, ...recs.recommendations.map(r => movieCard(r.movie, h('div', { class: 'reason' }, r.reason)))),
-    h('h2', {}, 'Your ratings'), ratings.ratings.length ? ratingsList : h('p', { class: 'muted' }, 'No ratings yet.'),
-    h('h2', {}, 'Your watchlist'), wl.movies.length ? h('div', { class: 'row' }, ...wl.movies.map(m => movieCard(m))) : h('p', { class: 'muted' }, 'Nothing on your watchlist yet.'));
+    starRating({ id: `r-${r.movie.id}`, label: `Your rating of ${r.movie.title}`, value: r.rating, onChange: async (v) => { await rate(r.movie.id, v); refresh(); } }))));
+  setPage('For you', h('h1', {}, 'For you'), basis, row,
+    h('p', {}, h('a', { href: '#/watchlist' }, 'Your watchlist →')),
+    h('h2', {}, 'Your ratings'), ratings.ratings.length ? ratingsList : h('p', { class: 'muted' }, 'No ratings yet.'));
+  await refresh();
 }

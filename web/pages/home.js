@@ -1,6 +1,7 @@
 // Home: popular films by genre (the chips scroll sideways on a phone) and hidden gems.
 import { api } from '../api.js';
-import { h, setPage, movieCard, errorBox } from '../dom.js';
+import { h, setPage, errorBox } from '../dom.js';
+import { movieCard } from '../cards.js';
 
 function ratedLine(m) { return h('div', { class: 'sub' }, `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} ratings`); }
 

@@ -1,8 +1,9 @@
 // A movie: details, your rating and watchlist, more like this, and what reviewers felt.
 import { api, ApiError } from '../api.js';
-import { h, setPage, movieCard, errorBox, poster, splitTitle } from '../dom.js';
+import { h, setPage, errorBox, poster, splitTitle } from '../dom.js';
+import { movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
-import { currentUser } from '../store.js';
+import { currentUser, onWatchlist, rate, setWatchlisted } from '../store.js';
 import { notFoundPage } from './not-found.js';
 
 // Statuses under which TMDB data or a review source's answer is there to show.
@@ -120,24 +121,24 @@ function sentimentPanel(m) {
 async function personalControls(m) {
   const box = h('div', { class: 'chips', style: 'align-items:end;margin-top:12px' });
   const status = h('span', { class: 'muted', role: 'status' });
-  let current = null, listed = false;
+  let current = null;
   try {
-    const [ratings, wl] = await Promise.all([api('/api/me/ratings'), api('/api/me/watchlist')]);
+    const ratings = await api('/api/me/ratings');
     const mine = ratings.ratings.find(r => r.movie.id === m.id);
     current = mine ? mine.rating : null;
-    listed = wl.movies.some(x => x.id === m.id);
   } catch (e) { return errorBox(e); }
-  const wlButton = h('button', { class: 'secondary', type: 'button', 'aria-pressed': String(listed) });
-  const label = () => { wlButton.textContent = listed ? '✓ On your watchlist' : '+ Watchlist'; wlButton.setAttribute('aria-pressed', String(listed)); };
+  const wlButton = h('button', { class: 'secondary', type: 'button', id: 'watchlist-toggle' });
+  const label = () => { const on = onWatchlist(m.id); wlButton.textContent = on ? '✓ On your watchlist' : '+ Watchlist'; wlButton.setAttribute('aria-pressed', String(on)); };
   label();
   wlButton.addEventListener('click', async () => {
-    try { await api(`/api/me/watchlist/${m.id}`, { method: listed ? 'DELETE' : 'PUT' }); listed = !listed; label(); }
+    try { await setWatchlisted(m.id, !onWatchlist(m.id)); label(); }
     catch { status.textContent = "Couldn't change your watchlist. Try again."; }
   });
   box.append(h('div', {}, h('div', { class: 'muted' }, 'Your rating'), starRating({ id: 'my-rating', label: `Your rating of ${splitTitle(m.title).main}`, value: current, onChange: async (v) => {
     try {
-      if (v === null) { await api(`/api/me/ratings/${m.id}`, { method: 'DELETE' }); status.textContent = 'Rating removed.'; }
-      else { await api(`/api/me/ratings/${m.id}`, { method: 'PUT', body: JSON.stringify({ rating: v }) }); status.textContent = `Saved ${v} stars.`; }
+      const offWatchlist = await rate(m.id, v);
+      status.textContent = v === null ? 'Rating removed.' : `Saved ${v} stars.${offWatchlist ? ' Taken off your watchlist.' : ''}`;
+      label();
     } catch { status.textContent = "Couldn't save your rating. Try again."; }
   } })), wlButton, status);
   return box;

@@ -1,6 +1,7 @@
 // A friendly "not found": what happened, a search box, and popular films to go on with.
 import { api } from '../api.js';
-import { h, setPage, movieCard } from '../dom.js';
+import { h, setPage } from '../dom.js';
+import { movieCard } from '../cards.js';
 
 export async function notFoundPage(what = 'page') {
   const row = h('div', { class: 'row' });

@@ -1,6 +1,7 @@
 // The full results of a search (Enter in the search box without picking a suggestion).
 import { api } from '../api.js';
-import { h, setPage, movieCard } from '../dom.js';
+import { h, setPage } from '../dom.js';
+import { movieCard } from '../cards.js';
 
 export async function resultsPage() {
   const q = new URLSearchParams(location.hash.split('?')[1] || '').get('q') || '';

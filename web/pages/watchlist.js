@@ -1,0 +1,48 @@
+// The watchlist: what you mean to see, newest first or best match first, each with "Seen it"
+// (rate it, which takes it off) and "Remove".
+import { api } from '../api.js';
+import { h, setPage, poster, splitTitle, errorBox } from '../dom.js';
+import { starRating } from '../stars.js';
+import { currentUser, rate, setWatchlisted } from '../store.js';
+
+const SORTS = { added: 'Recently added', match: 'Best match for you' };
+
+export async function watchlistPage() {
+  if (!currentUser()) { location.hash = '#/login'; return; }
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const sort = SORTS[params.get('sort')] ? params.get('sort') : 'added';
+  const body = await api('/api/me/watchlist');
+  const entries = body.entries.slice();
+  if (sort === 'match') entries.sort((a, b) => (b.predicted_rating ?? 0) - (a.predicted_rating ?? 0));
+  const status = h('p', { role: 'status', class: 'muted', id: 'watchlist-status' });
+  const row = h('div', { class: 'row', id: 'watchlist' });
+  const empty = () => { if (!row.querySelector('.card')) row.replaceWith(h('p', { class: 'muted' }, 'Nothing on your watchlist. Add films with “+ Watchlist” on any card.')); };
+  for (const e of entries) {
+    const m = e.movie, title = splitTitle(m.title).main;
+    const card = h('div', { class: 'card', 'data-id': m.id });
+    const remove = h('button', { type: 'button', class: 'act', 'data-act': 'remove', 'aria-label': `Remove ${title} from your watchlist` }, 'Remove');
+    remove.addEventListener('click', async () => {
+      try { await setWatchlisted(m.id, false); card.remove(); status.textContent = `“${title}” taken off your watchlist.`; empty(); }
+      catch (x) { status.replaceChildren(errorBox(x)); }
+    });
+    const stars = h('div', { class: 'rate', hidden: true }, starRating({ id: `wl-rate-${m.id}`, label: `Your rating of ${title}`, onChange: async (v) => {
+      if (v === null) return;
+      try { await rate(m.id, v); card.remove(); status.textContent = `Rated “${title}” ${v} stars and took it off your watchlist.`; empty(); }
+      catch (x) { status.replaceChildren(errorBox(x)); }
+    } }));
+    const seen = h('button', { type: 'button', class: 'act', 'data-act': 'seen', 'aria-expanded': 'false', 'aria-label': `Seen it: rate ${title}` }, 'Seen it');
+    seen.addEventListener('click', () => { stars.hidden = !stars.hidden; seen.setAttribute('aria-expanded', String(!stars.hidden)); if (!stars.hidden) stars.querySelector('[role=slider]').focus(); });
+    card.append(
+      h('a', { class: 'card-link', href: `#/movie/${m.id}` }, poster(m, ''),
+        h('div', { class: 'body' }, h('div', { class: 'title' }, title),
+          h('div', { class: 'sub' }, [m.year, m.genres.slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
+          e.predicted_rating ? h('div', { class: 'reason' }, `You'd likely give it ${e.predicted_rating.toFixed(1)} stars`) : null)),
+      h('div', { class: 'actions' }, h('div', { class: 'buttons' }, seen, remove), stars));
+    row.append(card);
+  }
+  const sorter = h('select', { id: 'watchlist-sort', onchange: () => { location.hash = `#/watchlist?sort=${sorter.value}`; } },
+    ...Object.entries(SORTS).map(([k, label]) => h('option', { value: k, selected: k === sort }, label)));
+  setPage('Watchlist', h('h1', {}, 'Your watchlist'),
+    h('div', { class: 'inline form' }, h('label', { for: 'watchlist-sort' }, 'Sort by', sorter)), status, row);
+  empty();
+}
