@@ -3,6 +3,7 @@
 mod accounts;
 pub mod auth;
 pub(crate) mod body;
+mod browse;
 mod error;
 mod health;
 mod me;
@@ -125,6 +126,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 web::delete().to(not_interested::remove),
             )
             .route("/me/recommendations", web::get().to(me::recommendations))
+            .route("/browse", web::get().to(browse::browse_catalog))
             .default_service(web::to(not_found)),
     );
 }

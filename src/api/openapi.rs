@@ -16,6 +16,7 @@ use utoipa::OpenApi;
         super::movies::similar,
         super::reviews::reviews,
         super::popular::popular,
+        super::browse::browse_catalog,
         super::popular::genres,
         super::search::search,
         super::users::recommendations,

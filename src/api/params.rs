@@ -44,7 +44,8 @@ where
             ),
         )
     })?;
-    if v < min || v > max {
+    // NaN compares with nothing, so a range check alone would let it through.
+    if v.partial_cmp(&v).is_none() || v < min || v > max {
         return Err(ApiError::bad_parameter(
             name,
             format!("query parameter `{name}` must be between {min} and {max}, got {v}"),

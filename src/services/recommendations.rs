@@ -120,6 +120,25 @@ impl Recommendations {
         }
     }
 
+    /// How well each of `ids` matches the member, by the hybrid (higher is better; the same
+    /// order /api/me/recommendations uses): for "best match" sorts over any subset.
+    pub(crate) fn match_scores(
+        &self,
+        ratings: &[(u32, f32)],
+        genres: &[String],
+        ids: &[u32],
+    ) -> Vec<Option<f32>> {
+        let catalog = &self.artifacts.catalog;
+        let all = self.for_member(ratings, genres, &[], catalog.len());
+        let mut by_row = vec![None; catalog.len()];
+        for s in &all.scored {
+            by_row[s.row] = Some(s.score);
+        }
+        ids.iter()
+            .map(|&id| catalog.index_of(id).and_then(|row| by_row[row]))
+            .collect()
+    }
+
     /// The stars the ratings model expects the member to give each of `ids` (their ratings,
     /// oldest first, folded in); None without ratings or for a movie the catalog lacks.
     pub(crate) fn predicted_stars(&self, ratings: &[(u32, f32)], ids: &[u32]) -> Vec<Option<f32>> {

@@ -1,6 +1,7 @@
 //! API tests: the real server on port 0 over a real index built from data/.
 
 mod accounts;
+mod browse;
 mod helpers;
 mod movies;
 mod personal;

@@ -1,0 +1,156 @@
+//! GET /api/browse: the catalog filtered and sorted, a page at a time.
+
+use super::auth::request_token;
+use super::params::{self, Query};
+use super::{blocking, ApiError, AppState, MovieSummary};
+use crate::services::browse::{browse, BrowseFilter, BrowseSort};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BrowseResponse {
+    /// How many films match in all.
+    pub total: usize,
+    pub movies: Vec<MovieSummary>,
+    /// The `offset` of the next page, when there is one.
+    pub next_offset: Option<usize>,
+}
+
+fn flag(query: &Query, name: &str) -> Result<bool, ApiError> {
+    match query.get(name).map(|v| v.trim()) {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(v) => Err(ApiError::bad_parameter(
+            name,
+            format!("query parameter `{name}` must be true or false, got {v:?}"),
+        )),
+    }
+}
+
+/// Browse the catalog. `hide_rated` and `sort=predicted` need a session.
+#[utoipa::path(get, path = "/api/browse",
+    params(("genre" = Option<String>, Query, description = "a name from /api/genres"),
+           ("decade" = Option<u16>, Query, description = "first year of a decade, e.g. 1990"),
+           ("min_runtime" = Option<u16>, Query, description = "minutes"),
+           ("max_runtime" = Option<u16>, Query, description = "minutes"),
+           ("min_rating" = Option<f32>, Query, description = "average MovieLens rating, 0..=5"),
+           ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
+           ("hide_rated" = Option<bool>, Query, description = "leave out what the member rated or is not interested in"),
+           ("sort" = Option<String>, Query, description = "popularity (default) | rating | year | predicted (best match for the member, as their recommendations rank)"),
+           ("limit" = Option<usize>, Query, description = "1..=100, default 24"),
+           ("offset" = Option<usize>, Query, description = "default 0")),
+    responses((status = 200, body = BrowseResponse), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody)))]
+pub(crate) async fn browse_catalog(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let limit = params::limit(&query, 24)?;
+    let offset: usize = params::number(&query, "offset", 0, 0, 1_000_000)?;
+    let catalog = &state.artifacts.catalog;
+    let genre = match query
+        .get("genre")
+        .map(|g| g.trim())
+        .filter(|g| !g.is_empty())
+    {
+        Some(g) if catalog.genres().iter().any(|x| x == g) => Some(g.to_string()),
+        Some(g) => {
+            return Err(ApiError::bad_parameter(
+                "genre",
+                format!("query parameter `genre` must be a name from /api/genres, got {g:?}"),
+            ))
+        }
+        None => None,
+    };
+    let decade = match query.get("decade") {
+        Some(_) => {
+            let d: u16 = params::number(&query, "decade", 1990, 1870, 2030)?;
+            if d % 10 != 0 {
+                return Err(ApiError::bad_parameter(
+                    "decade",
+                    format!("query parameter `decade` must be the first year of a decade, got {d}"),
+                ));
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    let min_runtime: u16 = params::number(&query, "min_runtime", 0, 0, 1000)?;
+    let max_runtime: u16 = params::number(&query, "max_runtime", 1000, 0, 1000)?;
+    let runtime = (query.contains_key("min_runtime") || query.contains_key("max_runtime"))
+        .then_some((min_runtime, max_runtime));
+    let min_rating: f32 = params::number(&query, "min_rating", 0.0, 0.0, 5.0)?;
+    let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
+    let hide_rated = flag(&query, "hide_rated")?;
+    let sort = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => BrowseSort::Popularity,
+        Some(s) => BrowseSort::parse(s).ok_or_else(|| {
+            ApiError::bad_parameter(
+                "sort",
+                format!("query parameter `sort` must be popularity, rating, year or predicted, got {s:?}"),
+            )
+        })?,
+    };
+    let personal = hide_rated || sort == BrowseSort::Predicted;
+    let token = request_token(&req);
+    if personal && token.is_none() {
+        return Err(ApiError::Unauthorized(
+            "log in first: hide_rated and sort=predicted are personal".into(),
+        ));
+    }
+    let (rows, total) = blocking(&state, move |s| {
+        let mut ratings: Vec<(u32, f32)> = Vec::new();
+        let mut genres_liked: Vec<String> = Vec::new();
+        let mut filter = BrowseFilter {
+            genre,
+            decade,
+            runtime,
+            min_rating,
+            min_votes,
+            ..Default::default()
+        };
+        if personal {
+            let user = token
+                .and_then(|t| s.accounts.session_user(&t).transpose())
+                .transpose()?
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "the session has expired or was ended; log in again".into(),
+                    )
+                })?;
+            genres_liked = user.genres.clone();
+            ratings = s
+                .store
+                .ratings(user.id)?
+                .into_iter()
+                .rev()
+                .map(|r| (r.movie_id, r.rating))
+                .collect();
+            if hide_rated {
+                filter.exclude = ratings.iter().map(|r| r.0).collect();
+                filter
+                    .exclude
+                    .extend(s.store.hidden_movies(user.id)?.into_iter().map(|h| h.0));
+            }
+        }
+        let rows = browse(&s.artifacts.catalog, &filter, sort, |ids| {
+            s.recommendations.match_scores(&ratings, &genres_liked, ids)
+        });
+        let total = rows.len();
+        Ok((
+            rows.into_iter()
+                .skip(offset)
+                .take(limit)
+                .collect::<Vec<_>>(),
+            total,
+        ))
+    })
+    .await?;
+    let next_offset = (offset + rows.len() < total).then_some(offset + rows.len());
+    Ok(HttpResponse::Ok().json(BrowseResponse {
+        total,
+        movies: rows.into_iter().map(|r| catalog.at(r).into()).collect(),
+        next_offset,
+    }))
+}

@@ -1,0 +1,107 @@
+//! Browsing the catalog: filters (genre, decade, runtime, average rating, number of ratings,
+//! films to leave out) and one sort order. Pure work over the loaded catalog.
+
+use crate::dataset::{Catalog, Movie};
+use std::collections::HashSet;
+
+/// How a browse list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum BrowseSort {
+    /// The weighted rating (what "popular" means elsewhere), more ratings breaking ties.
+    Popularity,
+    /// The average rating, more ratings breaking ties.
+    Rating,
+    /// Newest first.
+    Year,
+    /// Best match for the member first (the caller supplies the scores).
+    Predicted,
+}
+
+impl BrowseSort {
+    pub(crate) fn parse(raw: &str) -> Option<BrowseSort> {
+        Some(match raw {
+            "popularity" => BrowseSort::Popularity,
+            "rating" => BrowseSort::Rating,
+            "year" => BrowseSort::Year,
+            "predicted" => BrowseSort::Predicted,
+            _ => return None,
+        })
+    }
+}
+
+/// What a film must be to be listed.
+#[derive(Debug, Default)]
+pub(crate) struct BrowseFilter {
+    pub genre: Option<String>,
+    /// The first year of a decade (1990 for the 1990s).
+    pub decade: Option<u16>,
+    /// Runtime in minutes, inclusive; films without a known runtime are left out when set.
+    pub runtime: Option<(u16, u16)>,
+    pub min_rating: f32,
+    pub min_votes: u32,
+    /// Movie ids left out (the member's rated and not-interested films).
+    pub exclude: HashSet<u32>,
+}
+
+impl BrowseFilter {
+    fn keeps(&self, m: &Movie) -> bool {
+        self.genre
+            .as_ref()
+            .is_none_or(|g| m.genres.iter().any(|x| x == g))
+            && self
+                .decade
+                .is_none_or(|d| m.year.is_some_and(|y| y >= d && y < d + 10))
+            && self
+                .runtime
+                .is_none_or(|(lo, hi)| m.runtime_minutes.is_some_and(|r| r >= lo && r <= hi))
+            && (self.min_rating <= 0.0 || m.rating_mean >= self.min_rating)
+            && m.rating_count >= self.min_votes
+            && !self.exclude.contains(&m.id)
+    }
+}
+
+/// Every catalog row the filter keeps, in `sort` order. `predicted` scores the kept movies for
+/// the Predicted sort (one per id, higher first), and is called only for it.
+pub(crate) fn browse(
+    catalog: &Catalog,
+    filter: &BrowseFilter,
+    sort: BrowseSort,
+    predicted: impl FnOnce(&[u32]) -> Vec<Option<f32>>,
+) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..catalog.len())
+        .filter(|&r| filter.keeps(catalog.at(r)))
+        .collect();
+    let m = |r: usize| catalog.at(r);
+    match sort {
+        BrowseSort::Popularity => rows.sort_by(|&x, &y| {
+            m(y).weighted_rating
+                .total_cmp(&m(x).weighted_rating)
+                .then(m(y).rating_count.cmp(&m(x).rating_count))
+        }),
+        BrowseSort::Rating => rows.sort_by(|&x, &y| {
+            m(y).rating_mean
+                .total_cmp(&m(x).rating_mean)
+                .then(m(y).rating_count.cmp(&m(x).rating_count))
+        }),
+        BrowseSort::Year => rows.sort_by(|&x, &y| {
+            m(y).year
+                .cmp(&m(x).year)
+                .then(m(y).weighted_rating.total_cmp(&m(x).weighted_rating))
+        }),
+        BrowseSort::Predicted => {
+            let ids: Vec<u32> = rows.iter().map(|&r| m(r).id).collect();
+            let stars = predicted(&ids);
+            let mut scored: Vec<(usize, f32)> = rows
+                .iter()
+                .zip(stars)
+                .map(|(&r, s)| (r, s.unwrap_or(f32::NEG_INFINITY)))
+                .collect();
+            scored.sort_by(|a, b| {
+                b.1.total_cmp(&a.1)
+                    .then(m(b.0).weighted_rating.total_cmp(&m(a.0).weighted_rating))
+            });
+            rows = scored.into_iter().map(|(r, _)| r).collect();
+        }
+    }
+    rows
+}
