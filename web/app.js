@@ -16,11 +16,13 @@ import { welcomePage } from './pages/welcome.js';
 import { forYouPage } from './pages/for-you.js';
 import { labPage } from './pages/lab.js';
 import { watchlistPage } from './pages/watchlist.js';
+import { browsePage } from './pages/browse.js';
 
 setRoutes([
   [/^#?\/?$/, homePage],
   [/^#\/movie\/([^/?]+)/, (m) => moviePage(m[1])],
   [/^#\/search/, resultsPage],
+  [/^#\/browse/, browsePage],
   [/^#\/lab/, labPage],
   [/^#\/login/, loginPage],
   [/^#\/signup/, signupPage],

@@ -87,7 +87,8 @@ export function setPage(title, ...children) {
   document.title = title ? `${title} · cinesense` : 'cinesense';
   main.replaceChildren(...children);
   for (const a of document.querySelectorAll('nav a')) {
-    const here = a.getAttribute('href') === location.hash || (a.getAttribute('href') === '#/' && !location.hash);
+    const href = a.getAttribute('href'), hash = location.hash || '#/';
+    const here = href === '#/' ? hash === '#/' : hash === href || hash.startsWith(href + '?');
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
 }

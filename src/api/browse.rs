@@ -66,7 +66,7 @@ pub(crate) async fn browse_catalog(
     let decade = match query.get("decade") {
         Some(_) => {
             let d: u16 = params::number(&query, "decade", 1990, 1870, 2030)?;
-            if d % 10 != 0 {
+            if !d.is_multiple_of(10) {
                 return Err(ApiError::bad_parameter(
                     "decade",
                     format!("query parameter `decade` must be the first year of a decade, got {d}"),

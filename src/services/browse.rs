@@ -7,9 +7,10 @@ use std::collections::HashSet;
 /// How a browse list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum BrowseSort {
-    /// The weighted rating (what "popular" means elsewhere), more ratings breaking ties.
+    /// The number of ratings, the weighted rating breaking ties.
     Popularity,
-    /// The average rating, more ratings breaking ties.
+    /// The weighted rating (the average pulled toward the catalog's mean when few rated it,
+    /// so one 5-star rating does not top the list), more ratings breaking ties.
     Rating,
     /// Newest first.
     Year,
@@ -74,13 +75,13 @@ pub(crate) fn browse(
     let m = |r: usize| catalog.at(r);
     match sort {
         BrowseSort::Popularity => rows.sort_by(|&x, &y| {
-            m(y).weighted_rating
-                .total_cmp(&m(x).weighted_rating)
-                .then(m(y).rating_count.cmp(&m(x).rating_count))
+            m(y).rating_count
+                .cmp(&m(x).rating_count)
+                .then(m(y).weighted_rating.total_cmp(&m(x).weighted_rating))
         }),
         BrowseSort::Rating => rows.sort_by(|&x, &y| {
-            m(y).rating_mean
-                .total_cmp(&m(x).rating_mean)
+            m(y).weighted_rating
+                .total_cmp(&m(x).weighted_rating)
                 .then(m(y).rating_count.cmp(&m(x).rating_count))
         }),
         BrowseSort::Year => rows.sort_by(|&x, &y| {

@@ -39,20 +39,31 @@ async fn filters_and_sorts_hold_for_every_film_listed() {
             "{m}"
         );
     }
-    // Rating order and paging: the second page continues the first.
-    let (_, p1) = app
-        .get("/api/browse?sort=rating&min_votes=50&limit=5")
-        .await;
-    let (_, p2) = app
-        .get("/api/browse?sort=rating&min_votes=50&limit=5&offset=5")
-        .await;
+    // Rating order (the weighted rating, so a film with one 5-star rating does not lead) and
+    // paging: the second page continues the first.
+    // Rating order (the weighted rating, so a film with one 5-star rating does not lead) and
+    // paging: the second page continues the first.
+    let (_, p1) = app.get("/api/browse?sort=rating&limit=5").await;
+    let (_, p2) = app.get("/api/browse?sort=rating&limit=5&offset=5").await;
     assert_eq!(p1["next_offset"], 5);
-    let means: Vec<f64> = movies(&p1)
+    assert!(
+        movies(&p1)
+            .iter()
+            .all(|m| m["rating_count"].as_u64().unwrap() >= 20),
+        "{p1}"
+    );
+    let weighted: Vec<f64> = movies(&p1)
         .iter()
         .chain(movies(&p2))
-        .map(|m| m["rating_mean"].as_f64().unwrap())
+        .map(|m| m["weighted_rating"].as_f64().unwrap())
         .collect();
-    assert!(means.windows(2).all(|w| w[0] >= w[1]), "{means:?}");
+    assert!(weighted.windows(2).all(|w| w[0] >= w[1]), "{weighted:?}");
+    let (_, popular) = app.get("/api/browse?limit=3").await;
+    assert_eq!(
+        movies(&popular)[0]["id"],
+        356,
+        "the most rated film first: {popular}"
+    );
 }
 
 #[tokio::test]

@@ -53,6 +53,7 @@ async fn the_browser_app_end_to_end() {
 
     search_with_the_keyboard(&app, &s).await;
     slash_focuses_search_and_enter_shows_all_results(&app, &s).await;
+    browse_with_filters_in_the_address(&app, &s).await;
     movie_page_shows_similar_movies(&app, &s).await;
     signup_rate_and_see_recommendations(&app, &s).await;
     the_lab_ranks_for_a_movielens_user(&app, &s).await;
@@ -73,6 +74,19 @@ async fn the_browser_app_end_to_end() {
     );
     phone.screenshot("movie-375px").await;
     new_pages_open_at_the_top(&phone).await;
+    phone
+        .goto(&format!("{}/#/browse?genre=Drama&sort=rating", app.address))
+        .await;
+    phone.wait_for("#browse-results .card", 10).await;
+    let overflow = phone
+        .script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        .await;
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(false),
+        "browse scrolls sideways at 375 px"
+    );
+    phone.screenshot("browse-375px").await;
     assert_no_console_errors(&phone, "movie at 375 px").await;
     phone.quit().await;
 }
@@ -186,6 +200,71 @@ async fn slash_focuses_search_and_enter_shows_all_results(app: &TestApp, s: &Ses
     assert!(s.text("main").await.contains("Matrix"));
     s.screenshot("search-results").await;
     assert_no_console_errors(s, "search results").await;
+}
+
+/// Browse: the filters come from the address and go back into it, so a page can be shared and
+/// reloaded; every film shown fits them; more come on demand.
+async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
+    let url = format!(
+        "{}/#/browse?genre=Comedy&decade=1990&sort=rating",
+        app.address
+    );
+    s.goto(&url).await;
+    s.wait_for("#browse-results .card", 10).await;
+    assert_eq!(
+        s.script("return document.getElementById('genre').value")
+            .await,
+        "Comedy"
+    );
+    assert_eq!(
+        s.script("return document.getElementById('decade').value")
+            .await,
+        "1990"
+    );
+    for text in s
+        .script("return [...document.querySelectorAll('#browse-results .card .sub')].filter((_, i) => i % 2 == 0).map(e => e.textContent)")
+        .await
+        .as_array()
+        .unwrap()
+    {
+        assert!(text.as_str().unwrap().starts_with("199"), "{text}");
+    }
+    s.script("const e = document.getElementById('decade'); e.value = '1980'; e.dispatchEvent(new Event('change', {bubbles: true}))")
+        .await;
+    wait_until("the filter in the address", async || {
+        s.current_url().await.contains("decade=1980")
+    })
+    .await;
+    wait_until("the list follows", async || {
+        s.text("#browse-results .card .sub")
+            .await
+            .starts_with("198")
+    })
+    .await;
+    // Reloading the address gives the same page.
+    let shared = s.current_url().await;
+    s.goto(&shared).await;
+    s.wait_for("#browse-results .card", 10).await;
+    assert_eq!(
+        s.script("return document.getElementById('decade').value")
+            .await,
+        "1980"
+    );
+    assert_eq!(
+        s.script("return document.getElementById('genre').value")
+            .await,
+        "Comedy"
+    );
+    let before = s.find_all("#browse-results .card").await.len();
+    let more = s.wait_for("#browse-more", 1).await.remove(0);
+    s.click(&more).await;
+    wait_until("more films", async || {
+        s.find_all("#browse-results .card").await.len() > before
+    })
+    .await;
+    s.script("window.scrollTo(0, 0)").await;
+    s.screenshot("browse").await;
+    assert_no_console_errors(s, "browse").await;
 }
 
 async fn movie_page_shows_similar_movies(app: &TestApp, s: &Session) {

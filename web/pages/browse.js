@@ -1,0 +1,70 @@
+// Browse: filters and a sort, all in the address (so a page can be shared and reloaded), and
+// more films on demand.
+import { api } from '../api.js';
+import { h, setPage, errorBox } from '../dom.js';
+import { movieCard } from '../cards.js';
+import { currentUser } from '../store.js';
+
+const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920];
+const RUNTIMES = { short: ['Under 90 min', 0, 89], medium: ['90 to 120 min', 90, 120], long: ['Over 2 hours', 121, 1000] };
+const RATINGS = { '4': '4 stars and up', '3.5': '3.5 stars and up', '3': '3 stars and up' };
+const VOTES = { '10': 'Rated by 10+', '50': 'Rated by 50+', '100': 'Rated by 100+' };
+const SORTS = { popularity: 'Most popular', rating: 'Highest rated', year: 'Newest', predicted: 'Best match for me' };
+const PAGE = 24;
+
+function select(id, label, options, value, anyLabel) {
+  return h('label', { for: id }, label, h('select', { id, name: id },
+    anyLabel ? h('option', { value: '' }, anyLabel) : null,
+    ...Object.entries(options).map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+}
+
+export async function browsePage() {
+  const me = currentUser();
+  const p = new URLSearchParams(location.hash.split('?')[1] || '');
+  const { genres } = await api('/api/genres');
+  const sorts = me ? SORTS : Object.fromEntries(Object.entries(SORTS).filter(([k]) => k !== 'predicted'));
+  const sort = sorts[p.get('sort')] ? p.get('sort') : 'popularity';
+  const query = new URLSearchParams({ sort, limit: String(PAGE) });
+  if (p.get('genre')) query.set('genre', p.get('genre'));
+  if (p.get('decade')) query.set('decade', p.get('decade'));
+  if (RUNTIMES[p.get('runtime')]) { query.set('min_runtime', RUNTIMES[p.get('runtime')][1]); query.set('max_runtime', RUNTIMES[p.get('runtime')][2]); }
+  if (RATINGS[p.get('rating')]) query.set('min_rating', p.get('rating'));
+  if (VOTES[p.get('votes')]) query.set('min_votes', p.get('votes'));
+  if (me && p.get('hide_rated') === '1') query.set('hide_rated', 'true');
+
+  const form = h('form', { class: 'filters', id: 'browse-filters', role: 'search', 'aria-label': 'Filters' },
+    select('genre', 'Genre', Object.fromEntries(genres.map(g => [g.name, g.name])), p.get('genre') || '', 'Any genre'),
+    select('decade', 'Decade', Object.fromEntries(DECADES.map(d => [String(d), `${d}s`])), p.get('decade') || '', 'Any decade'),
+    select('runtime', 'Length', Object.fromEntries(Object.entries(RUNTIMES).map(([k, v]) => [k, v[0]])), p.get('runtime') || '', 'Any length'),
+    select('rating', 'Average rating', RATINGS, p.get('rating') || '', 'Any rating'),
+    select('votes', 'Number of ratings', VOTES, p.get('votes') || '', 'Any number'),
+    select('sort', 'Sort by', sorts, sort),
+    me ? h('label', { for: 'hide_rated', class: 'check' }, h('input', { type: 'checkbox', id: 'hide_rated', name: 'hide_rated', checked: p.get('hide_rated') === '1' }), "Hide what I've rated") : null);
+  form.addEventListener('change', () => {
+    const next = new URLSearchParams();
+    for (const el of form.elements) {
+      if (el.type === 'checkbox') { if (el.checked) next.set(el.name, '1'); }
+      else if (el.value && !(el.name === 'sort' && el.value === 'popularity')) next.set(el.name, el.value);
+    }
+    location.hash = `#/browse${next.toString() ? '?' + next : ''}`;
+  });
+  const row = h('div', { class: 'row', id: 'browse-results' });
+  const count = h('p', { class: 'muted', id: 'browse-count', role: 'status' });
+  const more = h('button', { class: 'secondary', type: 'button', id: 'browse-more', hidden: true }, 'Show more');
+  let offset = 0;
+  async function load() {
+    more.disabled = true;
+    try {
+      query.set('offset', String(offset));
+      const body = await api(`/api/browse?${query}`);
+      row.append(...body.movies.map(m => movieCard(m, h('div', { class: 'sub' }, m.rating_count ? `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} rating${m.rating_count === 1 ? '' : 's'}` : 'Not rated yet'))));
+      count.textContent = body.total ? `${body.total} films` : 'No films match. Try fewer filters.';
+      offset = body.next_offset ?? offset;
+      more.hidden = body.next_offset === null;
+    } catch (e) { row.replaceChildren(errorBox(e, "Couldn't load films right now.")); }
+    finally { more.disabled = false; }
+  }
+  more.addEventListener('click', load);
+  setPage('Browse', h('h1', {}, 'Browse'), form, count, row, h('p', {}, more));
+  await load();
+}
