@@ -83,6 +83,13 @@ export function field(id, label, attrs) {
   return h('label', { for: id }, label, h('input', { id, name: id, ...attrs }));
 }
 
+// A page's way to show itself, taken when the page starts: it shows nothing once the reader
+// has moved on, so a slow page cannot overwrite the one they went to.
+export function pageShower() {
+  const hash = location.hash || '#/';
+  return (title, ...children) => { if ((location.hash || '#/') === hash) setPage(title, ...children); };
+}
+
 export function setPage(title, ...children) {
   document.title = title ? `${title} · cinesense` : 'cinesense';
   main.replaceChildren(...children);

@@ -1,7 +1,7 @@
 // Browse: filters and a sort, all in the address (so a page can be shared and reloaded), and
 // more films on demand.
 import { api } from '../api.js';
-import { h, setPage, errorBox } from '../dom.js';
+import { h, pageShower, errorBox } from '../dom.js';
 import { movieCard } from '../cards.js';
 import { currentUser } from '../store.js';
 
@@ -19,6 +19,7 @@ function select(id, label, options, value, anyLabel) {
 }
 
 export async function browsePage() {
+  const show = pageShower();
   const me = currentUser();
   const p = new URLSearchParams(location.hash.split('?')[1] || '');
   const { genres } = await api('/api/genres');
@@ -65,6 +66,6 @@ export async function browsePage() {
     finally { more.disabled = false; }
   }
   more.addEventListener('click', load);
-  setPage('Browse', h('h1', {}, 'Browse'), form, count, row, h('p', {}, more));
+  show('Browse', h('h1', {}, 'Browse'), form, count, row, h('p', {}, more));
   await load();
 }

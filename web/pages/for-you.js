@@ -1,12 +1,13 @@
 // For you: personal recommendations with their reasons, refreshed in place after a card
 // action, and your ratings.
 import { api } from '../api.js';
-import { h, setPage, year, errorBox } from '../dom.js';
+import { h, pageShower, year, errorBox } from '../dom.js';
 import { movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
 import { currentUser, rate } from '../store.js';
 
 export async function forYouPage() {
+  const show = pageShower();
   if (!currentUser()) { location.hash = '#/login'; return; }
   const row = h('div', { class: 'row', id: 'recommendations' });
   const basis = h('p', { class: 'muted' });
@@ -24,7 +25,7 @@ export async function forYouPage() {
   const ratingsList = h('ul', { class: 'plain' }, ...ratings.ratings.map(r => h('li', {},
     h('a', { href: `#/movie/${r.movie.id}` }, r.movie.title + year(r.movie)), ' ',
     starRating({ id: `r-${r.movie.id}`, label: `Your rating of ${r.movie.title}`, value: r.rating, onChange: async (v) => { await rate(r.movie.id, v); refresh(); } }))));
-  setPage('For you', h('h1', {}, 'For you'), basis, row,
+  show('For you', h('h1', {}, 'For you'), basis, row,
     h('p', {}, h('a', { href: '#/watchlist' }, 'Your watchlist →')),
     h('h2', {}, 'Your ratings'), ratings.ratings.length ? ratingsList : h('p', { class: 'muted' }, 'No ratings yet.'));
   await refresh();

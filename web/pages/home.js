@@ -1,11 +1,12 @@
 // Home: popular films by genre (the chips scroll sideways on a phone) and hidden gems.
 import { api } from '../api.js';
-import { h, setPage, errorBox } from '../dom.js';
+import { h, pageShower, errorBox } from '../dom.js';
 import { movieCard } from '../cards.js';
 
 function ratedLine(m) { return h('div', { class: 'sub' }, `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} ratings`); }
 
 export async function homePage() {
+  const show = pageShower();
   const genresBody = await api('/api/genres');
   const genres = genresBody.genres.map(g => g.name);
   let current = sessionStorage.getItem('genre') || 'Sci-Fi';
@@ -24,7 +25,7 @@ export async function homePage() {
   for (const g of genres) chips.append(h('button', { class: 'chip', type: 'button', 'data-genre': g, 'aria-pressed': 'false', onclick: () => loadGenre(g) }, g));
   const gems = h('div', { class: 'row', id: 'gems' });
   const gemsSection = h('section', {}, h('h2', {}, 'Hidden gems'), h('p', { class: 'muted' }, 'Loved by the few who found them.'), gems);
-  setPage('', h('h1', {}, 'Find your next movie'),
+  show('', h('h1', {}, 'Find your next movie'),
     h('p', { class: 'muted' }, 'Type a title above, browse by genre, or open a movie to see what is like it.'),
     chips, popularTitle, popularRow, gemsSection);
   await loadGenre(genres.includes(current) ? current : genres[0]);

@@ -1,10 +1,11 @@
 // The lab (linked from the footer): how each model ranks for a MovieLens user of the dataset.
 import { api } from '../api.js';
-import { h, setPage, errorBox, year } from '../dom.js';
+import { h, pageShower, errorBox, year } from '../dom.js';
 
 const MODELS = { hybrid: 'The blend', mf: 'Ratings model', content: 'Similar content', popular: 'Most popular' };
 
 export async function labPage() {
+  const show = pageShower();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const user = h('input', { type: 'number', id: 'lab-user', min: '1', value: params.get('user') || '1', required: true });
   const model = h('select', { id: 'lab-model' }, ...Object.entries(MODELS).map(([n, label]) => h('option', { value: n, selected: n === (params.get('model') || 'hybrid') }, label)));
@@ -21,7 +22,7 @@ export async function labPage() {
             h('td', {}, r.predicted_rating ? `${r.predicted_rating.toFixed(1)}★` : '—'), h('td', {}, r.reason))))));
     } catch (err) { out.replaceChildren(errorBox(err, err.code === 'not_found' ? 'No reviewer with that number in the dataset.' : null)); }
   }
-  setPage('Lab', h('h1', {}, 'Lab: how the models rank'),
+  show('Lab', h('h1', {}, 'Lab: how the models rank'),
     h('p', { class: 'muted' }, 'Pick one of the reviewers in the MovieLens dataset and a model to see its top 10.'),
     h('form', { class: 'inline', onsubmit: run },
       h('label', { for: 'lab-user' }, 'Reviewer number', user),

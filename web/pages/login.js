@@ -1,6 +1,6 @@
 // Log in.
 import { api } from '../api.js';
-import { h, setPage, errorBox, field } from '../dom.js';
+import { h, pageShower, errorBox, field } from '../dom.js';
 import { loadMe } from '../store.js';
 
 function loginMessage(e) {
@@ -11,6 +11,7 @@ function loginMessage(e) {
 }
 
 export async function loginPage() {
+  const show = pageShower();
   const err = h('div', { 'aria-live': 'assertive' });
   async function submit(e) {
     e.preventDefault();
@@ -20,7 +21,7 @@ export async function loginPage() {
       await loadMe(); location.hash = '#/for-you';
     } catch (x) { err.replaceChildren(errorBox(x, loginMessage(x))); }
   }
-  setPage('Log in', h('h1', {}, 'Log in'),
+  show('Log in', h('h1', {}, 'Log in'),
     h('form', { class: 'inline', onsubmit: submit },
       field('username', 'Username', { type: 'text', autocomplete: 'username', required: true }),
       field('password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),

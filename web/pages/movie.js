@@ -1,6 +1,6 @@
 // A movie: details, your rating and watchlist, more like this, and what reviewers felt.
 import { api, ApiError } from '../api.js';
-import { h, setPage, errorBox, poster, splitTitle } from '../dom.js';
+import { h, pageShower, errorBox, poster, splitTitle } from '../dom.js';
 import { movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
 import { currentUser, onWatchlist, rate, setWatchlisted } from '../store.js';
@@ -11,6 +11,7 @@ const ANSWERED = ['ok', 'cached', 'stale'];
 const SOURCE_NAMES = { imdb: 'IMDb', tmdb: 'TMDB' };
 
 export async function moviePage(id) {
+  const show = pageShower();
   let m;
   try { m = await api(`/api/movies/${encodeURIComponent(id)}`); }
   catch (e) {
@@ -32,7 +33,7 @@ export async function moviePage(id) {
   if (tmdbStatus === 'not_configured') extras.append(h('p', { class: 'notice quiet', id: 'tmdb-notice' }, "Posters and cast aren't available on this server."));
   else if (tmdbStatus && !ANSWERED.includes(tmdbStatus) && tmdbStatus !== 'no_tmdb_id') extras.append(h('p', { class: 'notice', id: 'tmdb-notice' }, "Couldn't load the poster and cast right now; showing what we have."));
   if (currentUser()) extras.append(await personalControls(m));
-  setPage(title,
+  show(title,
     h('article', { class: 'movie' },
       poster(m),
       h('div', {},

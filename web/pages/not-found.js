@@ -1,12 +1,13 @@
 // A friendly "not found": what happened, a search box, and popular films to go on with.
 import { api } from '../api.js';
-import { h, setPage } from '../dom.js';
+import { h, pageShower } from '../dom.js';
 import { movieCard } from '../cards.js';
 
 export async function notFoundPage(what = 'page') {
+  const show = pageShower();
   const row = h('div', { class: 'row' });
   const q = h('input', { id: 'nf-q', type: 'search', placeholder: 'A title…', autocomplete: 'off' });
-  setPage(what === 'movie' ? 'Movie not found' : 'Page not found',
+  show(what === 'movie' ? 'Movie not found' : 'Page not found',
     h('h1', {}, what === 'movie' ? 'Movie not found' : 'Page not found'),
     h('p', {}, what === 'movie' ? "We don't know that movie. Try searching for it:" : "There's nothing at this address. Try a search:"),
     h('form', { class: 'inline', role: 'search', onsubmit: (e) => { e.preventDefault(); if (q.value.trim()) location.hash = `#/search?q=${encodeURIComponent(q.value.trim())}`; } },

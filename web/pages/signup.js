@@ -1,6 +1,6 @@
 // Sign up: an account and the genres you like.
 import { api } from '../api.js';
-import { h, setPage, errorBox, field } from '../dom.js';
+import { h, pageShower, errorBox, field } from '../dom.js';
 import { loadMe } from '../store.js';
 
 function signupMessage(e) {
@@ -14,6 +14,7 @@ function signupMessage(e) {
 }
 
 export async function signupPage() {
+  const show = pageShower();
   const { genres } = await api('/api/genres');
   const chosen = new Set();
   const err = h('div', { 'aria-live': 'assertive' });
@@ -34,7 +35,7 @@ export async function signupPage() {
       await loadMe(); location.hash = '#/welcome';
     } catch (x) { err.replaceChildren(errorBox(x, signupMessage(x))); }
   }
-  setPage('Sign up', h('h1', {}, 'Sign up'),
+  show('Sign up', h('h1', {}, 'Sign up'),
     h('form', { onsubmit: submit },
       h('h2', {}, '1. Your account'),
       h('div', { class: 'inline form' }, field('username', 'Username (3–32 letters, digits, _ . -)', { type: 'text', autocomplete: 'username', required: true, minlength: 3, maxlength: 32 }),

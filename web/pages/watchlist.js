@@ -1,13 +1,14 @@
 // The watchlist: what you mean to see, newest first or best match first, each with "Seen it"
 // (rate it, which takes it off) and "Remove".
 import { api } from '../api.js';
-import { h, setPage, poster, splitTitle, errorBox } from '../dom.js';
+import { h, pageShower, poster, splitTitle, errorBox } from '../dom.js';
 import { starRating } from '../stars.js';
 import { currentUser, rate, setWatchlisted } from '../store.js';
 
 const SORTS = { added: 'Recently added', match: 'Best match for you' };
 
 export async function watchlistPage() {
+  const show = pageShower();
   if (!currentUser()) { location.hash = '#/login'; return; }
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const sort = SORTS[params.get('sort')] ? params.get('sort') : 'added';
@@ -42,7 +43,7 @@ export async function watchlistPage() {
   }
   const sorter = h('select', { id: 'watchlist-sort', onchange: () => { location.hash = `#/watchlist?sort=${sorter.value}`; } },
     ...Object.entries(SORTS).map(([k, label]) => h('option', { value: k, selected: k === sort }, label)));
-  setPage('Watchlist', h('h1', {}, 'Your watchlist'),
+  show('Watchlist', h('h1', {}, 'Your watchlist'),
     h('div', { class: 'inline form' }, h('label', { for: 'watchlist-sort' }, 'Sort by', sorter)), status, row);
   empty();
 }

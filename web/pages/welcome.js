@@ -1,7 +1,7 @@
 // After signing up: tap the stars on films you have seen, with "3 of 10" and the way on
 // always in view, and more films on demand.
 import { api } from '../api.js';
-import { h, setPage, poster, splitTitle } from '../dom.js';
+import { h, pageShower, poster, splitTitle } from '../dom.js';
 import { starRating } from '../stars.js';
 import { currentUser } from '../store.js';
 
@@ -9,6 +9,7 @@ const GOAL = 10;
 const BATCH = 20;
 
 export async function welcomePage() {
+  const show = pageShower();
   const me = currentUser();
   if (!me) { location.hash = '#/login'; return; }
   const rated = new Set();
@@ -46,7 +47,7 @@ export async function welcomePage() {
   }
   more.addEventListener('click', loadMore);
 
-  setPage('Welcome', h('h1', {}, `Welcome, ${me.username}`),
+  show('Welcome', h('h1', {}, `Welcome, ${me.username}`),
     h('p', {}, 'Tap the stars on films you have seen (the left half of a star is half a star); skip the rest.'),
     grid, h('p', {}, more),
     h('div', { class: 'sticky-bar' }, count,
