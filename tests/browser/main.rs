@@ -28,6 +28,23 @@ async fn browser() -> Option<(Driver, String)> {
     }
 }
 
+/// Every control has a name a screen reader can say: a label, an aria-label or its text.
+async fn assert_every_control_is_labelled(s: &Session, page: &str) {
+    let unnamed = s
+        .script(
+            "return [...document.querySelectorAll('input, select, button, [role=slider]')]
+               .filter(e => e.offsetParent !== null || e.getClientRects().length)
+               .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+               .map(e => e.outerHTML.slice(0, 120))",
+        )
+        .await;
+    assert_eq!(
+        unnamed,
+        serde_json::json!([]),
+        "unlabelled controls on {page}"
+    );
+}
+
 async fn assert_no_console_errors(s: &Session, page: &str) {
     let errors = s.console_errors().await;
     assert!(errors.is_empty(), "console errors on {page}: {errors:?}");
@@ -264,6 +281,7 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
     .await;
     s.script("window.scrollTo(0, 0)").await;
     s.screenshot("browse").await;
+    assert_every_control_is_labelled(s, "browse").await;
     assert_no_console_errors(s, "browse").await;
 }
 
@@ -291,6 +309,7 @@ async fn movie_page_shows_similar_movies(app: &TestApp, s: &Session) {
     );
     assert!(s.text("main").await.contains("Adventure"));
     s.screenshot("movie-toy-story").await;
+    assert_every_control_is_labelled(s, "movie").await;
     assert_no_console_errors(s, "movie").await;
 }
 
@@ -351,6 +370,7 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session) {
     })
     .await;
     s.screenshot("onboarding").await;
+    assert_every_control_is_labelled(s, "onboarding").await;
     let go = s.wait_for("#see-for-you", 1).await.remove(0);
     s.click(&go).await;
     let recs = s.wait_for("#recommendations .card", 5).await;
@@ -410,6 +430,7 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     })
     .await;
     s.screenshot("for-you-after-actions").await;
+    assert_every_control_is_labelled(s, "for you").await;
 
     let menu = s.wait_for("nav a[href='#/watchlist']", 1).await.remove(0);
     s.click(&menu).await;
@@ -428,6 +449,7 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     .await;
     s.wait_for("#watchlist .card", 1).await;
     s.screenshot("watchlist").await;
+    assert_every_control_is_labelled(s, "watchlist").await;
     let seen = s
         .wait_for("#watchlist button[data-act=seen]", 1)
         .await
