@@ -91,6 +91,18 @@ async fn the_browser_app_end_to_end() {
     );
     phone.screenshot("movie-375px").await;
     new_pages_open_at_the_top(&phone).await;
+    // The first screen on a phone shows films, not just the header and the genres.
+    phone.goto(&format!("{}/", app.address)).await;
+    phone.wait_for("#gems .card", 3).await;
+    let first_card_top = phone
+        .script("return document.querySelector('.row .card').getBoundingClientRect().top")
+        .await;
+    assert!(first_card_top.as_f64().unwrap() < 500.0, "{first_card_top}");
+    let header = phone
+        .script("return document.querySelector('header').getBoundingClientRect().height")
+        .await;
+    assert!(header.as_f64().unwrap() <= 110.0, "header {header} px");
+    phone.screenshot("home-375px").await;
     phone
         .goto(&format!("{}/#/browse?genre=Drama&sort=rating", app.address))
         .await;

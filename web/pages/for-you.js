@@ -9,7 +9,7 @@ import { currentUser, rate } from '../store.js';
 export async function forYouPage() {
   const show = pageShower();
   if (!currentUser()) { location.hash = '#/login'; return; }
-  const row = h('div', { class: 'row', id: 'recommendations' });
+  const row = h('div', { class: 'row slide', id: 'recommendations' });
   const basis = h('p', { class: 'muted' });
   async function refresh() {
     try {

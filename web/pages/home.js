@@ -10,7 +10,7 @@ export async function homePage() {
   const genresBody = await api('/api/genres');
   const genres = genresBody.genres.map(g => g.name);
   let current = sessionStorage.getItem('genre') || 'Sci-Fi';
-  const popularRow = h('div', { class: 'row', 'aria-live': 'polite' });
+  const popularRow = h('div', { class: 'row slide', 'aria-live': 'polite' });
   const popularTitle = h('h2', { id: 'popular-title' });
   const chips = h('div', { class: 'chips scroll', role: 'group', 'aria-label': 'Genre' });
   async function loadGenre(g) {
@@ -23,7 +23,7 @@ export async function homePage() {
     } catch (e) { popularRow.replaceChildren(errorBox(e)); }
   }
   for (const g of genres) chips.append(h('button', { class: 'chip', type: 'button', 'data-genre': g, 'aria-pressed': 'false', onclick: () => loadGenre(g) }, g));
-  const gems = h('div', { class: 'row', id: 'gems' });
+  const gems = h('div', { class: 'row slide', id: 'gems' });
   const gemsSection = h('section', {}, h('h2', {}, 'Hidden gems'), h('p', { class: 'muted' }, 'Loved by the few who found them.'), gems);
   show('', h('h1', {}, 'Find your next movie'),
     h('p', { class: 'muted' }, 'Type a title above, browse by genre, or open a movie to see what is like it.'),

@@ -24,7 +24,7 @@ export async function moviePage(id) {
     m.rating_count ? `★ ${m.rating_mean.toFixed(1)} from ${m.rating_count} MovieLens ratings` : 'Not rated on MovieLens yet',
     m.tmdb_vote_average ? `TMDB ${m.tmdb_vote_average.toFixed(1)} (${m.tmdb_vote_count} votes)` : null,
   ].filter(Boolean);
-  const similar = h('div', { class: 'row', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
+  const similar = h('div', { class: 'row slide', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
   const extras = h('div', { id: 'movie-extras' });
   const tmdbStatus = m.tmdb && m.tmdb.status;
   if (m.director) extras.append(h('p', {}, h('strong', {}, 'Director: '), m.director));
