@@ -4,6 +4,7 @@ use super::auth::request_token;
 use super::params::{self, Query};
 use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::services::browse::{browse, BrowseFilter, BrowseSort};
+use crate::store::MovieList;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -129,9 +130,12 @@ pub(crate) async fn browse_catalog(
                 .collect();
             if hide_rated {
                 filter.exclude = ratings.iter().map(|r| r.0).collect();
-                filter
-                    .exclude
-                    .extend(s.store.hidden_movies(user.id)?.into_iter().map(|h| h.0));
+                filter.exclude.extend(
+                    s.store
+                        .list(MovieList::NotInterested, user.id)?
+                        .into_iter()
+                        .map(|h| h.0),
+                );
             }
         }
         let rows = browse(&s.artifacts.catalog, &filter, sort, |ids| {

@@ -6,6 +6,7 @@ use super::params::{self, Query};
 use super::users::{to_recommendations, Recommendation};
 use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::domain::Stars;
+use crate::store::MovieList;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,7 +82,10 @@ pub(crate) async fn put_rating(
     // A rated film has been seen: it leaves the watchlist.
     let (saved, removed) = blocking(&state, move |s| {
         let saved = s.store.put_rating(uid, id, stars.value())?;
-        Ok((saved, s.store.remove_from_watchlist(uid, id)?))
+        Ok((
+            saved,
+            s.store.remove_from_list(MovieList::Watchlist, uid, id)?,
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(RatingView {
@@ -184,9 +188,9 @@ pub async fn recommendations(
         // Not on the watchlist (already chosen) and nothing the user is not interested in.
         let exclude: Vec<u32> = s
             .store
-            .watchlist(uid)?
+            .list(MovieList::Watchlist, uid)?
             .into_iter()
-            .chain(s.store.hidden_movies(uid)?)
+            .chain(s.store.list(MovieList::NotInterested, uid)?)
             .map(|w| w.0)
             .collect();
         Ok(s.recommendations

@@ -7,6 +7,7 @@ mod browse;
 mod error;
 mod health;
 mod me;
+mod movie_lists;
 mod movies;
 mod not_interested;
 pub mod openapi;

@@ -2,8 +2,9 @@
 //! user's recommendations from then on (the web app also drops them from every other list).
 
 use super::auth::AuthUser;
-use super::me::movie_row;
+use super::movie_lists;
 use super::{blocking, ApiError, AppState, MovieSummary};
+use crate::store::MovieList;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,10 +23,7 @@ pub(crate) async fn add(
     user: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, _) = movie_row(&state, &path)?;
-    let uid = user.0.id;
-    blocking(&state, move |s| Ok(s.store.hide_movie(uid, id)?)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    movie_lists::add(MovieList::NotInterested, state, user, path).await
 }
 
 /// Interested again (an undo).
@@ -36,14 +34,7 @@ pub(crate) async fn remove(
     user: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, _) = movie_row(&state, &path)?;
-    let uid = user.0.id;
-    if !blocking(&state, move |s| Ok(s.store.unhide_movie(uid, id)?)).await? {
-        return Err(ApiError::NotFound(format!(
-            "movie {id} is not on your not-interested list"
-        )));
-    }
-    Ok(HttpResponse::NoContent().finish())
+    movie_lists::remove(MovieList::NotInterested, state, user, path).await
 }
 
 /// The films the user is not interested in, newest first.
@@ -53,7 +44,10 @@ pub(crate) async fn list(
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let uid = user.0.id;
-    let list = blocking(&state, move |s| Ok(s.store.hidden_movies(uid)?)).await?;
+    let list = blocking(&state, move |s| {
+        Ok(s.store.list(MovieList::NotInterested, uid)?)
+    })
+    .await?;
     let c = &state.artifacts.catalog;
     Ok(HttpResponse::Ok().json(NotInterestedResponse {
         movies: list

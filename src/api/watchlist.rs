@@ -1,8 +1,9 @@
 //! /api/me/watchlist: films the user means to see. Rating a film takes it off (see me.rs).
 
 use super::auth::AuthUser;
-use super::me::movie_row;
+use super::movie_lists;
 use super::{blocking, ApiError, AppState, MovieSummary};
+use crate::store::MovieList;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,10 +31,7 @@ pub(crate) async fn add(
     user: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, _) = movie_row(&state, &path)?;
-    let uid = user.0.id;
-    blocking(&state, move |s| Ok(s.store.add_to_watchlist(uid, id)?)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    movie_lists::add(MovieList::Watchlist, state, user, path).await
 }
 
 /// Remove a movie from the watchlist.
@@ -44,18 +42,7 @@ pub(crate) async fn remove(
     user: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, _) = movie_row(&state, &path)?;
-    let uid = user.0.id;
-    if !blocking(&state, move |s| {
-        Ok(s.store.remove_from_watchlist(uid, id)?)
-    })
-    .await?
-    {
-        return Err(ApiError::NotFound(format!(
-            "movie {id} is not on your watchlist"
-        )));
-    }
-    Ok(HttpResponse::NoContent().finish())
+    movie_lists::remove(MovieList::Watchlist, state, user, path).await
 }
 
 /// The watchlist, newest first, each film with the stars the user would likely give it.
@@ -66,7 +53,7 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let uid = user.0.id;
     let (list, predicted) = blocking(&state, move |s| {
-        let list = s.store.watchlist(uid)?;
+        let list = s.store.list(MovieList::Watchlist, uid)?;
         let rated: Vec<(u32, f32)> = s
             .store
             .ratings(uid)?

@@ -53,6 +53,24 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The lists of movies a user keeps, each a table of (user, movie, added at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovieList {
+    /// Films the user means to see.
+    Watchlist,
+    /// Films the user does not want suggested.
+    NotInterested,
+}
+
+impl MovieList {
+    fn table(self) -> &'static str {
+        match self {
+            MovieList::Watchlist => "watchlist",
+            MovieList::NotInterested => "not_interested",
+        }
+    }
+}
+
 /// Where the data lives, parsed from `DATABASE_URL`.
 #[derive(Clone, PartialEq)]
 pub enum Database {
@@ -163,18 +181,13 @@ pub trait Backend: Send + Sync {
     /// Every cached entry whose key starts with `prefix`, by key (byte order).
     fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>>;
 
-    // ---------- watchlist ----------
-    fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()>;
-    fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool>;
-    /// Movie ids on the watchlist and when they were added, newest first.
-    fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>>;
-
-    // ---------- not interested ----------
-    /// Hides a movie from the user's lists from now on.
-    fn hide_movie(&self, user_id: i64, movie_id: u32) -> Result<()>;
-    fn unhide_movie(&self, user_id: i64, movie_id: u32) -> Result<bool>;
-    /// Movie ids the user is not interested in and when they said so, newest first.
-    fn hidden_movies(&self, user_id: i64) -> Result<Vec<(u32, i64)>>;
+    // ---------- the user's movie lists ----------
+    /// Puts a movie on one of the user's lists (again is a no-op).
+    fn add_to_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<()>;
+    /// Takes it off; false when it was not there.
+    fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool>;
+    /// Movie ids on the list and when they were added, newest first.
+    fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>>;
 }
 
 /// The store the app uses: one backend, chosen by `DATABASE_URL`.

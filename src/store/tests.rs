@@ -38,15 +38,25 @@ fn users_ratings_and_cascades() {
         assert_eq!(store.ratings(u.id).unwrap()[0].rating, 3.0);
         assert!(store.delete_rating(u.id, 1).unwrap());
         assert!(!store.delete_rating(u.id, 1).unwrap());
-        store.add_to_watchlist(u.id, 2).unwrap();
-        store.add_to_watchlist(u.id, 2).unwrap();
-        assert_eq!(store.watchlist(u.id).unwrap().len(), 1);
-        store.hide_movie(u.id, 3).unwrap();
-        store.hide_movie(u.id, 3).unwrap();
-        assert_eq!(store.hidden_movies(u.id).unwrap().len(), 1);
-        assert!(store.unhide_movie(u.id, 3).unwrap());
-        assert!(!store.unhide_movie(u.id, 3).unwrap());
-        store.hide_movie(u.id, 4).unwrap();
+        for list in [MovieList::Watchlist, MovieList::NotInterested] {
+            store.add_to_list(list, u.id, 2).unwrap();
+            store.add_to_list(list, u.id, 2).unwrap();
+            store.add_to_list(list, u.id, 3).unwrap();
+            assert_eq!(store.list(list, u.id).unwrap().len(), 2, "{list:?}");
+            assert!(store.remove_from_list(list, u.id, 3).unwrap());
+            assert!(!store.remove_from_list(list, u.id, 3).unwrap());
+        }
+        // The lists are apart: taking a film off one leaves the other.
+        assert!(store
+            .remove_from_list(MovieList::NotInterested, u.id, 2)
+            .unwrap());
+        assert_eq!(
+            store.list(MovieList::Watchlist, u.id).unwrap(),
+            vec![(2, store.list(MovieList::Watchlist, u.id).unwrap()[0].1)]
+        );
+        store
+            .add_to_list(MovieList::NotInterested, u.id, 4)
+            .unwrap();
         store.create_session("tok", u.id, 60).unwrap();
         store.create_session("old", u.id, -1).unwrap();
         assert_eq!(store.session_user("tok").unwrap().unwrap().username, "ann");
@@ -55,8 +65,11 @@ fn users_ratings_and_cascades() {
         assert!(store.delete_user(u.id).unwrap());
         assert!(store.session_user("tok").unwrap().is_none());
         assert!(store.ratings(u.id).unwrap().is_empty());
-        assert!(store.watchlist(u.id).unwrap().is_empty());
-        assert!(store.hidden_movies(u.id).unwrap().is_empty());
+        assert!(store.list(MovieList::Watchlist, u.id).unwrap().is_empty());
+        assert!(store
+            .list(MovieList::NotInterested, u.id)
+            .unwrap()
+            .is_empty());
         assert_eq!(store.count_users().unwrap(), 0);
     });
 }

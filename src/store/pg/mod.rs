@@ -10,7 +10,7 @@
 
 mod migrations;
 
-use super::{now, Backend, CreateUserError, User, UserRating};
+use super::{now, Backend, CreateUserError, MovieList, User, UserRating};
 use anyhow::{anyhow, Context as _, Result};
 use std::collections::HashMap;
 use std::future::Future;
@@ -485,56 +485,44 @@ impl Backend for PgStore {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()> {
-        self.conn()?.execute(
-            "INSERT INTO watchlist (user_id, movie_id, added_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-            &[&user_id, &(movie_id as i64), &now()],
-        )?;
+    fn add_to_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<()> {
+        let sql = match list {
+            MovieList::Watchlist => {
+                "INSERT INTO watchlist (user_id, movie_id, added_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING"
+            }
+            MovieList::NotInterested => {
+                "INSERT INTO not_interested (user_id, movie_id, added_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING"
+            }
+        };
+        self.conn()?
+            .execute(sql, &[&user_id, &(movie_id as i64), &now()])?;
         Ok(())
     }
 
-    fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn()?.execute(
-            "DELETE FROM watchlist WHERE user_id = $1 AND movie_id = $2",
-            &[&user_id, &(movie_id as i64)],
-        )? > 0)
+    fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool> {
+        let sql = match list {
+            MovieList::Watchlist => "DELETE FROM watchlist WHERE user_id = $1 AND movie_id = $2",
+            MovieList::NotInterested => {
+                "DELETE FROM not_interested WHERE user_id = $1 AND movie_id = $2"
+            }
+        };
+        Ok(self.conn()?.execute(sql, &[&user_id, &(movie_id as i64)])? > 0)
     }
 
-    fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
-        let rows = self.conn()?.query(
-            "SELECT movie_id, added_at FROM watchlist WHERE user_id = $1
-             ORDER BY added_at DESC, movie_id",
-            &[&user_id],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get::<_, i64>(0) as u32, r.get(1)))
-            .collect())
-    }
-
-    fn hide_movie(&self, user_id: i64, movie_id: u32) -> Result<()> {
-        self.conn()?.execute(
-            "INSERT INTO not_interested (user_id, movie_id, added_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-            &[&user_id, &(movie_id as i64), &now()],
-        )?;
-        Ok(())
-    }
-
-    fn unhide_movie(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn()?.execute(
-            "DELETE FROM not_interested WHERE user_id = $1 AND movie_id = $2",
-            &[&user_id, &(movie_id as i64)],
-        )? > 0)
-    }
-
-    fn hidden_movies(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
-        let rows = self.conn()?.query(
-            "SELECT movie_id, added_at FROM not_interested WHERE user_id = $1
-             ORDER BY added_at DESC, movie_id",
-            &[&user_id],
-        )?;
+    fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>> {
+        let sql = match list {
+            MovieList::Watchlist => {
+                "SELECT movie_id, added_at FROM watchlist WHERE user_id = $1
+                 ORDER BY added_at DESC, movie_id"
+            }
+            MovieList::NotInterested => {
+                "SELECT movie_id, added_at FROM not_interested WHERE user_id = $1
+                 ORDER BY added_at DESC, movie_id"
+            }
+        };
+        let rows = self.conn()?.query(sql, &[&user_id])?;
         Ok(rows
             .iter()
             .map(|r| (r.get::<_, i64>(0) as u32, r.get(1)))

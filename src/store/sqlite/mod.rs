@@ -3,7 +3,7 @@
 
 mod migrations;
 
-use super::{now, Backend, CreateUserError, User, UserRating};
+use super::{now, Backend, CreateUserError, MovieList, User, UserRating};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -331,46 +331,30 @@ impl Backend for SqliteStore {
 
     // ---------- watchlist ----------
 
-    fn add_to_watchlist(&self, user_id: i64, movie_id: u32) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO watchlist (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            params![user_id, movie_id, now()],
-        )?;
+    fn add_to_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {} (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            list.table()
+        );
+        self.conn()
+            .execute(&sql, params![user_id, movie_id, now()])?;
         Ok(())
     }
 
-    fn remove_from_watchlist(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn().execute(
-            "DELETE FROM watchlist WHERE user_id = ?1 AND movie_id = ?2",
-            params![user_id, movie_id],
-        )? > 0)
+    fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool> {
+        let sql = format!(
+            "DELETE FROM {} WHERE user_id = ?1 AND movie_id = ?2",
+            list.table()
+        );
+        Ok(self.conn().execute(&sql, params![user_id, movie_id])? > 0)
     }
 
-    fn watchlist(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
+    fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM watchlist WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
-        let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn hide_movie(&self, user_id: i64, movie_id: u32) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO not_interested (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            params![user_id, movie_id, now()],
-        )?;
-        Ok(())
-    }
-
-    fn unhide_movie(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn().execute(
-            "DELETE FROM not_interested WHERE user_id = ?1 AND movie_id = ?2",
-            params![user_id, movie_id],
-        )? > 0)
-    }
-
-    fn hidden_movies(&self, user_id: i64) -> Result<Vec<(u32, i64)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached("SELECT movie_id, added_at FROM not_interested WHERE user_id = ?1 ORDER BY added_at DESC, movie_id")?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT movie_id, added_at FROM {} WHERE user_id = ?1 ORDER BY added_at DESC, movie_id",
+            list.table()
+        ))?;
         let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
