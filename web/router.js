@@ -39,6 +39,9 @@ export async function route() {
   lastNavigation = 'push';
   current = hash;
   if (!back) window.scrollTo(0, 0);
+  // The search box keeps what was typed only on that search's results.
+  const q = document.getElementById('q');
+  if (!hash.startsWith('#/search') && document.activeElement !== q) q.value = '';
   bar.hidden = false;
   main.setAttribute('aria-busy', 'true');
   try {

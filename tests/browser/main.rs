@@ -28,6 +28,20 @@ async fn browser() -> Option<(Driver, String)> {
     }
 }
 
+/// A screenshot named for the window: NAME.png, or NAME-375px.png on the phone.
+async fn shot(s: &Session, name: &str) {
+    let width = s
+        .script("return window.innerWidth")
+        .await
+        .as_f64()
+        .unwrap_or(0.0);
+    if width < 500.0 {
+        s.screenshot(&format!("{name}-{width}px")).await;
+    } else {
+        s.screenshot(name).await;
+    }
+}
+
 /// Every control has a name a screen reader can say: a label, an aria-label or its text.
 async fn assert_every_control_is_labelled(s: &Session, page: &str) {
     let unnamed = s
@@ -115,7 +129,11 @@ async fn the_browser_app_end_to_end() {
         serde_json::Value::Bool(false),
         "browse scrolls sideways at 375 px"
     );
-    phone.screenshot("browse-375px").await;
+    phone.screenshot("browse-drama-375px").await;
+    // The flows that need no account, at phone size too.
+    slash_focuses_search_and_enter_shows_all_results(&app, &phone).await;
+    browse_with_filters_in_the_address(&app, &phone).await;
+    friendly_not_found_pages(&app, &phone).await;
     assert_no_console_errors(&phone, "movie at 375 px").await;
     phone.quit().await;
 }
@@ -227,7 +245,7 @@ async fn slash_focuses_search_and_enter_shows_all_results(app: &TestApp, s: &Ses
     let cards = s.wait_for("main .row .card", 3).await;
     assert!(cards.len() >= 3);
     assert!(s.text("main").await.contains("Matrix"));
-    s.screenshot("search-results").await;
+    shot(s, "search-results").await;
     assert_no_console_errors(s, "search results").await;
 }
 
@@ -292,7 +310,7 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
     })
     .await;
     s.script("window.scrollTo(0, 0)").await;
-    s.screenshot("browse").await;
+    shot(s, "browse").await;
     assert_every_control_is_labelled(s, "browse").await;
     assert_no_console_errors(s, "browse").await;
 }
@@ -517,7 +535,7 @@ async fn friendly_not_found_pages(app: &TestApp, s: &Session) {
             assert!(!text.contains(jargon), "{path}: {text}");
         }
     }
-    s.screenshot("not-found").await;
+    shot(s, "not-found").await;
     // The browser logs the API's own 404 and 400 for the missing movies; nothing else.
     for e in s.console_errors().await {
         assert!(
