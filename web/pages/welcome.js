@@ -16,7 +16,7 @@ export async function welcomePage() {
   const shown = new Set();
   const count = h('span', { id: 'rated-count', role: 'status' }, `0 of ${GOAL} rated`);
   const grid = h('div', { class: 'row', id: 'to-rate' });
-  const more = h('button', { class: 'secondary', type: 'button', id: 'more-to-rate' }, 'Show more films');
+  const more = h('button', { class: 'secondary', type: 'button', id: 'more-to-rate' }, 'More films');
 
   function card(m) {
     const title = splitTitle(m.title).main;
@@ -49,8 +49,8 @@ export async function welcomePage() {
 
   show('Welcome', h('h1', {}, `Welcome, ${me.username}`),
     h('p', {}, 'Tap the stars on films you have seen (the left half of a star is half a star); skip the rest.'),
-    grid, h('p', {}, more),
-    h('div', { class: 'sticky-bar' }, count,
+    grid,
+    h('div', { class: 'sticky-bar' }, count, more,
       h('a', { class: 'primary button', href: '#/for-you', id: 'see-for-you' }, 'See my recommendations →')));
   await loadMore();
 }
