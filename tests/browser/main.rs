@@ -59,6 +59,34 @@ async fn assert_every_control_is_labelled(s: &Session, page: &str) {
     );
 }
 
+/// Text contrast at least 4.5:1 against the background it sits on (the nearest ancestor with
+/// an opaque background colour; text over a poster image is left out).
+async fn assert_text_contrast(s: &Session, page: &str) {
+    let low = s
+        .script(
+            "const lum = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).map(Number).slice(0, 3).map(v => v / 255)
+                 .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+             const opaque = (c) => c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent' && !/, 0\\)$/.test(c);
+             const out = [];
+             for (const el of document.querySelectorAll('body *')) {
+               if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+               const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+               if (!own) continue;
+               const st = getComputedStyle(el);
+               if (st.visibility === 'hidden' || parseFloat(st.opacity) === 0 || st.color.startsWith('rgba') && / 0\\)$/.test(st.color)) continue;
+               let bg = null;
+               for (let a = el; a; a = a.parentElement) { const b = getComputedStyle(a).backgroundColor; if (opaque(b)) { bg = b; break; } }
+               if (!bg) continue;
+               const [l1, l2] = [lum(st.color), lum(bg)].sort((x, y) => y - x);
+               const ratio = (l1 + 0.05) / (l2 + 0.05);
+               if (ratio < 4.5) out.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className} \"${el.textContent.trim().slice(0, 30)}\" ${st.color} on ${bg}`);
+             }
+             return [...new Set(out)];",
+        )
+        .await;
+    assert_eq!(low, serde_json::json!([]), "text under 4.5:1 on {page}");
+}
+
 async fn assert_no_console_errors(s: &Session, page: &str) {
     let errors = s.console_errors().await;
     assert!(errors.is_empty(), "console errors on {page}: {errors:?}");
@@ -314,6 +342,7 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
     s.script("window.scrollTo(0, 0)").await;
     shot(s, "browse").await;
     assert_every_control_is_labelled(s, "browse").await;
+    assert_text_contrast(s, "browse").await;
     assert_no_console_errors(s, "browse").await;
 }
 
@@ -342,6 +371,7 @@ async fn movie_page_shows_similar_movies(app: &TestApp, s: &Session) {
     assert!(s.text("main").await.contains("Adventure"));
     s.screenshot("movie-toy-story").await;
     assert_every_control_is_labelled(s, "movie").await;
+    assert_text_contrast(s, "movie").await;
     assert_no_console_errors(s, "movie").await;
 }
 
@@ -406,6 +436,7 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session, usernam
     .await;
     shot(s, "onboarding").await;
     assert_every_control_is_labelled(s, "onboarding").await;
+    assert_text_contrast(s, "onboarding").await;
     let go = s.wait_for("#see-for-you", 1).await.remove(0);
     s.click(&go).await;
     let recs = s.wait_for("#recommendations .card", 5).await;
@@ -471,6 +502,7 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     .await;
     shot(s, "for-you-after-actions").await;
     assert_every_control_is_labelled(s, "for you").await;
+    assert_text_contrast(s, "for you").await;
 
     let menu = s.wait_for("nav a[href='#/watchlist']", 1).await.remove(0);
     s.click(&menu).await;
@@ -490,6 +522,7 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     s.wait_for("#watchlist .card", 1).await;
     shot(s, "watchlist").await;
     assert_every_control_is_labelled(s, "watchlist").await;
+    assert_text_contrast(s, "watchlist").await;
     let seen = s
         .wait_for("#watchlist button[data-act=seen]", 1)
         .await
