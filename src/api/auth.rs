@@ -55,6 +55,13 @@ pub(crate) fn request_token(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The user of a live session, or 401 (for work already off the async executor).
+pub(crate) fn live_session_user(s: &AppState, token: &str) -> Result<User, ApiError> {
+    s.accounts.session_user(token)?.ok_or_else(|| {
+        ApiError::Unauthorized("the session has expired or was ended; log in again".into())
+    })
+}
+
 /// The logged-in user; a request without a live session is answered 401.
 pub(crate) struct AuthUser(pub User);
 
@@ -70,10 +77,9 @@ impl FromRequest for AuthUser {
                 ApiError::Unauthorized("log in first: no session cookie or bearer token".into())
             })?;
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
-            let user = blocking(&state, move |s| Ok(s.accounts.session_user(&token)?)).await?;
-            user.map(AuthUser).ok_or_else(|| {
-                ApiError::Unauthorized("the session has expired or was ended; log in again".into())
-            })
+            blocking(&state, move |s| live_session_user(s, &token))
+                .await
+                .map(AuthUser)
         })
     }
 }

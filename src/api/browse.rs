@@ -1,6 +1,7 @@
 //! GET /api/browse: the catalog filtered and sorted, a page at a time.
 
-use super::auth::request_token;
+use super::auth::{live_session_user, request_token};
+use super::me::ratings_oldest_first;
 use super::params::{self, Query};
 use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::services::browse::{browse, BrowseFilter, BrowseSort};
@@ -93,13 +94,16 @@ pub(crate) async fn browse_catalog(
             )
         })?,
     };
-    let personal = hide_rated || sort == BrowseSort::Predicted;
-    let token = request_token(&req);
-    if personal && token.is_none() {
-        return Err(ApiError::Unauthorized(
-            "log in first: hide_rated and sort=predicted are personal".into(),
-        ));
-    }
+    // The session is looked up only when the answer is personal.
+    let token = if hide_rated || sort == BrowseSort::Predicted {
+        Some(request_token(&req).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "log in first: hide_rated and sort=predicted are personal".into(),
+            )
+        })?)
+    } else {
+        None
+    };
     let (rows, total) = blocking(&state, move |s| {
         let mut ratings: Vec<(u32, f32)> = Vec::new();
         let mut genres_liked: Vec<String> = Vec::new();
@@ -111,23 +115,10 @@ pub(crate) async fn browse_catalog(
             min_votes,
             ..Default::default()
         };
-        if personal {
-            let user = token
-                .and_then(|t| s.accounts.session_user(&t).transpose())
-                .transpose()?
-                .ok_or_else(|| {
-                    ApiError::Unauthorized(
-                        "the session has expired or was ended; log in again".into(),
-                    )
-                })?;
-            genres_liked = user.genres.clone();
-            ratings = s
-                .store
-                .ratings(user.id)?
-                .into_iter()
-                .rev()
-                .map(|r| (r.movie_id, r.rating))
-                .collect();
+        if let Some(token) = &token {
+            let user = live_session_user(s, token)?;
+            genres_liked = user.genres;
+            ratings = ratings_oldest_first(s, user.id)?;
             if hide_rated {
                 filter.exclude = ratings.iter().map(|r| r.0).collect();
                 filter.exclude.extend(

@@ -11,6 +11,20 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The member's ratings as (movie id, stars), oldest first, as the models read them (the
+/// store lists the newest first).
+pub(super) fn ratings_oldest_first(
+    s: &AppState,
+    user_id: i64,
+) -> Result<Vec<(u32, f32)>, ApiError> {
+    Ok(s.store
+        .ratings(user_id)?
+        .into_iter()
+        .rev()
+        .map(|r| (r.movie_id, r.rating))
+        .collect())
+}
+
 /// The movie id of a path and its catalog row, or 404.
 pub(super) fn movie_row(state: &AppState, raw: &str) -> Result<(u32, usize), ApiError> {
     let id = params::id("movie_id", raw)?;
@@ -177,14 +191,7 @@ pub async fn recommendations(
     let limit = params::limit(&query, 10)?;
     let (uid, genres) = (user.0.id, user.0.genres.clone());
     let list = blocking(&state, move |s| {
-        // The store lists the newest first; the hybrid reads them oldest first.
-        let rated: Vec<(u32, f32)> = s
-            .store
-            .ratings(uid)?
-            .into_iter()
-            .rev()
-            .map(|r| (r.movie_id, r.rating))
-            .collect();
+        let rated = ratings_oldest_first(s, uid)?;
         // Not on the watchlist (already chosen) and nothing the user is not interested in.
         let exclude: Vec<u32> = s
             .store

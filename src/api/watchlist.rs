@@ -1,6 +1,7 @@
 //! /api/me/watchlist: films the user means to see. Rating a film takes it off (see me.rs).
 
 use super::auth::AuthUser;
+use super::me::ratings_oldest_first;
 use super::movie_lists;
 use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::store::MovieList;
@@ -54,13 +55,7 @@ pub(crate) async fn list(
     let uid = user.0.id;
     let (list, predicted) = blocking(&state, move |s| {
         let list = s.store.list(MovieList::Watchlist, uid)?;
-        let rated: Vec<(u32, f32)> = s
-            .store
-            .ratings(uid)?
-            .into_iter()
-            .rev()
-            .map(|r| (r.movie_id, r.rating))
-            .collect();
+        let rated = ratings_oldest_first(s, uid)?;
         let ids: Vec<u32> = list.iter().map(|w| w.0).collect();
         let predicted = s.recommendations.predicted_stars(&rated, &ids);
         Ok((list, predicted))

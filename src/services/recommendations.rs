@@ -91,6 +91,15 @@ impl Recommendations {
         }
     }
 
+    /// (catalog row, stars) of the ratings whose movie the catalog knows, in the order given.
+    fn rated_rows(&self, ratings: &[(u32, f32)]) -> Vec<(usize, f32)> {
+        let catalog = &self.artifacts.catalog;
+        ratings
+            .iter()
+            .filter_map(|&(id, stars)| catalog.index_of(id).map(|row| (row, stars)))
+            .collect()
+    }
+
     /// The hybrid for a member: `ratings` are (movie id, stars), oldest first, folded into the MF model on
     /// every call; rated movies and `also_exclude` are left out.
     pub fn for_member(
@@ -101,10 +110,7 @@ impl Recommendations {
         limit: usize,
     ) -> ForMember {
         let catalog = &self.artifacts.catalog;
-        let rated: Vec<(usize, f32)> = ratings
-            .iter()
-            .filter_map(|&(id, stars)| catalog.index_of(id).map(|row| (row, stars)))
-            .collect();
+        let rated = self.rated_rows(ratings);
         let mut exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();
         exclude.extend(also_exclude.iter().filter_map(|&id| catalog.index_of(id)));
         let vector =
@@ -143,10 +149,7 @@ impl Recommendations {
     /// oldest first, folded in); None without ratings or for a movie the catalog lacks.
     pub(crate) fn predicted_stars(&self, ratings: &[(u32, f32)], ids: &[u32]) -> Vec<Option<f32>> {
         let catalog = &self.artifacts.catalog;
-        let rated: Vec<(usize, f32)> = ratings
-            .iter()
-            .filter_map(|&(id, stars)| catalog.index_of(id).map(|row| (row, stars)))
-            .collect();
+        let rated = self.rated_rows(ratings);
         if rated.is_empty() {
             return vec![None; ids.len()];
         }
