@@ -1,8 +1,8 @@
 // The watchlist: what you mean to see, newest first or best match first, each with "Seen it"
 // (rate it, which takes it off) and "Remove".
 import { api } from '../api.js';
-import { h, pageShower, poster, splitTitle, errorBox } from '../dom.js';
-import { starRating } from '../stars.js';
+import { h, pageShower, splitTitle, errorBox } from '../dom.js';
+import { cardLink, seenIt } from '../cards.js';
 import { currentUser, rate, setWatchlisted } from '../store.js';
 
 const SORTS = { added: 'Recently added', match: 'Best match for you' };
@@ -26,18 +26,13 @@ export async function watchlistPage() {
       try { await setWatchlisted(m.id, false); card.remove(); status.textContent = `“${title}” taken off your watchlist.`; empty(); }
       catch (x) { status.replaceChildren(errorBox(x)); }
     });
-    const stars = h('div', { class: 'rate', hidden: true }, starRating({ id: `wl-rate-${m.id}`, label: `Your rating of ${title}`, onChange: async (v) => {
+    const { button: seen, stars } = seenIt(m, title, async (v) => {
       if (v === null) return;
       try { await rate(m.id, v); card.remove(); status.textContent = `Rated “${title}” ${v} stars and took it off your watchlist.`; empty(); }
       catch (x) { status.replaceChildren(errorBox(x)); }
-    } }));
-    const seen = h('button', { type: 'button', class: 'act', 'data-act': 'seen', 'aria-expanded': 'false', 'aria-label': `Seen it: rate ${title}` }, 'Seen it');
-    seen.addEventListener('click', () => { stars.hidden = !stars.hidden; seen.setAttribute('aria-expanded', String(!stars.hidden)); if (!stars.hidden) stars.querySelector('[role=slider]').focus(); });
+    });
     card.append(
-      h('a', { class: 'card-link', href: `#/movie/${m.id}` }, poster(m, ''),
-        h('div', { class: 'body' }, h('div', { class: 'title' }, title),
-          h('div', { class: 'sub' }, [m.year, m.genres.slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
-          e.predicted_rating ? h('div', { class: 'reason' }, `You'd likely give it ${e.predicted_rating.toFixed(1)} stars`) : null)),
+      cardLink(m, e.predicted_rating ? h('div', { class: 'reason' }, `You'd likely give it ${e.predicted_rating.toFixed(1)} stars`) : null),
       h('div', { class: 'actions' }, h('div', { class: 'buttons' }, seen, remove), stars));
     row.append(card);
   }
