@@ -1,25 +1,42 @@
-//! `bench sentiment`: reviews per second of the sentiment classifier on held-out aclImdb reviews.
+//! `bench sentiment`: reviews per second of the sentiment classifier on held-out aclImdb
+//! reviews, with the engine the server uses and, on the same reviews, candle's CPU path that
+//! it replaced (where the two differ).
 
 use super::round3;
 use anyhow::Result;
 use cinesense::config::Settings;
-use cinesense::sentiment::Classifier;
-use serde_json::json;
+use cinesense::sentiment::{BertClassifier, Classifier, CpuEngine};
+use serde_json::{json, Value};
 use std::time::Instant;
 
 pub(super) fn run(settings: &Settings, n: usize) -> Result<()> {
-    let classifier =
-        cinesense::sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device)?;
+    let device = cinesense::sentiment::pick_device(settings.sentiment_device)?;
+    let dir = &settings.sentiment_model_dir;
+    let served = BertClassifier::load(dir, device.clone())?;
     let (_, held) = cinesense::sentiment::data::aclimdb(&settings.data_dir.join("sentiment"))?;
     let texts: Vec<String> = held.into_iter().take(n).map(|r| r.0).collect();
-    let started = Instant::now();
-    let labels = classifier.classify(&texts)?;
-    let seconds = started.elapsed().as_secs_f64();
-    std::hint::black_box(labels);
+    let mut runs = vec![time(&served, &texts)?];
+    if served.engine() != "candle" {
+        runs.push(time(
+            &BertClassifier::load_with(dir, device, CpuEngine::Candle)?,
+            &texts,
+        )?);
+    }
     println!(
         "{}",
-        json!({"reviews": texts.len(), "seconds": round3(seconds), "reviews_per_second": round3(texts.len() as f64 / seconds),
-               "device": classifier.hardware(), "threads": rayon::current_num_threads()})
+        json!({"reviews": texts.len(), "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
+               "threads": rayon::current_num_threads(), "device": served.hardware(), "runs": runs})
     );
     Ok(())
+}
+
+fn time(classifier: &BertClassifier, texts: &[String]) -> Result<Value> {
+    let started = Instant::now();
+    let labels = classifier.classify(texts)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let positive = labels.iter().filter(|s| s.score >= 0.5).count();
+    Ok(
+        json!({"engine": classifier.engine(), "seconds": round3(seconds),
+              "reviews_per_second": round3(texts.len() as f64 / seconds), "labelled_positive": positive}),
+    )
 }
