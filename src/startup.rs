@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::index::{self, Artifacts};
 use crate::sentiment::{self, Classifier};
 use crate::services::accounts::Accounts;
+use crate::services::audience::Audiences;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
 use crate::store::Store;
@@ -54,12 +55,14 @@ impl Application {
             log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
         }
         let tmdb = Arc::new(TmdbClient::new(settings.tmdb.clone(), store.clone())?);
+        let audiences = Audiences::load(store.clone())?;
         let reviews = match classifier {
             Some(classifier) => Some(Arc::new(ReviewsService::new(
                 ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?,
                 tmdb.clone(),
                 store.clone(),
                 classifier,
+                audiences.clone(),
                 settings.reviews_ttl_seconds,
             ))),
             None => None,
@@ -73,6 +76,7 @@ impl Application {
             store,
             tmdb,
             reviews,
+            audiences,
             settings,
         };
         Ok(Application { listener, state })

@@ -21,7 +21,13 @@ export function cardLink(movie, extra) {
     h('div', { class: 'body' },
       h('div', { class: 'title' }, splitTitle(movie.title).main),
       h('div', { class: 'sub' }, [movie.year, (movie.genres || []).slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
+      movie.audience ? h('div', { class: 'audience' }, audienceWords(movie.audience)) : null,
       extra || null));
+}
+
+// "82% of 25 reviews positive": what reviewers felt, in a line.
+export function audienceWords({ positive_percent, reviews }) {
+  return `${positive_percent}% of ${reviews} reviews positive`;
 }
 
 // "Seen it": a button that opens the stars under it; onChange(stars or null) once they settle.

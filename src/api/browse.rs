@@ -38,8 +38,9 @@ fn flag(query: &Query, name: &str) -> Result<bool, ApiError> {
            ("max_runtime" = Option<u16>, Query, description = "minutes"),
            ("min_rating" = Option<f32>, Query, description = "average MovieLens rating, 0..=5"),
            ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
+           ("min_audience" = Option<u8>, Query, description = "percent, 0..=100: at least this share of the film's fetched reviews positive (films with fewer than 5 classified reviews are left out)"),
            ("hide_rated" = Option<bool>, Query, description = "leave out what the member rated or is not interested in"),
-           ("sort" = Option<String>, Query, description = "popularity (default) | rating | year | predicted (best match for the member, as their recommendations rank)"),
+           ("sort" = Option<String>, Query, description = "popularity (default) | rating | year | predicted (best match for the member, as their recommendations rank) | audience (most liked by reviewers; films without enough classified reviews last)"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 24"),
            ("offset" = Option<usize>, Query, description = "default 0")),
     responses((status = 200, body = BrowseResponse), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody)))]
@@ -84,13 +85,17 @@ pub(crate) async fn browse_catalog(
         .then_some((min_runtime, max_runtime));
     let min_rating: f32 = params::number(&query, "min_rating", 0.0, 0.0, 5.0)?;
     let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
+    let min_audience = match query.get("min_audience") {
+        Some(_) => Some(params::number::<u8>(&query, "min_audience", 0, 0, 100)? as f64 / 100.0),
+        None => None,
+    };
     let hide_rated = flag(&query, "hide_rated")?;
     let sort = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => BrowseSort::Popularity,
         Some(s) => BrowseSort::parse(s).ok_or_else(|| {
             ApiError::bad_parameter(
                 "sort",
-                format!("query parameter `sort` must be popularity, rating, year or predicted, got {s:?}"),
+                format!("query parameter `sort` must be popularity, rating, year, predicted or audience, got {s:?}"),
             )
         })?,
     };
@@ -113,6 +118,7 @@ pub(crate) async fn browse_catalog(
             runtime,
             min_rating,
             min_votes,
+            min_audience,
             ..Default::default()
         };
         if let Some(token) = &token {
@@ -129,7 +135,8 @@ pub(crate) async fn browse_catalog(
                 );
             }
         }
-        let rows = browse(&s.artifacts.catalog, &filter, sort, |ids| {
+        let audiences = s.audiences.snapshot();
+        let rows = browse(&s.artifacts.catalog, &audiences, &filter, sort, |ids| {
             s.recommendations.match_scores(&ratings, &genres_liked, ids)
         });
         let total = rows.len();
@@ -145,7 +152,10 @@ pub(crate) async fn browse_catalog(
     let next_offset = (offset + rows.len() < total).then_some(offset + rows.len());
     Ok(HttpResponse::Ok().json(BrowseResponse {
         total,
-        movies: rows.into_iter().map(|r| catalog.at(r).into()).collect(),
+        movies: rows
+            .into_iter()
+            .map(|r| state.summary(catalog.at(r)))
+            .collect(),
         next_offset,
     }))
 }

@@ -60,7 +60,10 @@ pub async fn onboarding(
     let catalog = &state.artifacts.catalog;
     Ok(HttpResponse::Ok().json(OnboardingResponse {
         genres: user.0.genres.clone(),
-        movies: rows.into_iter().map(|r| catalog.at(r).into()).collect(),
+        movies: rows
+            .into_iter()
+            .map(|r| state.summary(catalog.at(r)))
+            .collect(),
     }))
 }
 
@@ -103,7 +106,7 @@ pub(crate) async fn put_rating(
     })
     .await?;
     Ok(HttpResponse::Ok().json(RatingView {
-        movie: state.artifacts.catalog.at(row).into(),
+        movie: state.summary(state.artifacts.catalog.at(row)),
         rating: saved.rating,
         updated_at: saved.updated_at,
         removed_from_watchlist: Some(removed),
@@ -159,7 +162,7 @@ pub async fn ratings(
         .into_iter()
         .filter_map(|r| {
             c.get(r.movie_id).map(|m| RatingView {
-                movie: m.into(),
+                movie: state.summary(m),
                 rating: r.rating,
                 updated_at: r.updated_at,
                 removed_from_watchlist: None,

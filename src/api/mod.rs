@@ -25,6 +25,7 @@ use crate::config::Settings;
 use crate::dataset::{Movie, PopularityBand};
 use crate::index::Artifacts;
 use crate::services::accounts::Accounts;
+use crate::services::audience::Audiences;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
 use crate::store::Store;
@@ -42,7 +43,26 @@ pub struct AppState {
     pub tmdb: Arc<TmdbClient>,
     /// Reviews with sentiment; None when the sentiment model could not be loaded.
     pub reviews: Option<Arc<ReviewsService>>,
+    /// How each movie's fetched reviews lean.
+    pub(crate) audiences: Arc<Audiences>,
     pub settings: Settings,
+}
+
+impl AppState {
+    /// A movie as lists show it, with its audience sentiment when its reviews say enough.
+    pub(crate) fn summary(&self, m: &Movie) -> MovieSummary {
+        MovieSummary {
+            id: m.id,
+            title: m.title.clone(),
+            year: m.year,
+            genres: m.genres.clone(),
+            rating_count: m.rating_count,
+            rating_mean: (m.rating_mean * 100.0).round() / 100.0,
+            weighted_rating: (m.weighted_rating * 1000.0).round() / 1000.0,
+            popularity_band: m.popularity_band,
+            audience: self.audiences.telling(m.id).map(AudienceView::from),
+        }
+    }
 }
 
 /// Runs blocking work (SQLite, argon2, model scoring) off the async executor.
@@ -65,19 +85,22 @@ pub(crate) struct MovieSummary {
     pub rating_mean: f32,
     pub weighted_rating: f32,
     pub popularity_band: PopularityBand,
+    /// How the movie's fetched reviews lean; absent until at least 5 were classified.
+    pub audience: Option<AudienceView>,
 }
 
-impl From<&Movie> for MovieSummary {
-    fn from(m: &Movie) -> Self {
-        MovieSummary {
-            id: m.id,
-            title: m.title.clone(),
-            year: m.year,
-            genres: m.genres.clone(),
-            rating_count: m.rating_count,
-            rating_mean: (m.rating_mean * 100.0).round() / 100.0,
-            weighted_rating: (m.weighted_rating * 1000.0).round() / 1000.0,
-            popularity_band: m.popularity_band,
+/// Audience sentiment: `positive_percent` of `reviews` fetched reviews read as positive.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub(crate) struct AudienceView {
+    pub positive_percent: u8,
+    pub reviews: u32,
+}
+
+impl From<crate::store::Audience> for AudienceView {
+    fn from(a: crate::store::Audience) -> Self {
+        AudienceView {
+            positive_percent: (a.share() * 100.0).round() as u8,
+            reviews: a.reviews,
         }
     }
 }

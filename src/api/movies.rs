@@ -1,7 +1,7 @@
 //! GET /api/movies/{id} and GET /api/movies/{id}/similar
 
 use super::params::{self, Query};
-use super::{ApiError, AppState, MovieSummary};
+use super::{ApiError, AppState, AudienceView, MovieSummary};
 use crate::clients::tmdb::TmdbStatus;
 use crate::dataset::Movie;
 use actix_web::{web, HttpResponse};
@@ -43,6 +43,8 @@ pub(crate) struct MovieResponse {
     pub director: Option<String>,
     pub trailer_key: Option<String>,
     pub tmdb: TmdbPart,
+    /// How the movie's fetched reviews lean; absent until at least 5 were classified.
+    pub audience: Option<AudienceView>,
 }
 
 /// One movie with everything the catalog knows, merged with TMDB details when available.
@@ -55,6 +57,7 @@ pub async fn movie(
 ) -> Result<HttpResponse, ApiError> {
     let (_, movie) = find(&state, &path)?;
     let mut movie = movie.clone();
+    let audience = state.audiences.telling(movie.id).map(AudienceView::from);
     let Some(tmdb_id) = movie.tmdb_id else {
         return Ok(HttpResponse::Ok().json(MovieResponse {
             movie,
@@ -67,6 +70,7 @@ pub async fn movie(
                 status: TmdbStatus::NoTmdbId,
                 message: Some("MovieLens has no TMDB id for this movie".into()),
             },
+            audience,
         }));
     };
     let fetched = state.tmdb.movie(tmdb_id).await;
@@ -84,6 +88,7 @@ pub async fn movie(
             director: None,
             trailer_key: None,
             tmdb,
+            audience,
         }));
     };
     let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
@@ -126,6 +131,7 @@ pub async fn movie(
         trailer_key: d.trailer_key().map(str::to_string),
         movie,
         tmdb,
+        audience,
     }))
 }
 
@@ -166,14 +172,14 @@ pub async fn similar(
         .similar_movies(row, min_votes, limit)
         .into_iter()
         .map(|n| SimilarMovie {
-            movie: catalog.at(n.row).into(),
+            movie: state.summary(catalog.at(n.row)),
             similarity: n.similarity,
             score: n.score,
             reason: n.reason,
         })
         .collect();
     Ok(HttpResponse::Ok().json(SimilarResponse {
-        movie: movie.into(),
+        movie: state.summary(movie),
         similar,
     }))
 }

@@ -52,7 +52,7 @@ pub(crate) async fn list(
     Ok(HttpResponse::Ok().json(NotInterestedResponse {
         movies: list
             .into_iter()
-            .filter_map(|(id, _)| c.get(id).map(Into::into))
+            .filter_map(|(id, _)| c.get(id).map(|m| state.summary(m)))
             .collect(),
     }))
 }

@@ -91,7 +91,7 @@ pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpRes
         .recommendations
         .popular(genre.as_deref(), band, min_votes, limit)
         .into_iter()
-        .map(|row| MovieSummary::from(c.at(row)))
+        .map(|row| state.summary(c.at(row)))
         .collect();
     Ok(HttpResponse::Ok().json(PopularResponse {
         genre,

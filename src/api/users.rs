@@ -34,7 +34,7 @@ pub(crate) fn to_recommendations(
     scored
         .into_iter()
         .map(|s| Recommendation {
-            movie: state.artifacts.catalog.at(s.row).into(),
+            movie: state.summary(state.artifacts.catalog.at(s.row)),
             score: s.score,
             predicted_rating: s.predicted_rating.map(|p| (p * 100.0).round() / 100.0),
             components: s.components,

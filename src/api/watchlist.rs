@@ -67,7 +67,7 @@ pub(crate) async fn list(
         .zip(predicted)
         .filter_map(|((id, added_at), predicted_rating)| {
             Some(WatchlistEntry {
-                movie: c.get(id)?.into(),
+                movie: state.summary(c.get(id)?),
                 added_at,
                 predicted_rating: predicted_rating.map(|p| (p * 10.0).round() / 10.0),
             })

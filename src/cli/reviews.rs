@@ -1,25 +1,48 @@
 //! `cinesense reviews IMDB_ID`: a movie's scraped IMDb reviews as JSON.
+//! `cinesense reviews --top N`: fetch and classify the reviews of the N most rated movies, so
+//! their audience sentiment shows on cards and in browse.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use cinesense::clients::imdb::ImdbClient;
 use cinesense::config::Settings;
 use clap::Args;
+use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct ReviewsArgs {
     /// e.g. tt0137523
-    imdb_id: String,
+    #[arg(required_unless_present = "top", conflicts_with = "top")]
+    imdb_id: Option<String>,
+    /// Fetch and classify the reviews of the N most rated movies (resumable: movies fetched
+    /// within REVIEWS_TTL_SECONDS are skipped; one IMDb request a second).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    top: Option<u32>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 pub fn run(args: ReviewsArgs, settings: &Settings) -> Result<()> {
-    let id = args.imdb_id.trim();
-    if !(id.starts_with("tt") && id.len() >= 9 && id[2..].chars().all(|c| c.is_ascii_digit())) {
-        anyhow::bail!("{id:?} is not an IMDb id like tt0137523");
-    }
-    let client = ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    if let Some(n) = args.top {
+        let classifier =
+            cinesense::sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device)?;
+        let report = rt.block_on(cinesense::services::audience::fetch_top(
+            settings,
+            Arc::new(classifier),
+            n as usize,
+            args.quiet,
+        ))?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let id = args.imdb_id.as_deref().unwrap_or_default().trim();
+    if !(id.starts_with("tt") && id.len() >= 9 && id[2..].chars().all(|c| c.is_ascii_digit())) {
+        bail!("{id:?} is not an IMDb id like tt0137523");
+    }
+    let client = ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?;
     let reviews = rt.block_on(client.reviews(id))?;
     println!("{}", serde_json::to_string_pretty(&reviews)?);
     Ok(())

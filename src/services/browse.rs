@@ -1,8 +1,11 @@
 //! Browsing the catalog: filters (genre, decade, runtime, average rating, number of ratings,
-//! films to leave out) and one sort order. Pure work over the loaded catalog.
+//! audience sentiment, films to leave out) and one sort order. Pure work over the loaded
+//! catalog and the audience figures.
 
+use super::audience::MIN_REVIEWS;
 use crate::dataset::{Catalog, Movie};
-use std::collections::HashSet;
+use crate::store::Audience;
+use std::collections::{HashMap, HashSet};
 
 /// How a browse list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,6 +19,9 @@ pub(crate) enum BrowseSort {
     Year,
     /// Best match for the member first (the caller supplies the scores).
     Predicted,
+    /// Most liked by reviewers first (the share of positive reviews, discounted when there
+    /// are few); films without enough classified reviews follow, most rated first.
+    Audience,
 }
 
 impl BrowseSort {
@@ -25,6 +31,7 @@ impl BrowseSort {
             "rating" => BrowseSort::Rating,
             "year" => BrowseSort::Year,
             "predicted" => BrowseSort::Predicted,
+            "audience" => BrowseSort::Audience,
             _ => return None,
         })
     }
@@ -40,15 +47,25 @@ pub(crate) struct BrowseFilter {
     pub runtime: Option<(u16, u16)>,
     pub min_rating: f32,
     pub min_votes: u32,
+    /// At least this share (0..=1) of positive reviews, out of at least `MIN_REVIEWS`.
+    pub min_audience: Option<f64>,
     /// Movie ids left out (the member's rated and not-interested films).
     pub exclude: HashSet<u32>,
 }
 
+/// A movie's audience when enough of its reviews were classified.
+fn telling(audiences: &HashMap<u32, Audience>, id: u32) -> Option<&Audience> {
+    audiences.get(&id).filter(|a| a.reviews >= MIN_REVIEWS)
+}
+
 impl BrowseFilter {
-    fn keeps(&self, m: &Movie) -> bool {
-        self.genre
-            .as_ref()
-            .is_none_or(|g| m.genres.iter().any(|x| x == g))
+    fn keeps(&self, m: &Movie, audiences: &HashMap<u32, Audience>) -> bool {
+        self.min_audience
+            .is_none_or(|min| telling(audiences, m.id).is_some_and(|a| a.share() >= min - 1e-9))
+            && self
+                .genre
+                .as_ref()
+                .is_none_or(|g| m.genres.iter().any(|x| x == g))
             && self
                 .decade
                 .is_none_or(|d| m.year.is_some_and(|y| y >= d && y < d + 10))
@@ -65,12 +82,13 @@ impl BrowseFilter {
 /// the Predicted sort (one per id, higher first), and is called only for it.
 pub(crate) fn browse(
     catalog: &Catalog,
+    audiences: &HashMap<u32, Audience>,
     filter: &BrowseFilter,
     sort: BrowseSort,
     predicted: impl FnOnce(&[u32]) -> Vec<Option<f32>>,
 ) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..catalog.len())
-        .filter(|&r| filter.keeps(catalog.at(r)))
+        .filter(|&r| filter.keeps(catalog.at(r), audiences))
         .collect();
     let m = |r: usize| catalog.at(r);
     match sort {
@@ -89,6 +107,15 @@ pub(crate) fn browse(
                 .cmp(&m(x).year)
                 .then(m(y).weighted_rating.total_cmp(&m(x).weighted_rating))
         }),
+        BrowseSort::Audience => {
+            let share = |r: usize| telling(audiences, m(r).id).map(Audience::confident_share);
+            rows.sort_by(|&x, &y| {
+                share(y)
+                    .partial_cmp(&share(x))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(m(y).rating_count.cmp(&m(x).rating_count))
+            })
+        }
         BrowseSort::Predicted => {
             let ids: Vec<u32> = rows.iter().map(|&r| m(r).id).collect();
             let stars = predicted(&ids);

@@ -1,6 +1,7 @@
 //! What the API's handlers call: the work between a request and the models, clients and store.
 
 pub(crate) mod accounts;
+pub mod audience;
 pub(crate) mod browse;
 pub mod enrich;
 pub(crate) mod onboarding;

@@ -2,6 +2,7 @@
 //! merged and labelled by source, classified by the BERT model off the async executor (one
 //! batch at a time), cached in the store so later visits cost nothing.
 
+use super::audience::Audiences;
 use crate::clients::imdb::{FetchError, ImdbClient, ParseError};
 use crate::clients::tmdb::{Fetch, TmdbClient, TmdbStatus};
 use crate::clients::UserReview;
@@ -134,6 +135,8 @@ pub(crate) struct ReviewsService {
     pub tmdb: Arc<TmdbClient>,
     pub store: Arc<Store>,
     pub classifier: Arc<dyn Classifier>,
+    /// Each movie's share of positive reviews, updated as reviews are classified.
+    audiences: Arc<Audiences>,
     pub ttl_seconds: i64,
     /// One classification batch at a time: BERT uses every core.
     gate: tokio::sync::Semaphore,
@@ -156,6 +159,7 @@ impl ReviewsService {
         tmdb: Arc<TmdbClient>,
         store: Arc<Store>,
         classifier: Arc<dyn Classifier>,
+        audiences: Arc<Audiences>,
         ttl_seconds: i64,
     ) -> Self {
         ReviewsService {
@@ -163,6 +167,7 @@ impl ReviewsService {
             tmdb,
             store,
             classifier,
+            audiences,
             ttl_seconds,
             gate: tokio::sync::Semaphore::new(1),
             pending: AtomicUsize::new(0),
@@ -190,6 +195,29 @@ impl ReviewsService {
                 }
             }
         }
+        self.fetch(movie, key).await
+    }
+
+    /// Fetches and classifies a movie's reviews whatever the cache holds (`cinesense reviews
+    /// --top`): how many were classified, or None when no source answered.
+    pub(crate) async fn fetch_fresh(&self, movie: &Movie) -> anyhow::Result<Option<usize>> {
+        let response = self
+            .fetch(movie, format!("reviews:{}", movie.id))
+            .await
+            .map_err(|e| match e {
+                ReviewsError::Failed(e) => e,
+                busy => anyhow::anyhow!("{busy}"),
+            })?;
+        Ok(response
+            .sources
+            .iter()
+            .any(|s| s.status.answered())
+            .then_some(response.reviews.len()))
+    }
+
+    /// Fetches from every source, classifies, and keeps what answered: the response in the
+    /// cache under `key`, the movie's positive share in `audiences`.
+    async fn fetch(&self, movie: &Movie, key: String) -> Result<ReviewsResponse, ReviewsError> {
         let _pending = self.enter()?;
         let imdb = async {
             match &movie.imdb_id {
@@ -312,11 +340,19 @@ impl ReviewsService {
             cached: false,
             device: self.classifier.hardware(),
         };
-        // Cache only what a source actually answered.
+        // Keep only what a source actually answered.
         if response.sources.iter().any(|s| s.status.answered()) {
             let body = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
-            let store = self.store.clone();
-            let _ = tokio::task::spawn_blocking(move || store.cache_put(&key, &body)).await;
+            let (store, audiences) = (self.store.clone(), self.audiences.clone());
+            let (id, total) = (movie.id, response.reviews.len() as u32);
+            let kept = tokio::task::spawn_blocking(move || {
+                store.cache_put(&key, &body)?;
+                audiences.record(id, positive as u32, total)
+            })
+            .await;
+            if let Ok(Err(e)) | Err(e) = kept.map_err(anyhow::Error::from) {
+                log::warn!("keeping the reviews of movie {id}: {e:#}");
+            }
         }
         Ok(response)
     }

@@ -188,6 +188,21 @@ pub trait Backend: Send + Sync {
     fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool>;
     /// Movie ids on the list and when they were added, newest first.
     fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>>;
+
+    // ---------- audience sentiment ----------
+    /// What a movie's reviews said, last time they were fetched and classified.
+    fn put_audience(&self, movie_id: u32, audience: Audience) -> Result<()>;
+    /// Every movie's, by movie id.
+    fn audiences(&self) -> Result<Vec<(u32, Audience)>>;
+}
+
+/// How a movie's fetched reviews lean: `positive` of `reviews`, classified at `fetched_at`
+/// (unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audience {
+    pub positive: u32,
+    pub reviews: u32,
+    pub fetched_at: i64,
 }
 
 /// The store the app uses: one backend, chosen by `DATABASE_URL`.

@@ -116,6 +116,25 @@ fn cache_keeps_the_latest_body_and_lists_a_prefix_in_byte_order() {
     });
 }
 
+#[test]
+fn audience_keeps_the_latest_count_per_movie() {
+    on_both("audience", |store| {
+        assert!(store.audiences().unwrap().is_empty());
+        let a = |positive, reviews, fetched_at| Audience {
+            positive,
+            reviews,
+            fetched_at,
+        };
+        store.put_audience(2571, a(3, 10, 100)).unwrap();
+        store.put_audience(1, a(0, 0, 100)).unwrap();
+        store.put_audience(2571, a(20, 25, 200)).unwrap();
+        assert_eq!(
+            store.audiences().unwrap(),
+            vec![(1, a(0, 0, 100)), (2571, a(20, 25, 200))]
+        );
+    });
+}
+
 /// 40 parallel attempts with 5 free: exactly 5 are counted, the rest told to wait; another
 /// client is not held back, and a cleared client starts again.
 #[test]

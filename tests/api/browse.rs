@@ -76,6 +76,8 @@ async fn bad_filters_are_named_and_personal_ones_need_a_session() {
         ("min_rating=6", "min_rating"),
         ("min_rating=NaN", "min_rating"),
         ("sort=random", "sort"),
+        ("min_audience=101", "min_audience"),
+        ("min_audience=-5", "min_audience"),
         ("hide_rated=maybe", "hide_rated"),
         ("limit=0", "limit"),
     ] {

@@ -203,3 +203,91 @@ async fn spoiler_reviews_are_served_flagged_and_counted() {
         "{body}"
     );
 }
+
+/// Classified reviews become the movie's audience sentiment: on its page, on its cards, and
+/// in browse's sort and filter; fewer than 5 reviews are not enough to show.
+#[tokio::test]
+async fn audience_sentiment_reaches_cards_pages_and_browse() {
+    let (imdb, _) = spawn_imdb_stand_in();
+    let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
+    let (_, before) = app.get("/api/movies/296").await;
+    assert!(before["audience"].is_null(), "{before}");
+    let (_, none) = app.get("/api/browse?min_audience=0").await;
+    assert_eq!(none["total"], 0, "{none}");
+
+    let (_, reviews) = app.get("/api/movies/296/reviews").await;
+    let positive = reviews["summary"]["positive"].as_u64().unwrap();
+    let percent = (100.0 * positive as f64 / 5.0).round() as u64;
+    // Fight Club's 3 reviews are classified too, but 3 say too little.
+    let (_, _) = app.get("/api/movies/2959/reviews").await;
+
+    let (_, page) = app.get("/api/movies/296").await;
+    assert_eq!(page["audience"]["reviews"], 5, "{page}");
+    assert_eq!(page["audience"]["positive_percent"], percent, "{page}");
+    let (_, fight_club) = app.get("/api/movies/2959").await;
+    assert!(fight_club["audience"].is_null(), "{fight_club}");
+
+    let (status, sorted) = app.get("/api/browse?sort=audience&limit=3").await;
+    assert_eq!(status, 200, "{sorted}");
+    assert_eq!(sorted["movies"][0]["id"], 296, "{sorted}");
+    assert_eq!(sorted["movies"][0]["audience"]["reviews"], 5);
+    assert!(sorted["movies"][1]["audience"].is_null());
+    let (_, kept) = app.get("/api/browse?min_audience=0").await;
+    assert_eq!(kept["total"], 1, "{kept}");
+    let (_, strict) = app
+        .get(&format!("/api/browse?min_audience={}", percent + 1))
+        .await;
+    assert_eq!(strict["total"], 0, "{strict}");
+}
+
+/// `cinesense reviews --top 3`: the three most rated movies are fetched and classified once;
+/// a second run finds them fresh and skips them (resumable), and the server then shows them.
+#[test]
+fn reviews_top_classifies_the_most_rated_and_resumes() {
+    let (imdb, hits) = spawn_imdb_stand_in();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("top.sqlite");
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cinesense"))
+            .args(["reviews", "--top", "3", "--quiet"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("IMDB_BASE_URL", &imdb)
+            .env("DATABASE_URL", &db)
+            .env("TMDB_API_KEY", "")
+            .env("TMDB_READ_TOKEN", "")
+            .env("SENTIMENT_DEVICE", "cpu")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // Forrest Gump, Shawshank (not in the stand-in: IMDb answers 404) and Pulp Fiction.
+    let first = run();
+    assert_eq!(first["candidates"], 3, "{first}");
+    assert_eq!(first["already_fresh"], 0, "{first}");
+    assert_eq!(first["classified"], 1, "{first}");
+    assert_eq!(first["reviews"], 5, "{first}");
+    assert_eq!(first["failed"], 2, "{first}");
+    let asked = hits.load(Ordering::SeqCst);
+    let second = run();
+    assert_eq!(second["already_fresh"], 1, "{second}");
+    assert_eq!(second["classified"], 0, "{second}");
+    // The two that failed are asked again; Pulp Fiction's one page is not.
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2 * asked - 1,
+        "Pulp Fiction fetched again"
+    );
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_cinesense"))
+        .args(["reviews", "--top", "0"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

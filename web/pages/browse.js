@@ -9,7 +9,8 @@ const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920];
 const RUNTIMES = { short: ['Under 90 min', 0, 89], medium: ['90 to 120 min', 90, 120], long: ['Over 2 hours', 121, 1000] };
 const RATINGS = { '4': '4 stars and up', '3.5': '3.5 stars and up', '3': '3 stars and up' };
 const VOTES = { '10': 'Rated by 10+', '50': 'Rated by 50+', '100': 'Rated by 100+' };
-const SORTS = { popularity: 'Most popular', rating: 'Highest rated', year: 'Newest', predicted: 'Best match for me' };
+const REVIEWERS = { '80': '80%+ positive reviews', '60': '60%+ positive reviews' };
+const SORTS = { popularity: 'Most popular', rating: 'Highest rated', audience: 'Loved by reviewers', year: 'Newest', predicted: 'Best match for me' };
 const PAGE = 24;
 
 function select(id, label, options, value, anyLabel) {
@@ -31,6 +32,7 @@ export async function browsePage() {
   if (RUNTIMES[p.get('runtime')]) { query.set('min_runtime', RUNTIMES[p.get('runtime')][1]); query.set('max_runtime', RUNTIMES[p.get('runtime')][2]); }
   if (RATINGS[p.get('rating')]) query.set('min_rating', p.get('rating'));
   if (VOTES[p.get('votes')]) query.set('min_votes', p.get('votes'));
+  if (REVIEWERS[p.get('reviewers')]) query.set('min_audience', p.get('reviewers'));
   if (me && p.get('hide_rated') === '1') query.set('hide_rated', 'true');
 
   const form = h('form', { class: 'filters', id: 'browse-filters', role: 'search', 'aria-label': 'Filters' },
@@ -39,6 +41,7 @@ export async function browsePage() {
     select('runtime', 'Length', Object.fromEntries(Object.entries(RUNTIMES).map(([k, v]) => [k, v[0]])), p.get('runtime') || '', 'Any length'),
     select('rating', 'Average rating', RATINGS, p.get('rating') || '', 'Any rating'),
     select('votes', 'Number of ratings', VOTES, p.get('votes') || '', 'Any number'),
+    select('reviewers', 'Reviewers', REVIEWERS, p.get('reviewers') || '', 'Any reviews'),
     select('sort', 'Sort by', sorts, sort),
     me ? h('label', { for: 'hide_rated', class: 'check' }, h('input', { type: 'checkbox', id: 'hide_rated', name: 'hide_rated', checked: p.get('hide_rated') === '1' }), "Hide what I've rated") : null);
   form.addEventListener('change', () => {

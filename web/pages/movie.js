@@ -1,7 +1,7 @@
 // A movie: details, your rating and watchlist, more like this, and what reviewers felt.
 import { api, ApiError } from '../api.js';
 import { h, pageShower, errorBox, poster, splitTitle } from '../dom.js';
-import { movieCard } from '../cards.js';
+import { audienceWords, movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
 import { currentUser, onWatchlist, rate, setWatchlisted } from '../store.js';
 import { notFoundPage } from './not-found.js';
@@ -40,6 +40,7 @@ export async function moviePage(id) {
         h('h1', {}, title, m.year ? h('span', { class: 'muted' }, ` (${m.year})`) : null),
         m.original_title || aka.length ? h('p', { class: 'muted' }, 'Also known as ', [m.original_title, ...aka].filter(Boolean).join(', ')) : null,
         h('div', { class: 'facts' }, ...facts.map(f => h('span', {}, f))),
+        m.audience ? h('p', { class: 'audience', id: 'audience' }, audienceWords(m.audience)) : null,
         h('div', { class: 'chips', style: 'margin:10px 0' }, ...m.genres.map(g => h('span', { class: 'chip' }, g))),
         m.tagline ? h('p', {}, h('em', {}, m.tagline)) : null,
         h('p', {}, m.overview || 'No summary yet.'),

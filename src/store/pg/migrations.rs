@@ -56,6 +56,13 @@ const MIGRATIONS: &[&str] = &[
         added_at BIGINT NOT NULL,
         PRIMARY KEY (user_id, movie_id)
     );",
+    // 3: how each movie's fetched reviews lean (audience sentiment)
+    "CREATE TABLE audience (
+        movie_id BIGINT PRIMARY KEY,
+        positive BIGINT NOT NULL,
+        reviews BIGINT NOT NULL,
+        fetched_at BIGINT NOT NULL
+    );",
 ];
 
 #[cfg(test)]

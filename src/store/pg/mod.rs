@@ -10,7 +10,7 @@
 
 mod migrations;
 
-use super::{now, Backend, CreateUserError, MovieList, User, UserRating};
+use super::{now, Audience, Backend, CreateUserError, MovieList, User, UserRating};
 use anyhow::{anyhow, Context as _, Result};
 use std::collections::HashMap;
 use std::future::Future;
@@ -526,6 +526,40 @@ impl Backend for PgStore {
         Ok(rows
             .iter()
             .map(|r| (r.get::<_, i64>(0) as u32, r.get(1)))
+            .collect())
+    }
+
+    fn put_audience(&self, movie_id: u32, a: Audience) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO audience (movie_id, positive, reviews, fetched_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (movie_id) DO UPDATE SET positive = $2, reviews = $3, fetched_at = $4",
+            &[
+                &(movie_id as i64),
+                &(a.positive as i64),
+                &(a.reviews as i64),
+                &a.fetched_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audiences(&self) -> Result<Vec<(u32, Audience)>> {
+        let rows = self.conn()?.query(
+            "SELECT movie_id, positive, reviews, fetched_at FROM audience ORDER BY movie_id",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<_, i64>(0) as u32,
+                    Audience {
+                        positive: r.get::<_, i64>(1) as u32,
+                        reviews: r.get::<_, i64>(2) as u32,
+                        fetched_at: r.get(3),
+                    },
+                )
+            })
             .collect())
     }
 }

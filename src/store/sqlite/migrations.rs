@@ -61,6 +61,13 @@ const MIGRATIONS: &[&str] = &[
         added_at INTEGER NOT NULL,
         PRIMARY KEY (user_id, movie_id)
     );",
+    // 5: how each movie's fetched reviews lean (audience sentiment)
+    "CREATE TABLE audience (
+        movie_id INTEGER PRIMARY KEY,
+        positive INTEGER NOT NULL,
+        reviews INTEGER NOT NULL,
+        fetched_at INTEGER NOT NULL
+    );",
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

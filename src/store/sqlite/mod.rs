@@ -3,7 +3,7 @@
 
 mod migrations;
 
-use super::{now, Backend, CreateUserError, MovieList, User, UserRating};
+use super::{now, Audience, Backend, CreateUserError, MovieList, User, UserRating};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -356,6 +356,35 @@ impl Backend for SqliteStore {
             list.table()
         ))?;
         let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---------- audience sentiment ----------
+
+    fn put_audience(&self, movie_id: u32, a: Audience) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO audience (movie_id, positive, reviews, fetched_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(movie_id) DO UPDATE SET positive = ?2, reviews = ?3, fetched_at = ?4",
+            params![movie_id, a.positive, a.reviews, a.fetched_at],
+        )?;
+        Ok(())
+    }
+
+    fn audiences(&self) -> Result<Vec<(u32, Audience)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT movie_id, positive, reviews, fetched_at FROM audience ORDER BY movie_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Audience {
+                    positive: r.get(1)?,
+                    reviews: r.get(2)?,
+                    fetched_at: r.get(3)?,
+                },
+            ))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
