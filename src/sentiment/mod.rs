@@ -1,5 +1,6 @@
 //! Review sentiment: a BERT classifier (all-MiniLM-L6-v2 fine-tuned by `cinesense sentiment
-//! train`) on candle, CPU by default or CUDA when built with `--features cuda`.
+//! train`). On a CPU with AVX-512 the project's kernels run it (`cpu`); elsewhere candle does
+//! (`bert`), CPU or CUDA when built with `--features cuda`. Training always uses candle.
 //!
 //! Behind the `Classifier` trait so another backend (rust-bert where libtorch is installed,
 //! ONNX Runtime) can be added as a cargo feature without touching the callers.
