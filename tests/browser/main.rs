@@ -113,6 +113,7 @@ async fn the_browser_app_end_to_end() {
     search_with_the_keyboard(&app, &s).await;
     slash_focuses_search_and_enter_shows_all_results(&app, &s).await;
     browse_with_filters_in_the_address(&app, &s).await;
+    loved_by_reviewers(&app, &s).await;
     movie_page_shows_similar_movies(&app, &s).await;
     signup_rate_and_see_recommendations(&app, &s, "browser_user").await;
     the_lab_ranks_for_a_movielens_user(&app, &s).await;
@@ -344,6 +345,31 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
     assert_every_control_is_labelled(s, "browse").await;
     assert_text_contrast(s, "browse").await;
     assert_no_console_errors(s, "browse").await;
+}
+
+/// Once a movie's reviews are classified, its cards say how reviewers felt, and browse can
+/// put the most liked first.
+async fn loved_by_reviewers(app: &TestApp, s: &Session) {
+    let (status, body) = app.get("/api/movies/296/reviews").await;
+    assert_eq!(status, 200, "{body}");
+    s.goto(&format!("{}/#/browse?sort=audience", app.address))
+        .await;
+    s.wait_for("#browse-results .card .audience", 1).await;
+    assert_eq!(
+        s.script("return document.getElementById('sort').value")
+            .await,
+        "audience"
+    );
+    let first = s.text("#browse-results .card .title").await;
+    assert_eq!(first, "Pulp Fiction");
+    let line = s.text("#browse-results .card .audience").await;
+    assert!(
+        line.ends_with("% of 5 reviews positive") && !line.contains("score"),
+        "{line}"
+    );
+    shot(s, "browse-loved-by-reviewers").await;
+    assert_text_contrast(s, "browse by reviewers").await;
+    assert_no_console_errors(s, "browse by reviewers").await;
 }
 
 async fn movie_page_shows_similar_movies(app: &TestApp, s: &Session) {
