@@ -22,7 +22,12 @@ use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 /// Fewer reviews than this say too little to show a share or to sort by it.
-pub(crate) const MIN_REVIEWS: u32 = 5;
+const MIN_REVIEWS: u32 = 5;
+
+/// A movie's audience in `by_movie` when its reviews say enough (at least `MIN_REVIEWS`).
+pub(crate) fn telling(by_movie: &HashMap<u32, Audience>, movie_id: u32) -> Option<&Audience> {
+    by_movie.get(&movie_id).filter(|a| a.reviews >= MIN_REVIEWS)
+}
 
 /// How often a server re-reads every movie's audience from the store, so what another replica
 /// (or `cinesense reviews --top`) classified shows up here too.
@@ -72,10 +77,7 @@ impl Audiences {
 
     /// A movie's audience when its reviews say enough (at least `MIN_REVIEWS`).
     pub(crate) fn telling(&self, movie_id: u32) -> Option<Audience> {
-        self.snapshot()
-            .get(&movie_id)
-            .copied()
-            .filter(|a| a.reviews >= MIN_REVIEWS)
+        telling(&self.snapshot(), movie_id).copied()
     }
 
     /// Stores a movie's freshly classified reviews (blocking: call off the executor).

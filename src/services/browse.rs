@@ -2,7 +2,7 @@
 //! audience sentiment, films to leave out) and one sort order. Pure work over the loaded
 //! catalog and the audience figures.
 
-use super::audience::MIN_REVIEWS;
+use super::audience::telling;
 use crate::dataset::{Catalog, Movie};
 use crate::store::Audience;
 use std::collections::{HashMap, HashSet};
@@ -47,15 +47,11 @@ pub(crate) struct BrowseFilter {
     pub runtime: Option<(u16, u16)>,
     pub min_rating: f32,
     pub min_votes: u32,
-    /// At least this share (0..=1) of positive reviews, out of at least `MIN_REVIEWS`.
+    /// At least this share (0..=1) of positive reviews, out of enough reviews
+    /// (`audience::telling`).
     pub min_audience: Option<f64>,
     /// Movie ids left out (the member's rated and not-interested films).
     pub exclude: HashSet<u32>,
-}
-
-/// A movie's audience when enough of its reviews were classified.
-fn telling(audiences: &HashMap<u32, Audience>, id: u32) -> Option<&Audience> {
-    audiences.get(&id).filter(|a| a.reviews >= MIN_REVIEWS)
 }
 
 impl BrowseFilter {

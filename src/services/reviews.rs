@@ -116,6 +116,13 @@ pub(crate) struct ReviewsResponse {
     pub device: Hardware,
 }
 
+impl ReviewsResponse {
+    /// Whether any source answered (only then is the result worth keeping).
+    fn answered(&self) -> bool {
+        self.sources.iter().any(|s| s.status.answered())
+    }
+}
+
 /// Movies whose reviews may be fetched and classified at once; more answer "busy" at once
 /// instead of queueing behind them (a client that gave up still costs its fetch).
 const MAX_PENDING: usize = 8;
@@ -208,11 +215,7 @@ impl ReviewsService {
                 ReviewsError::Failed(e) => e,
                 busy => anyhow::anyhow!("{busy}"),
             })?;
-        Ok(response
-            .sources
-            .iter()
-            .any(|s| s.status.answered())
-            .then_some(response.reviews.len()))
+        Ok(response.answered().then_some(response.reviews.len()))
     }
 
     /// Fetches from every source, classifies, and keeps what answered: the response in the
@@ -341,7 +344,7 @@ impl ReviewsService {
             device: self.classifier.hardware(),
         };
         // Keep only what a source actually answered.
-        if response.sources.iter().any(|s| s.status.answered()) {
+        if response.answered() {
             let body = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
             let (store, audiences) = (self.store.clone(), self.audiences.clone());
             let (id, total) = (movie.id, response.reviews.len() as u32);

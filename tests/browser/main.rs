@@ -87,6 +87,18 @@ async fn assert_text_contrast(s: &Session, page: &str) {
     assert_eq!(low, serde_json::json!([]), "text under 4.5:1 on {page}");
 }
 
+/// Nothing wider than the window: the page never scrolls sideways.
+async fn assert_no_sideways_scroll(s: &Session, page: &str) {
+    let overflow = s
+        .script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        .await;
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(false),
+        "{page} scrolls sideways"
+    );
+}
+
 async fn assert_no_console_errors(s: &Session, page: &str) {
     let errors = s.console_errors().await;
     assert!(errors.is_empty(), "console errors on {page}: {errors:?}");
@@ -124,14 +136,7 @@ async fn the_browser_app_end_to_end() {
     let phone = driver.session(&chromium, 375, 812).await;
     phone.goto(&format!("{}/#/movie/1", app.address)).await;
     phone.wait_for("#similar .card", 5).await;
-    let overflow = phone
-        .script("return document.documentElement.scrollWidth > window.innerWidth + 1")
-        .await;
-    assert_eq!(
-        overflow,
-        serde_json::Value::Bool(false),
-        "page scrolls sideways at 375 px"
-    );
+    assert_no_sideways_scroll(&phone, "movie page").await;
     phone.screenshot("movie-375px").await;
     new_pages_open_at_the_top(&phone).await;
     // The first screen on a phone shows films, not just the header and the genres.
@@ -150,14 +155,7 @@ async fn the_browser_app_end_to_end() {
         .goto(&format!("{}/#/browse?genre=Drama&sort=rating", app.address))
         .await;
     phone.wait_for("#browse-results .card", 10).await;
-    let overflow = phone
-        .script("return document.documentElement.scrollWidth > window.innerWidth + 1")
-        .await;
-    assert_eq!(
-        overflow,
-        serde_json::Value::Bool(false),
-        "browse scrolls sideways at 375 px"
-    );
+    assert_no_sideways_scroll(&phone, "browse").await;
     phone.screenshot("browse-drama-375px").await;
     // The flows that need no account, at phone size too.
     slash_focuses_search_and_enter_shows_all_results(&app, &phone).await;
