@@ -1,5 +1,5 @@
 //! Review sentiment: a BERT classifier (all-MiniLM-L6-v2 fine-tuned by `cinesense sentiment
-//! train`). On a CPU with AVX-512 the project's kernels run it (`cpu`); elsewhere candle does
+//! train`). On a CPU with AVX-512 VNNI the project's 8-bit kernels run it (`cpu`); elsewhere candle does
 //! (`bert`), CPU or CUDA when built with `--features cuda`. Training always uses candle.
 //!
 //! Behind the `Classifier` trait so another backend (rust-bert where libtorch is installed,
@@ -138,13 +138,13 @@ pub struct BertClassifier {
 
 /// What runs the model's forward pass.
 enum Engine {
-    /// candle's tensors: CUDA, or a CPU without AVX-512.
+    /// candle's tensors: CUDA, or a CPU without AVX-512 VNNI.
     Candle {
         model: SentimentModel,
         device: Device,
         batch_size: usize,
     },
-    /// The project's AVX-512 kernels (`cpu`): several times faster on a CPU that has them.
+    /// The project's 8-bit AVX-512 VNNI kernels (`cpu`): several times faster on a CPU that has them.
     #[cfg(target_arch = "x86_64")]
     Kernels(cpu::Model),
 }
@@ -153,7 +153,7 @@ enum Engine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CpuEngine {
-    /// Whichever is faster here: the kernels where the CPU has AVX-512, else candle.
+    /// Whichever is faster here: the kernels where the CPU has AVX-512 VNNI, else candle.
     Best,
     Candle,
 }
@@ -183,7 +183,7 @@ impl BertClassifier {
             let model = cpu::Model::load(&config, &weights)
                 .with_context(|| format!("loading {}", weights.display()))?;
             log::info!(
-                "sentiment model loaded from {} on the CPU's AVX-512",
+                "sentiment model loaded from {} on the CPU's AVX-512 VNNI (8-bit)",
                 dir.display()
             );
             return Ok(BertClassifier {
@@ -286,15 +286,17 @@ pub fn accuracy(c: &dyn Classifier, data: &[(String, u8)]) -> Result<f64> {
 mod tests {
     use super::*;
 
-    /// The kernels and candle give the committed model the same answers on held-out reviews
-    /// (the same f32 arithmetic in another order, and GELU's erf by a polynomial).
+    /// The kernels and candle give the committed model the same answers on held-out reviews.
+    /// The kernels' linear layers round inputs and weights to 8 bits, so scores move a little:
+    /// on 302 texts the mean difference was 0.004 and the largest 0.046 (the bounds here leave
+    /// room for that and fail on a broken kernel, whose scores would be unrelated).
     #[test]
     fn the_kernels_agree_with_candle() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let dir = root.join("data/models/sentiment");
         let fast = BertClassifier::load(&dir, Device::Cpu).unwrap();
         if fast.engine() == "candle" {
-            eprintln!("SKIPPED: this CPU has no AVX-512, so both engines are candle");
+            eprintln!("SKIPPED: this CPU has no AVX-512 VNNI, so both engines are candle");
             return;
         }
         let (_, held) = data::aclimdb(&root.join("data/sentiment")).unwrap();
@@ -313,9 +315,9 @@ mod tests {
             .collect();
         let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
         let max = diffs.iter().copied().fold(0.0, f32::max);
-        assert!(mean < 2e-4 && max < 2e-3, "mean {mean}, max {max}");
+        assert!(mean < 0.01 && max < 0.08, "mean {mean}, max {max}");
         for (a, b) in a.iter().zip(&b) {
-            if (b.score - 0.5).abs() > 2e-3 {
+            if (b.score - 0.5).abs() > 0.08 {
                 assert_eq!(a.label, b.label, "{} vs {}", a.score, b.score);
             }
         }
