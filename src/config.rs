@@ -198,6 +198,7 @@ impl Settings {
         read("TMDB_MAX_RETRIES", &mut s.tmdb.max_retries)?;
         read("TMDB_MAX_IN_FLIGHT", &mut s.tmdb.max_in_flight)?;
         read_number("TMDB_ENRICH_RATE", &mut s.tmdb.enrich_rate)?;
+        read("WATCH_REGION", &mut s.tmdb.watch_region)?;
         let mut ms = s.tmdb.connect_timeout.as_millis() as u64;
         read("TMDB_CONNECT_TIMEOUT_MS", &mut ms)?;
         s.tmdb.connect_timeout = Duration::from_millis(ms);

@@ -138,15 +138,17 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     }
 }
 
-/// Headers on every answer: scripts only from this origin, no framing, no sniffing, no
-/// referrer sent on.
-fn security_headers() -> middleware::DefaultHeaders {
+/// Headers on every answer: scripts only from this origin, images from here and TMDB's image
+/// server only, no framing, no sniffing, no referrer sent on.
+fn security_headers(image_origin: &str) -> middleware::DefaultHeaders {
     middleware::DefaultHeaders::new()
         .add((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' https: data:; connect-src 'self'; object-src 'none'; \
-             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            format!(
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: {image_origin}; connect-src 'self'; object-src 'none'; \
+                 base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            ),
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
@@ -162,8 +164,27 @@ fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> 
     ApiError::BadRequest(format!("invalid query string: {err}")).into()
 }
 
+/// `scheme://host[:port]` of a URL, for the CSP (`https:` when it cannot be read).
+fn origin(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) if !rest.is_empty() => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let clean = host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+            if clean && !host.is_empty() {
+                format!("{scheme}://{host}")
+            } else {
+                "https:".into()
+            }
+        }
+        _ => "https:".into(),
+    }
+}
+
 fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::dev::Server> {
     let web_dir = state.settings.web_dir.clone();
+    let image_origin = origin(&state.settings.tmdb.image_base_url);
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let mut app = App::new()
@@ -188,7 +209,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
                     Ok(res)
                 }
             })
-            .wrap(security_headers())
+            .wrap(security_headers(&image_origin))
             .wrap(middleware::Logger::new("%r %s %Dms"))
             .wrap(middleware::Compress::default())
             .app_data(state.clone())

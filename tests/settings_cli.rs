@@ -29,13 +29,15 @@ fn each_stops_the_program(settings: &[(&str, &str)]) {
 }
 
 #[test]
-fn bad_blend_and_device_settings_stop_with_exit_code_2() {
+fn bad_blend_device_and_region_settings_stop_with_exit_code_2() {
     each_stops_the_program(&[
         ("BLEND_GENRE", "1.5"),
         ("BLEND_PRIOR_HALF_AT", "0"),
         ("BLEND_POPULARITY_FLOOR", "lots"),
         ("BLEND_MF", "1.5"),
         ("SENTIMENT_DEVICE", "tpu"),
+        ("WATCH_REGION", "USA"),
+        ("WATCH_REGION", "U1"),
     ]);
 }
 

@@ -2,7 +2,7 @@
 
 use super::params::{self, Query};
 use super::{ApiError, AppState, AudienceView, MovieSummary};
-use crate::clients::tmdb::TmdbStatus;
+use crate::clients::tmdb::{Provider, TmdbSettings, TmdbStatus, WatchProviders};
 use crate::dataset::Movie;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -25,6 +25,60 @@ pub(crate) struct CastView {
     pub profile_url: Option<String>,
 }
 
+/// A streaming service or shop, as the movie page shows it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProviderView {
+    pub name: String,
+    pub logo_url: Option<String>,
+}
+
+/// Where the film can be watched in the server's region (TMDB's data, from JustWatch).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WhereToWatch {
+    /// The region's ISO 3166-1 code (the server's `WATCH_REGION`).
+    pub region: String,
+    /// TMDB's page with the offers.
+    pub link: Option<String>,
+    /// Included in a subscription.
+    pub stream: Vec<ProviderView>,
+    /// Free, with or without ads.
+    pub free: Vec<ProviderView>,
+    pub rent: Vec<ProviderView>,
+    pub buy: Vec<ProviderView>,
+}
+
+impl WhereToWatch {
+    /// The region's offers, each list in TMDB's display order; none when it has no offer.
+    fn of(providers: &WatchProviders, images: &TmdbSettings) -> Option<Self> {
+        let region = images.watch_region.code();
+        let offers = providers.results.get(region)?;
+        let view = |lists: &[&Vec<Provider>]| -> Vec<ProviderView> {
+            let mut all: Vec<&Provider> = lists.iter().flat_map(|l| l.iter()).collect();
+            all.sort_by_key(|p| p.display_priority.unwrap_or(i64::MAX));
+            let mut seen = std::collections::HashSet::new();
+            all.into_iter()
+                .filter(|p| seen.insert(p.provider_id))
+                .map(|p| ProviderView {
+                    name: p.provider_name.clone(),
+                    logo_url: images.image_url("w92", p.logo_path.as_deref()),
+                })
+                .collect()
+        };
+        let answer = WhereToWatch {
+            region: region.to_string(),
+            link: offers.link.clone(),
+            stream: view(&[&offers.flatrate]),
+            free: view(&[&offers.free, &offers.ads]),
+            rent: view(&[&offers.rent]),
+            buy: view(&[&offers.buy]),
+        };
+        let any = [&answer.stream, &answer.free, &answer.rent, &answer.buy]
+            .iter()
+            .any(|l| !l.is_empty());
+        any.then_some(answer)
+    }
+}
+
 /// How the TMDB part of a response came to be.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct TmdbPart {
@@ -45,6 +99,9 @@ pub(crate) struct MovieResponse {
     pub tmdb: TmdbPart,
     /// How the movie's fetched reviews lean; absent until at least 5 were classified.
     pub audience: Option<AudienceView>,
+    /// Streaming, rental and purchase offers in the server's region; absent without TMDB or
+    /// when the region has none.
+    pub where_to_watch: Option<WhereToWatch>,
 }
 
 /// One movie with everything the catalog knows, merged with TMDB details when available.
@@ -71,10 +128,15 @@ pub async fn movie(
                 message: Some("MovieLens has no TMDB id for this movie".into()),
             },
             audience,
+            where_to_watch: None,
         }));
     };
-    let fetched = state.tmdb.movie(tmdb_id).await;
+    let (fetched, providers) = tokio::join!(
+        state.tmdb.movie(tmdb_id),
+        state.tmdb.watch_providers(tmdb_id)
+    );
     let images = state.tmdb.settings();
+    let where_to_watch = providers.value().and_then(|p| WhereToWatch::of(p, images));
     let tmdb = TmdbPart {
         status: fetched.status(),
         message: fetched.problem().map(|p| p.message()),
@@ -89,6 +151,7 @@ pub async fn movie(
             trailer_key: None,
             tmdb,
             audience,
+            where_to_watch,
         }));
     };
     let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
@@ -132,6 +195,7 @@ pub async fn movie(
         movie,
         tmdb,
         audience,
+        where_to_watch,
     }))
 }
 

@@ -23,6 +23,11 @@ async fn every_answer_carries_the_security_headers() {
             "{path}: {csp}"
         );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        // Images from here and TMDB's image server only.
+        assert!(
+            csp.contains("img-src 'self' data: https://image.tmdb.org;"),
+            "{path}: {csp}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");

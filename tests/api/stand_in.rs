@@ -24,6 +24,8 @@ pub enum Mode {
 
 pub struct StandIn {
     pub base_url: String,
+    /// Where the stand-in's image server answers (TMDB_IMAGE_BASE_URL).
+    pub image_base_url: String,
     pub requests: Arc<AtomicUsize>,
     pub mode: Arc<Mutex<Mode>>,
 }
@@ -93,8 +95,14 @@ async fn movie(
     if id == 862 {
         return HttpResponse::NotFound().json(fixture("resource-not-found.json"));
     }
-    if segments.get(1) == Some(&"reviews") {
-        return HttpResponse::Ok().json(fixture("movie-reviews.json"));
+    match segments.get(1..) {
+        Some(["reviews"]) => return HttpResponse::Ok().json(fixture("movie-reviews.json")),
+        Some(["watch", "providers"]) => {
+            let mut providers = fixture("movie-watch-providers.json");
+            providers["id"] = id.into();
+            return HttpResponse::Ok().json(providers);
+        }
+        _ => {}
     }
     let mut details = fixture("movie-details.json");
     details["id"] = id.into();
@@ -113,6 +121,14 @@ async fn movie(
     HttpResponse::Ok().json(details)
 }
 
+/// TMDB's image server stand-in: every image is a plain grey square (logos and posters are
+/// pictures, not data the tests read).
+async fn image() -> HttpResponse {
+    HttpResponse::Ok().content_type("image/svg+xml").body(
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 92 92'><rect width='92' height='92' rx='12' fill='#6b7280'/></svg>",
+    )
+}
+
 pub fn spawn_stand_in() -> StandIn {
     let requests = Arc::new(AtomicUsize::new(0));
     let mode = Arc::new(Mutex::new(Mode::Normal));
@@ -129,6 +145,7 @@ pub fn spawn_stand_in() -> StandIn {
                 App::new()
                     .app_data(shared.clone())
                     .route("/3/movie/{rest:.*}", web::get().to(movie))
+                    .route("/t/p/{rest:.*}", web::get().to(image))
             })
             .workers(2)
             .listen(listener)
@@ -140,6 +157,7 @@ pub fn spawn_stand_in() -> StandIn {
     });
     StandIn {
         base_url: format!("http://127.0.0.1:{port}/3"),
+        image_base_url: format!("http://127.0.0.1:{port}/t/p/"),
         requests,
         mode,
     }

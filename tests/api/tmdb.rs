@@ -71,10 +71,85 @@ async fn fight_club_gets_poster_cast_and_director_then_comes_from_cache() {
     );
     assert_eq!(
         stand_in.count(),
-        1,
-        "a movie page costs TMDB one call per TTL"
+        2,
+        "a movie page costs TMDB two calls (details, where to watch) per TTL"
     );
     assert!(!captured_logs().contains(GOOD_KEY), "the key was logged");
+}
+
+/// The names in one list of `where_to_watch`.
+fn names(m: &serde_json::Value, list: &str) -> Vec<String> {
+    m["where_to_watch"][list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list} in {m}"))
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn where_to_watch_shows_the_regions_offers_in_tmdbs_order() {
+    let stand_in = spawn_stand_in();
+    let app = app_with(&stand_in, GOOD_KEY, 3000, 3600).await;
+    let m = movie(&app, FIGHT_CLUB).await;
+    let w = &m["where_to_watch"];
+    assert_eq!(w["region"], "US", "{m}");
+    assert_eq!(
+        w["link"],
+        "https://www.themoviedb.org/movie/550-fight-club/watch?locale=US"
+    );
+    assert_eq!(names(&m, "stream"), ["Peacock Premium"]);
+    assert_eq!(
+        names(&m, "rent"),
+        [
+            "Apple TV",
+            "Amazon Video",
+            "Google Play Movies",
+            "YouTube",
+            "Vudu",
+            "Microsoft Store",
+            "DIRECTV"
+        ]
+    );
+    assert_eq!(names(&m, "buy").len(), 8);
+    assert!(names(&m, "free").is_empty());
+    assert_eq!(
+        w["stream"][0]["logo_url"],
+        "https://images.example/t/p/w92/drPlq5beqXtBaP7MNs8W616YRhm.jpg"
+    );
+
+    // Another region (the server's WATCH_REGION): that region's offers, here only a shop.
+    let (url, images) = (stand_in.base_url.clone(), stand_in.image_base_url.clone());
+    let albania = spawn_app_with(move |s| {
+        s.tmdb.base_url = url;
+        s.tmdb.image_base_url = images;
+        s.tmdb.api_key = Some(Secret(GOOD_KEY.into()));
+        s.tmdb.watch_region = "al".parse().unwrap();
+    })
+    .await;
+    let m = movie(&albania, FIGHT_CLUB).await;
+    assert_eq!(m["where_to_watch"]["region"], "AL", "{m}");
+    assert!(names(&m, "stream").is_empty() && names(&m, "rent").is_empty());
+    assert_eq!(names(&m, "buy"), ["Rakuten TV"]);
+    assert_eq!(
+        m["where_to_watch"]["buy"][0]["logo_url"],
+        format!(
+            "{}w92/bZvc9dXrXNly7cA0V4D9pR8yJwm.jpg",
+            stand_in.image_base_url
+        )
+    );
+
+    // A region with no offers: nothing to show, and the rest of the page as usual.
+    let (url, key) = (stand_in.base_url.clone(), GOOD_KEY.to_string());
+    let france = spawn_app_with(move |s| {
+        s.tmdb.base_url = url;
+        s.tmdb.api_key = Some(Secret(key));
+        s.tmdb.watch_region = "FR".parse().unwrap();
+    })
+    .await;
+    let m = movie(&france, FIGHT_CLUB).await;
+    assert!(m["where_to_watch"].is_null(), "{m}");
+    assert_eq!(m["director"], "David Fincher");
 }
 
 #[tokio::test]
@@ -131,7 +206,8 @@ async fn a_429_is_retried_after_retry_after() {
         "Retry-After not honoured: {:?}",
         started.elapsed()
     );
-    assert_eq!(stand_in.count(), 2);
+    // Details and where to watch, one of them twice.
+    assert_eq!(stand_in.count(), 3);
 }
 
 #[tokio::test]
@@ -184,6 +260,7 @@ async fn without_a_key_pages_say_tmdb_is_not_configured() {
         .as_str()
         .unwrap()
         .contains("TMDB_API_KEY"));
+    assert!(m["where_to_watch"].is_null(), "{m}");
 }
 
 #[tokio::test]

@@ -90,7 +90,9 @@ async fn assert_text_contrast(s: &Session, page: &str) {
 /// Nothing wider than the window: the page never scrolls sideways.
 async fn assert_no_sideways_scroll(s: &Session, page: &str) {
     let overflow = s
-        .script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        // The window's own width too: content wider than a phone's screen can widen the
+        // layout viewport, and then innerWidth grows with it.
+        .script("return document.documentElement.scrollWidth > Math.min(window.innerWidth, window.outerWidth) + 1")
         .await;
     assert_eq!(
         overflow,
@@ -644,6 +646,69 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     s.screenshot("movie-tmdb-unreachable").await;
     assert_no_console_errors(&s, "movie without TMDB").await;
     s.quit().await;
+}
+
+/// With TMDB (the stand-in replaying its recorded answers), the movie page says where the film
+/// streams, rents and sells in the server's region, with JustWatch credited, on a wide screen
+/// and on a phone.
+#[tokio::test]
+async fn where_to_watch_on_the_movie_page() {
+    let Some((driver, chromium)) = browser().await else {
+        return;
+    };
+    let tmdb = stand_in::spawn_stand_in();
+    let (imdb, _) = stand_in::spawn_imdb_stand_in();
+    let (base, images) = (tmdb.base_url.clone(), tmdb.image_base_url.clone());
+    let app = spawn_app_with_reviews(move |s| {
+        s.imdb_base_url = imdb;
+        s.tmdb.base_url = base;
+        s.tmdb.image_base_url = images;
+        s.tmdb.api_key = Some(cinesense::clients::tmdb::Secret(stand_in::GOOD_KEY.into()));
+    })
+    .await;
+    for (width, height) in [(1280, 1000), (375, 800)] {
+        let s = driver.session(&chromium, width, height).await;
+        s.goto(&format!("{}/#/movie/2959", app.address)).await;
+        s.wait_for("#where-to-watch li", 16).await;
+        let section = s.text("#where-to-watch").await;
+        assert!(
+            section.starts_with("Where to watch in United States"),
+            "{section}"
+        );
+        for words in [
+            "Stream",
+            "Peacock Premium",
+            "Rent",
+            "Buy",
+            "AMC on Demand",
+            "JustWatch",
+        ] {
+            assert!(section.contains(words), "{words}: {section}");
+        }
+        assert!(!section.contains("Free"), "{section}");
+        let link = s
+            .script("return document.querySelector('#where-to-watch a').href")
+            .await;
+        assert_eq!(
+            link,
+            "https://www.themoviedb.org/movie/550-fight-club/watch?locale=US"
+        );
+        s.script("document.getElementById('where-to-watch').scrollIntoView()")
+            .await;
+        // The logos in view arrived (from the stand-in's image server, which the page's
+        // policy allows; the rest of a row on a phone loads as it is scrolled to).
+        wait_until("the first logo of each kind", async || {
+            s.script("return [...document.querySelectorAll('#where-to-watch ul')].every(ul => { const i = ul.querySelector('img'); return i.complete && i.naturalWidth > 0 })")
+                .await
+                == serde_json::Value::Bool(true)
+        })
+        .await;
+        shot(&s, "movie-where-to-watch").await;
+        assert_text_contrast(&s, "where to watch").await;
+        assert_no_sideways_scroll(&s, "where to watch").await;
+        assert_no_console_errors(&s, "where to watch").await;
+        s.quit().await;
+    }
 }
 
 /// The review sentiment panel renders from a stand-in IMDb page: the split, the mean score,

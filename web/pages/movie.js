@@ -30,6 +30,7 @@ export async function moviePage(id) {
   if (m.director) extras.append(h('p', {}, h('strong', {}, 'Director: '), m.director));
   if (m.cast && m.cast.length) extras.append(h('p', {}, h('strong', {}, 'Cast: '), m.cast.slice(0, 8).map(c => c.character ? `${c.name} (${c.character})` : c.name).join(', ')));
   if (m.trailer_key) extras.append(h('p', {}, h('a', { href: `https://www.youtube.com/watch?v=${encodeURIComponent(m.trailer_key)}`, rel: 'noopener', target: '_blank' }, 'Watch the trailer')));
+  if (m.where_to_watch) extras.append(whereToWatch(m.where_to_watch));
   if (tmdbStatus === 'not_configured') extras.append(h('p', { class: 'notice quiet', id: 'tmdb-notice' }, "Posters and cast aren't available on this server."));
   else if (tmdbStatus && !ANSWERED.includes(tmdbStatus) && tmdbStatus !== 'no_tmdb_id') extras.append(h('p', { class: 'notice', id: 'tmdb-notice' }, "Couldn't load the poster and cast right now; showing what we have."));
   if (currentUser()) extras.append(await personalControls(m));
@@ -53,6 +54,24 @@ export async function moviePage(id) {
     similar.replaceChildren(...body.similar.map(s => movieCard(s.movie, h('div', { class: 'reason' }, s.reason))));
     if (!body.similar.length) similar.replaceChildren(h('p', { class: 'muted' }, 'Nothing similar found.'));
   } catch (e) { similar.replaceChildren(errorBox(e, "Couldn't find similar movies right now.")); }
+}
+
+// Where the film streams, is free, rents and sells in the server's region, with the credit
+// TMDB asks for (its offers come from JustWatch).
+function whereToWatch(w) {
+  let place = w.region;
+  try { place = new Intl.DisplayNames(['en'], { type: 'region' }).of(w.region) || w.region; } catch { /* the code will do */ }
+  const kinds = [['Stream', w.stream], ['Free', w.free], ['Rent', w.rent], ['Buy', w.buy]].filter(([, list]) => list.length);
+  return h('section', { class: 'watch', id: 'where-to-watch', 'aria-labelledby': 'where-to-watch-title' },
+    h('h2', { id: 'where-to-watch-title' }, `Where to watch in ${place}`),
+    ...kinds.map(([kind, list]) => h('div', { class: 'offers' },
+      h('span', { class: 'offer-kind' }, kind),
+      h('ul', {}, ...list.map(p => h('li', {},
+        p.logo_url ? h('img', { src: p.logo_url, alt: '', width: 28, height: 28, loading: 'lazy' }) : null,
+        p.name))))),
+    h('p', { class: 'muted credit' },
+      w.link ? h('a', { href: w.link, rel: 'noopener', target: '_blank' }, 'Prices and links on TMDB') : null,
+      w.link ? ' · ' : null, 'Offers from JustWatch'));
 }
 
 // A review's text; one that gives the plot away waits behind a "Show spoiler" reveal.

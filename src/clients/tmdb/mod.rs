@@ -59,6 +59,33 @@ pub struct TmdbSettings {
     pub breaker_cooldown: Duration,
     /// TMDB_ENRICH_RATE: requests per second for `cinesense enrich`.
     pub enrich_rate: f64,
+    /// WATCH_REGION: whose streaming, rental and purchase offers the movie page shows.
+    pub watch_region: Region,
+}
+
+/// A country as TMDB names regions: two letters of ISO 3166-1 ("US", "GB").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region(String);
+
+impl Region {
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Region {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Region(code))
+        } else {
+            Err(format!(
+                "a region is two letters of ISO 3166-1, such as US or GB; got {raw:?}"
+            ))
+        }
+    }
 }
 
 impl Default for TmdbSettings {
@@ -75,6 +102,7 @@ impl Default for TmdbSettings {
             max_in_flight: 8,
             breaker_cooldown: Duration::from_secs(30),
             enrich_rate: 20.0,
+            watch_region: Region("US".into()),
         }
     }
 }
@@ -292,6 +320,17 @@ impl TmdbClient {
                 self.settings.image_url("w185", path)
             })
             .collect()
+    }
+
+    /// Where the film streams, rents and sells, every region in one answer (cached as one,
+    /// so changing `WATCH_REGION` needs no new request).
+    pub async fn watch_providers(&self, tmdb_id: u32) -> Fetch<WatchProviders> {
+        self.get_cached(
+            &format!("tmdb:watch:{tmdb_id}"),
+            &format!("/movie/{tmdb_id}/watch/providers"),
+            &[],
+        )
+        .await
     }
 
     pub async fn reviews(&self, tmdb_id: u32) -> Fetch<Reviews> {

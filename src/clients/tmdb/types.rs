@@ -109,6 +109,36 @@ pub struct AuthorDetails {
     pub rating: Option<f32>,
 }
 
+/// `/movie/{id}/watch/providers`: for each region (ISO 3166-1 code), where the film streams,
+/// rents and sells. TMDB gets it from JustWatch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct WatchProviders {
+    pub results: std::collections::BTreeMap<String, RegionProviders>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RegionProviders {
+    /// TMDB's page for the film's offers in this region.
+    pub link: Option<String>,
+    /// Included in a subscription.
+    pub flatrate: Vec<Provider>,
+    pub free: Vec<Provider>,
+    pub ads: Vec<Provider>,
+    pub rent: Vec<Provider>,
+    pub buy: Vec<Provider>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Provider {
+    pub provider_id: u64,
+    pub provider_name: String,
+    pub logo_path: Option<String>,
+    pub display_priority: Option<i64>,
+}
+
 /// TMDB's error body: `{"status_code": 7, "status_message": "Invalid API key..."}`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
@@ -148,6 +178,23 @@ impl MovieDetails {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The recorded watch providers: regions by code, each list in TMDB's order.
+    #[test]
+    fn watch_providers_parse_by_region() {
+        let recorded: WatchProviders = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/tmdb/movie-watch-providers.json"
+        ))
+        .unwrap();
+        let us = &recorded.results["US"];
+        assert_eq!(us.flatrate.len(), 1);
+        assert_eq!(us.flatrate[0].provider_name, "Peacock Premium");
+        assert_eq!(us.rent.len(), 7);
+        assert_eq!(us.buy.len(), 8);
+        let al = &recorded.results["AL"];
+        assert!(al.flatrate.is_empty() && al.rent.is_empty() && al.buy.len() == 1);
+        assert!(!recorded.results.contains_key("FR"));
+    }
 
     /// The recorded details (no collection) and the shape TMDB gives a film in one.
     #[test]
