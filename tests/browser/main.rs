@@ -12,7 +12,7 @@ mod webdriver;
 
 use helpers::{spawn_app_with_reviews, TestApp};
 use std::time::Duration;
-use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ARROW_LEFT, ARROW_RIGHT, ENTER};
+use webdriver::{find_browser, Driver, Session, ARROW_DOWN, ARROW_LEFT, ARROW_RIGHT, ENTER, TAB};
 
 async fn browser() -> Option<(Driver, String)> {
     cinesense::clients::install_crypto_provider();
@@ -99,6 +99,37 @@ async fn assert_no_sideways_scroll(s: &Session, page: &str) {
         serde_json::Value::Bool(false),
         "{page} scrolls sideways"
     );
+}
+
+/// Tabbing through the page, every control that takes the focus shows it: a solid outline at
+/// least 2 px wide. Stops once the focus comes back round (or after 40 stops).
+async fn assert_focus_always_visible(s: &Session, page: &str) {
+    // Start from the top of the page (Tab goes on from the last element clicked otherwise).
+    s.script(
+        "window.scrollTo(0, 0); document.body.tabIndex = -1; document.body.focus();
+         document.body.removeAttribute('tabindex')",
+    )
+    .await;
+    let mut seen = 0;
+    for _ in 0..40 {
+        s.press(TAB).await;
+        let focused = s
+            .script(
+                "const e = document.activeElement; if (!e || e === document.body) return null;
+                 const st = getComputedStyle(e);
+                 return { what: e.outerHTML.slice(0, 100), style: st.outlineStyle, width: parseFloat(st.outlineWidth) };",
+            )
+            .await;
+        if focused.is_null() {
+            break;
+        }
+        seen += 1;
+        assert!(
+            focused["style"] != "none" && focused["width"].as_f64().unwrap_or(0.0) >= 2.0,
+            "no visible focus on {page}: {focused}"
+        );
+    }
+    assert!(seen >= 5, "only {seen} stops for the Tab key on {page}");
 }
 
 async fn assert_no_console_errors(s: &Session, page: &str) {
@@ -344,6 +375,7 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
     shot(s, "browse").await;
     assert_every_control_is_labelled(s, "browse").await;
     assert_text_contrast(s, "browse").await;
+    assert_focus_always_visible(s, "browse").await;
     assert_no_console_errors(s, "browse").await;
 }
 
@@ -463,6 +495,7 @@ async fn signup_rate_and_see_recommendations(app: &TestApp, s: &Session, usernam
     shot(s, "onboarding").await;
     assert_every_control_is_labelled(s, "onboarding").await;
     assert_text_contrast(s, "onboarding").await;
+    assert_focus_always_visible(s, "onboarding").await;
     let go = s.wait_for("#see-for-you", 1).await.remove(0);
     s.click(&go).await;
     let recs = s.wait_for("#recommendations .card", 5).await;
@@ -529,6 +562,7 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     shot(s, "for-you-after-actions").await;
     assert_every_control_is_labelled(s, "for you").await;
     assert_text_contrast(s, "for you").await;
+    assert_focus_always_visible(s, "for you").await;
 
     let menu = s.wait_for("nav a[href='#/watchlist']", 1).await.remove(0);
     s.click(&menu).await;
@@ -549,6 +583,7 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     shot(s, "watchlist").await;
     assert_every_control_is_labelled(s, "watchlist").await;
     assert_text_contrast(s, "watchlist").await;
+    assert_focus_always_visible(s, "watchlist").await;
     let seen = s
         .wait_for("#watchlist button[data-act=seen]", 1)
         .await
@@ -705,6 +740,8 @@ async fn where_to_watch_on_the_movie_page() {
         .await;
         shot(&s, "movie-where-to-watch").await;
         assert_text_contrast(&s, "where to watch").await;
+        assert_every_control_is_labelled(&s, "where to watch").await;
+        assert_focus_always_visible(&s, "a movie page").await;
         assert_no_sideways_scroll(&s, "where to watch").await;
         assert_no_console_errors(&s, "where to watch").await;
         s.quit().await;

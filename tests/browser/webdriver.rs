@@ -10,6 +10,7 @@ pub const ARROW_DOWN: &str = "\u{E015}";
 pub const ENTER: &str = "\u{E007}";
 pub const ARROW_LEFT: &str = "\u{E012}";
 pub const ARROW_RIGHT: &str = "\u{E014}";
+pub const TAB: &str = "\u{E004}";
 
 pub struct Driver {
     process: Child,
@@ -204,6 +205,14 @@ impl Session {
             Some(json!({"text": text})),
         )
         .await;
+    }
+
+    /// Presses and releases a key on whatever has the focus, as a person at a keyboard would.
+    pub async fn press(&self, key: &str) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]});
+        self.call(reqwest::Method::POST, "/actions", Some(actions))
+            .await;
     }
 
     pub async fn script(&self, script: &str) -> Value {
