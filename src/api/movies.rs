@@ -247,3 +247,50 @@ pub async fn similar(
         similar,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::tmdb::RegionProviders;
+
+    fn provider(id: u64, name: &str, priority: i64) -> Provider {
+        Provider {
+            provider_id: id,
+            provider_name: name.into(),
+            logo_path: Some(format!("/{id}.jpg")),
+            display_priority: Some(priority),
+        }
+    }
+
+    /// Free and with-ads offers make one row, in TMDB's order, each service once; a region
+    /// whose lists are all empty shows nothing.
+    #[test]
+    fn free_and_ad_offers_share_a_row_in_order_once_each() {
+        let settings = TmdbSettings::default();
+        let mut providers = WatchProviders::default();
+        providers.results.insert(
+            "US".into(),
+            RegionProviders {
+                free: vec![provider(73, "Tubi TV", 5)],
+                ads: vec![provider(300, "Pluto TV", 2), provider(73, "Tubi TV", 5)],
+                ..Default::default()
+            },
+        );
+        providers
+            .results
+            .insert("GB".into(), RegionProviders::default());
+        let w = WhereToWatch::of(&providers, &settings).expect("US has offers");
+        let names: Vec<&str> = w.free.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Pluto TV", "Tubi TV"]);
+        assert!(w.stream.is_empty() && w.rent.is_empty() && w.buy.is_empty());
+        assert_eq!(
+            w.free[0].logo_url.as_deref(),
+            Some("https://image.tmdb.org/t/p/w92/300.jpg")
+        );
+        let britain = TmdbSettings {
+            watch_region: "GB".parse().unwrap(),
+            ..TmdbSettings::default()
+        };
+        assert!(WhereToWatch::of(&providers, &britain).is_none());
+    }
+}
