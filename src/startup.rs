@@ -164,22 +164,13 @@ fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> 
     ApiError::BadRequest(format!("invalid query string: {err}")).into()
 }
 
-/// `scheme://host[:port]` of a URL, for the CSP (`https:` when it cannot be read).
+/// The origin (`scheme://host[:port]`) of a URL, for the CSP; `https:` when it has none.
 fn origin(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) if !rest.is_empty() => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            let clean = host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-            if clean && !host.is_empty() {
-                format!("{scheme}://{host}")
-            } else {
-                "https:".into()
-            }
-        }
-        _ => "https:".into(),
-    }
+    reqwest::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .ok()
+        .filter(|o| o != "null")
+        .unwrap_or_else(|| "https:".into())
 }
 
 fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::dev::Server> {

@@ -70,8 +70,8 @@ function whereToWatch(w) {
         p.logo_url ? h('img', { src: p.logo_url, alt: '', width: 28, height: 28, loading: 'lazy' }) : null,
         p.name))))),
     h('p', { class: 'muted credit' },
-      w.link ? h('a', { href: w.link, rel: 'noopener', target: '_blank' }, 'Prices and links on TMDB') : null,
-      w.link ? ' · ' : null, 'Offers from JustWatch'));
+      w.link ? [h('a', { href: w.link, rel: 'noopener', target: '_blank' }, 'Prices and links on TMDB'), ' · '] : null,
+      'Offers from JustWatch'));
 }
 
 // A review's text; one that gives the plot away waits behind a "Show spoiler" reveal.
