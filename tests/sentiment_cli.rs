@@ -51,3 +51,97 @@ fn classify_follows_the_line_contract() {
     assert_eq!(lines[3]["label"], "negative");
     assert!(lines[3]["score"].as_f64().unwrap() < 0.5);
 }
+
+/// `cinesense sentiment examples`: every SST-2 row and every aclImdb review outside the held-out
+/// 10%, as `[CLS] ... [SEP]` token ids within the budgets, labels kept; never a held-out review.
+#[test]
+fn examples_are_the_training_rows_encoded() {
+    use flate2::write::GzEncoder;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("sentiment");
+    std::fs::create_dir_all(corpus.join("sst2")).unwrap();
+    std::fs::create_dir_all(corpus.join("aclimdb-train")).unwrap();
+    std::fs::write(
+        corpus.join("sst2/train.tsv"),
+        "sentence\tlabel\na warm , funny film\t1\nso dull\t0\n",
+    )
+    .unwrap();
+    let long_review = "a truly great film with a wonderful cast and script . ".repeat(60);
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..40 {
+        let (label, text) = if i % 2 == 0 {
+            (1, long_review.clone())
+        } else {
+            (0, format!("Review {i}: boring.<br /><br />I left early."))
+        };
+        let row = serde_json::json!({"id": format!("train_{i}"), "label": label, "rating": 5, "text": text});
+        writeln!(gz, "{row}").unwrap();
+    }
+    std::fs::write(
+        corpus.join("aclimdb-train/train.jsonl.gz"),
+        gz.finish().unwrap(),
+    )
+    .unwrap();
+    let out = dir.path().join("examples.jsonl");
+    let run = Command::new(env!("CARGO_BIN_EXE_cinesense"))
+        .args(["sentiment", "examples", "--base"])
+        .arg(root.join("data/models/sentiment"))
+        .arg("--data")
+        .arg(&corpus)
+        .args(["--imdb", "0", "--review-tokens", "64", "--out"])
+        .arg(&out)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let (train, held) = cinesense::sentiment::data::aclimdb(&corpus).unwrap();
+    assert!(
+        !held.is_empty() && !train.is_empty(),
+        "the fixture needs both splits"
+    );
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2 + train.len());
+    let ids = |r: &serde_json::Value| -> Vec<u64> {
+        r["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect()
+    };
+    for r in &rows {
+        let ids = ids(r);
+        assert_eq!(
+            (ids[0], *ids.last().unwrap()),
+            (101, 102),
+            "[CLS] ... [SEP]"
+        );
+        assert!(ids.len() <= 64);
+    }
+    // SST-2 first, in file order; then the reviews, long ones cut to the budget.
+    assert_eq!(rows[0]["label"], 1);
+    assert_eq!(rows[1]["label"], 0);
+    assert_eq!(ids(&rows[1]).len(), 4, "[CLS] so dull [SEP]");
+    let review_labels: Vec<u64> = rows[2..]
+        .iter()
+        .map(|r| r["label"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        review_labels.iter().filter(|&&l| l == 1).count(),
+        train.iter().filter(|r| r.1 == 1).count()
+    );
+    assert!(
+        rows[2..].iter().any(|r| ids(r).len() == 64),
+        "a long review fills the budget"
+    );
+}

@@ -1,8 +1,8 @@
-//! `cinesense sentiment train | export | classify | eval`: the review classifier.
+//! `cinesense sentiment train | examples | export | classify | eval`: the review classifier.
 
 use anyhow::Result;
 use cinesense::config::Settings;
-use cinesense::sentiment::{accuracy, data, pick_device, Classifier, Hardware};
+use cinesense::sentiment::{accuracy, data, pick_device, Classifier, CpuEngine, Hardware};
 use clap::Subcommand;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -11,6 +11,14 @@ use std::io::{BufRead, Write};
 pub enum SentimentCommand {
     /// Fine-tune the BERT classifier (resumable; see data/models/sentiment/MODEL_CARD.md).
     Train(cinesense::sentiment::train::TrainArgs),
+    /// Write the encoded training examples as JSON lines {"ids", "label"} for
+    /// scripts/train_sentiment.py (the CPU trainer; see the MODEL_CARD).
+    Examples {
+        #[command(flatten)]
+        corpus: cinesense::sentiment::train::CorpusArgs,
+        #[arg(long, default_value = "target/sentiment-examples.jsonl")]
+        out: std::path::PathBuf,
+    },
     /// Write a checkpoint's weights as the served model (f16, with config and tokenizer).
     Export {
         #[arg(long, default_value = "target/sentiment-checkpoint")]
@@ -28,6 +36,9 @@ pub enum SentimentCommand {
         /// Only the first N of each set.
         #[arg(long)]
         limit: Option<usize>,
+        /// On the CPU: `best` (the served engine) or `candle` (f32, for comparison).
+        #[arg(long, value_enum, default_value = "best")]
+        engine: CpuEngine,
     },
 }
 
@@ -42,6 +53,11 @@ pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
             eprintln!("training on {}", Hardware::of(&device));
             cinesense::sentiment::train::train(&args, &device)
         }
+        SentimentCommand::Examples { corpus, out } => {
+            let n = cinesense::sentiment::train::write_examples(&corpus, &out)?;
+            eprintln!("{n} examples written to {}", out.display());
+            Ok(())
+        }
         SentimentCommand::Export {
             checkpoint,
             base,
@@ -52,7 +68,7 @@ pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
             Ok(())
         }
         SentimentCommand::Classify => classify(settings),
-        SentimentCommand::Eval { limit } => eval(settings, limit),
+        SentimentCommand::Eval { limit, engine } => eval(settings, limit, engine),
     }
 }
 
@@ -99,8 +115,13 @@ fn classify(settings: &Settings) -> Result<()> {
     flush(&mut pending, &mut out)
 }
 
-fn eval(settings: &Settings, limit: Option<usize>) -> Result<()> {
-    let classifier = load(settings)?;
+fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<()> {
+    let classifier = cinesense::sentiment::BertClassifier::load_with(
+        &settings.sentiment_model_dir,
+        pick_device(settings.sentiment_device)?,
+        engine,
+    )?;
+    eprintln!("engine: {}", classifier.engine());
     let dir = &settings.data_dir.join("sentiment");
     let (_, held) = data::aclimdb(dir)?;
     let sets = [

