@@ -19,7 +19,6 @@ from it. At the end of each epoch it writes DIR/epoch-N/model.safetensors (f32, 
 
 import argparse
 import json
-import math
 import os
 import random
 import signal
@@ -123,7 +122,7 @@ def hf_names(c):
 
 
 def batches(lengths, batch, seed):
-    """Seeded, length-bucketed batches (as src/sentiment/train.rs cuts them)."""
+    """Seeded, length-bucketed batches, cut the way src/sentiment/train.rs cuts them (its RNG differs)."""
     rng = random.Random(seed)
     order = list(range(len(lengths)))
     rng.shuffle(order)
@@ -192,8 +191,8 @@ def main():
     print(f"{len(examples)} examples ({sum(lengths)} tokens), {args.epochs} x {per_epoch} batches "
           f"of {args.batch}, {args.threads} threads", flush=True)
 
-    decay = [p for n, p in model.named_parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(decay, lr=args.lr, weight_decay=0.01)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
     warmup = max(1.0, 0.06 * total)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (total - s) / (total - warmup))

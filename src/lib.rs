@@ -15,6 +15,7 @@ mod domain;
 pub mod eval;
 mod fnv;
 pub mod index;
+mod jsonl;
 pub mod models;
 pub mod sentiment;
 pub mod services;

@@ -5,7 +5,6 @@
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
 /// The fields of a movie's TMDB details that the catalog fills in.
@@ -47,17 +46,7 @@ pub fn read(path: &Path) -> Result<HashMap<u32, SnapshotMovie>> {
 /// Writes the snapshot whole or not at all (a temporary file renamed into place).
 pub fn write(path: &Path, mut movies: Vec<SnapshotMovie>) -> Result<()> {
     movies.sort_by_key(|m| m.tmdb_id);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    for m in &movies {
-        serde_json::to_writer(&mut out, m)?;
-        out.write_all(b"\n")?;
-    }
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    crate::jsonl::write_atomic(path, &movies)
 }
 
 #[cfg(test)]

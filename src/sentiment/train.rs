@@ -144,18 +144,11 @@ fn examples(c: &CorpusArgs) -> Result<(Vec<Example>, usize)> {
 /// `{"ids": [...], "label": 0|1}`, for a trainer outside this binary
 /// (`scripts/train_sentiment.py`). Written whole or not at all.
 pub fn write_examples(c: &CorpusArgs, path: &Path) -> Result<usize> {
-    use std::io::Write;
     let (examples, _) = examples(c)?;
-    let tmp = path.with_extension("tmp");
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
-    );
-    for (ids, label) in &examples {
-        serde_json::to_writer(&mut out, &serde_json::json!({"ids": ids, "label": label}))?;
-        out.write_all(b"\n")?;
-    }
-    out.into_inner()?.sync_all()?;
-    std::fs::rename(&tmp, path)?;
+    let rows = examples
+        .iter()
+        .map(|(ids, label)| serde_json::json!({"ids": ids, "label": label}));
+    crate::jsonl::write_atomic(path, rows)?;
     Ok(examples.len())
 }
 
