@@ -9,9 +9,9 @@
 //! Run: cargo run --release --example tune_hybrid
 
 use cinesense::config::Settings;
-use cinesense::eval::validate_blends;
+use cinesense::eval::{validate_blends, Ranks, Setup};
 use cinesense::index;
-use cinesense::models::hybrid::BlendParams;
+use cinesense::models::hybrid::{BlendParams, Model};
 
 fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
@@ -32,16 +32,15 @@ fn main() -> anyhow::Result<()> {
     let validate = |history| {
         let runs: Vec<_> = (1..=3)
             .map(|back| {
-                validate_blends(
-                    &a.catalog,
-                    &a.similarity,
-                    &a.ratings,
-                    &settings.mf,
-                    &blends,
-                    settings.popularity_quantile,
-                    42,
-                    back,
-                    history,
+                let setup = Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, 42);
+                let (singles, blends) = validate_blends(&setup, &blends, back, history);
+                let four = |r: &Ranks| [r.hr10, r.ndcg10, r.recall20, r.ndcg20];
+                (
+                    singles
+                        .iter()
+                        .map(|(m, r)| (*m, four(r)))
+                        .collect::<std::collections::BTreeMap<Model, [f64; 4]>>(),
+                    blends.iter().map(four).collect::<Vec<_>>(),
                 )
             })
             .collect();
@@ -55,15 +54,10 @@ fn main() -> anyhow::Result<()> {
             }
             out
         };
-        let singles: std::collections::BTreeMap<String, [f64; 4]> = runs[0]
+        let singles: std::collections::BTreeMap<Model, [f64; 4]> = runs[0]
             .0
             .keys()
-            .map(|name| {
-                (
-                    name.clone(),
-                    mean(runs.iter().map(|r| &r.0[name]).collect()),
-                )
-            })
+            .map(|model| (*model, mean(runs.iter().map(|r| &r.0[model]).collect())))
             .collect();
         let blends: Vec<[f64; 4]> = (0..blends.len())
             .map(|b| mean(runs.iter().map(|r| &r.1[b]).collect()))
@@ -73,10 +67,14 @@ fn main() -> anyhow::Result<()> {
     let (singles, all) = validate(None);
     let (singles_new, first_five) = validate(Some(5));
     for (label, singles) in [("all ratings", &singles), ("first five", &singles_new)] {
-        for (name, m) in singles {
+        for (model, m) in singles {
             println!(
-                "{label:<12} {name:<8} {:>7.4} {:>8.4} {:>9.4} {:>8.4}",
-                m[0], m[1], m[2], m[3]
+                "{label:<12} {:<8} {:>7.4} {:>8.4} {:>9.4} {:>8.4}",
+                model.name(),
+                m[0],
+                m[1],
+                m[2],
+                m[3]
             );
         }
     }
@@ -87,7 +85,7 @@ fn main() -> anyhow::Result<()> {
         None => m[3],
     };
     // Chosen on all ratings; the first-five figures show what it costs a new member.
-    let ease = singles.get("ease");
+    let ease = singles.get(&Model::Ease);
     let gain = |(m, _): &([f64; 4], [f64; 4])| worst(m, ease);
     let mut rows: Vec<_> = blends.iter().zip(all.into_iter().zip(first_five)).collect();
     rows.sort_by(|x, y| {

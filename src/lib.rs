@@ -2,10 +2,11 @@
 //! sparse top-k cosine), an IMDb-style weighted rating, matrix factorisation with fold-in for
 //! new users, and a hybrid of them, served over a REST API and to the browser app in web/.
 //!
-//! The house plan, lowest first; every import runs downhill (tests/module_graph.rs checks it):
-//! `fnv` | `dataset`, `store`, `sentiment` | `models`, `clients`, `domain` | `eval`, `config` |
-//! `index` | `services` | `api` | `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits
-//! on top and calls `startup::Application::build` to serve.
+//! The house plan, lowest first; every import runs downhill and no circle runs between files
+//! (tests/module_graph.rs checks both): `fnv`, `jsonl`, `records` | `dataset`, `store`,
+//! `sentiment` | `models`, `clients`, `domain` | `config` | `index`, `eval` | `services` | `api` |
+//! `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits on top and calls
+//! `startup::Application::build` to serve.
 
 mod api;
 pub mod clients;
@@ -17,6 +18,7 @@ mod fnv;
 pub mod index;
 mod jsonl;
 pub mod models;
+pub mod records;
 pub mod sentiment;
 pub mod services;
 pub mod startup;

@@ -8,6 +8,9 @@ use crate::index::{self, Artifacts};
 use crate::sentiment::{self, Classifier};
 use crate::services::accounts::Accounts;
 use crate::services::audience::Audiences;
+use crate::services::browse::Browser;
+use crate::services::members::Members;
+use crate::services::movies::Movies;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
 use crate::store::Store;
@@ -23,6 +26,59 @@ use std::sync::Arc;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    store: Arc<Store>,
+}
+
+/// What needs the store and the upstream clients, opened once per process: the app serves
+/// it, and the CLI's long jobs (`reviews --top`, `enrich`) run on the same.
+pub struct Services {
+    store: Arc<Store>,
+    tmdb: Arc<TmdbClient>,
+    audiences: Arc<Audiences>,
+    /// Reviews with sentiment; None without a classifier.
+    reviews: Option<Arc<ReviewsService>>,
+}
+
+impl Services {
+    /// Opens the store (bringing its schema up to date) and the clients.
+    pub fn open(settings: &Settings, classifier: Option<Arc<dyn Classifier>>) -> Result<Self> {
+        clients::install_crypto_provider();
+        let database = settings.database()?;
+        let store = Arc::new(Store::open(&database)?);
+        log::info!("store: {database}");
+        if !settings.tmdb.configured() {
+            log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
+        }
+        let tmdb = Arc::new(TmdbClient::new(settings.tmdb.clone(), store.clone())?);
+        let audiences = Audiences::load(store.clone())?;
+        let reviews = match classifier {
+            Some(classifier) => Some(Arc::new(ReviewsService::new(
+                ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?,
+                tmdb.clone(),
+                store.clone(),
+                classifier,
+                audiences.clone(),
+                settings.reviews_ttl_seconds,
+            ))),
+            None => None,
+        };
+        Ok(Services {
+            store,
+            tmdb,
+            audiences,
+            reviews,
+        })
+    }
+
+    /// The TMDB client (`cinesense enrich`).
+    pub fn tmdb(&self) -> &TmdbClient {
+        &self.tmdb
+    }
+
+    /// The reviews service, when a classifier was given.
+    pub fn reviews(&self) -> Option<&ReviewsService> {
+        self.reviews.as_deref()
+    }
 }
 
 impl Application {
@@ -47,39 +103,32 @@ impl Application {
         artifacts: Arc<Artifacts>,
         classifier: Option<Arc<dyn Classifier>>,
     ) -> Result<Self> {
-        clients::install_crypto_provider();
-        let database = settings.database()?;
-        let store = Arc::new(Store::open(&database)?);
-        log::info!("store: {database}");
-        if !settings.tmdb.configured() {
-            log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
-        }
-        let tmdb = Arc::new(TmdbClient::new(settings.tmdb.clone(), store.clone())?);
-        let audiences = Audiences::load(store.clone())?;
-        let reviews = match classifier {
-            Some(classifier) => Some(Arc::new(ReviewsService::new(
-                ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?,
-                tmdb.clone(),
-                store.clone(),
-                classifier,
-                audiences.clone(),
-                settings.reviews_ttl_seconds,
-            ))),
-            None => None,
-        };
+        let services = Services::open(&settings, classifier)?;
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let recommendations = Arc::new(Recommendations::new(artifacts.clone(), &settings));
+        let members = Members::new(services.store.clone());
         let state = AppState {
-            recommendations: Recommendations::new(artifacts.clone(), &settings),
-            accounts: Accounts::new(store.clone()),
+            browser: Browser::new(
+                artifacts.clone(),
+                services.audiences.clone(),
+                members.clone(),
+                recommendations.clone(),
+            ),
+            recommendations,
+            accounts: Accounts::new(services.store.clone()),
+            members,
+            movies: Movies::new(services.tmdb.clone()),
             artifacts,
-            store,
-            tmdb,
-            reviews,
-            audiences,
+            reviews: services.reviews.clone(),
+            audiences: services.audiences.clone(),
             settings,
         };
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            store: services.store,
+        })
     }
 
     pub(crate) fn port(&self) -> u16 {
@@ -88,7 +137,7 @@ impl Application {
 
     /// The store the app writes to (tests read it back).
     pub fn store(&self) -> Arc<Store> {
-        self.state.store.clone()
+        self.store.clone()
     }
 
     /// Serves until the process is stopped.

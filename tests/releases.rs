@@ -2,8 +2,9 @@
 //! ml-1m/ml-10m ".dat", ml-100k) builds an index, loads, searches and evaluates.
 
 use cinesense::config::Settings;
-use cinesense::eval;
+use cinesense::eval::{self, RatingModel};
 use cinesense::index;
+use cinesense::models::hybrid::Model;
 use std::path::{Path, PathBuf};
 
 struct Slice {
@@ -177,22 +178,16 @@ fn every_layout_builds_serves_and_evaluates() {
             a.implicit.is_some(),
             "{layout}: EASE^R fits a release this size"
         );
-        let report = eval::evaluate(
-            &a.catalog,
-            &a.similarity,
-            &a.ratings,
-            &settings.mf,
-            &settings.blend,
-            settings.popularity_quantile,
-            2,
-            42,
-            None,
-        );
-        let hr = report.hr10["hybrid"];
+        let setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, 42);
+        let report = eval::evaluate(&setup, 2, None);
+        let hr = report.hr10[&Model::Hybrid];
         assert!(
-            hr > report.hr10["content"].min(0.5),
+            hr > report.hr10[&Model::Content].min(0.5),
             "{layout}: hybrid HR@10 {hr}"
         );
-        assert!(report.rmse["mf"] < report.rmse["global_mean"], "{layout}");
+        assert!(
+            report.rmse[&RatingModel::Mf] < report.rmse[&RatingModel::GlobalMean],
+            "{layout}"
+        );
     }
 }

@@ -3,8 +3,8 @@
 use super::auth::{self, AuthUser};
 use super::{blocking, ApiError, AppState};
 use crate::domain::{GenreChoice, Password, Username};
+use crate::records::User;
 use crate::services::accounts::{LoginError, SignupError};
-use crate::store::User;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -175,7 +175,7 @@ pub(crate) async fn delete_me(
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let id = user.0.id;
-    blocking(&state, move |s| Ok(s.store.delete_user(id)?)).await?;
+    blocking(&state, move |s| Ok(s.members.delete(id)?)).await?;
     log::info!("user {id} deleted their account");
     Ok(HttpResponse::NoContent()
         .cookie(auth::removal_cookie(state.settings.cookie_secure))

@@ -3,8 +3,8 @@
 //! clients; `services::accounts` checks it.
 
 use super::{blocking, ApiError, AppState};
+use crate::records::User;
 use crate::services::accounts::SESSION_SECONDS;
-use crate::store::User;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::Future;

@@ -1,11 +1,9 @@
 //! GET /api/browse: the catalog filtered and sorted, a page at a time.
 
 use super::auth::{live_session_user, request_token};
-use super::me::ratings_oldest_first;
 use super::params::{self, Query};
 use super::{blocking, ApiError, AppState, MovieSummary};
-use crate::services::browse::{browse, BrowseFilter, BrowseSort};
-use crate::store::MovieList;
+use crate::services::browse::{BrowseFilter, BrowseSort};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,7 +38,7 @@ fn flag(query: &Query, name: &str) -> Result<bool, ApiError> {
            ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
            ("min_audience" = Option<u8>, Query, description = "percent, 0..=100: at least this share of the film's fetched reviews positive (films with fewer than 5 classified reviews are left out)"),
            ("hide_rated" = Option<bool>, Query, description = "leave out what the member rated or is not interested in"),
-           ("sort" = Option<String>, Query, description = "popularity (default) | rating | year | predicted (best match for the member, as their recommendations rank) | audience (most liked by reviewers; films without enough classified reviews last)"),
+           ("sort" = Option<BrowseSort>, Query, description = "popularity (default) | rating | year | predicted (best match for the member, as their recommendations rank) | audience (most liked by reviewers; films without enough classified reviews last)"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 24"),
            ("offset" = Option<usize>, Query, description = "default 0")),
     responses((status = 200, body = BrowseResponse), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody)))]
@@ -90,15 +88,7 @@ pub(crate) async fn browse_catalog(
         None => None,
     };
     let hide_rated = flag(&query, "hide_rated")?;
-    let sort = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => BrowseSort::Popularity,
-        Some(s) => BrowseSort::parse(s).ok_or_else(|| {
-            ApiError::bad_parameter(
-                "sort",
-                format!("query parameter `sort` must be popularity, rating, year, predicted or audience, got {s:?}"),
-            )
-        })?,
-    };
+    let sort = params::choice(&query, "sort", &BrowseSort::ALL)?.unwrap_or(BrowseSort::Popularity);
     // The session is looked up only when the answer is personal.
     let token = if hide_rated || sort == BrowseSort::Predicted {
         Some(request_token(&req).ok_or_else(|| {
@@ -109,36 +99,20 @@ pub(crate) async fn browse_catalog(
     } else {
         None
     };
+    let filter = BrowseFilter {
+        genre,
+        decade,
+        runtime,
+        min_rating,
+        min_votes,
+        min_audience,
+        ..Default::default()
+    };
     let (rows, total) = blocking(&state, move |s| {
-        let mut ratings: Vec<(u32, f32)> = Vec::new();
-        let mut genres_liked: Vec<String> = Vec::new();
-        let mut filter = BrowseFilter {
-            genre,
-            decade,
-            runtime,
-            min_rating,
-            min_votes,
-            min_audience,
-            ..Default::default()
-        };
-        if let Some(token) = &token {
-            let user = live_session_user(s, token)?;
-            genres_liked = user.genres;
-            ratings = ratings_oldest_first(s, user.id)?;
-            if hide_rated {
-                filter.exclude = ratings.iter().map(|r| r.0).collect();
-                filter.exclude.extend(
-                    s.store
-                        .list(MovieList::NotInterested, user.id)?
-                        .into_iter()
-                        .map(|h| h.0),
-                );
-            }
-        }
-        let audiences = s.audiences.snapshot();
-        let rows = browse(&s.artifacts.catalog, &audiences, &filter, sort, |ids| {
-            s.recommendations.match_scores(&ratings, &genres_liked, ids)
-        });
+        let member = token.map(|t| live_session_user(s, &t)).transpose()?;
+        let rows = s
+            .browser
+            .browse(filter, sort, member.as_ref(), hide_rated)?;
         let total = rows.len();
         Ok((
             rows.into_iter()

@@ -6,24 +6,9 @@ use super::params::{self, Query};
 use super::users::{to_recommendations, Recommendation};
 use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::domain::Stars;
-use crate::store::MovieList;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// The member's ratings as (movie id, stars), oldest first, as the models read them (the
-/// store lists the newest first).
-pub(super) fn ratings_oldest_first(
-    s: &AppState,
-    user_id: i64,
-) -> Result<Vec<(u32, f32)>, ApiError> {
-    Ok(s.store
-        .ratings(user_id)?
-        .into_iter()
-        .rev()
-        .map(|r| (r.movie_id, r.rating))
-        .collect())
-}
 
 /// The movie id of a path and its catalog row, or 404.
 pub(super) fn movie_row(state: &AppState, raw: &str) -> Result<(u32, usize), ApiError> {
@@ -53,7 +38,12 @@ pub async fn onboarding(
     let limit = params::limit(&query, 20)?;
     let (uid, genres) = (user.0.id, user.0.genres.clone());
     let rows = blocking(&state, move |s| {
-        let rated: Vec<u32> = s.store.ratings(uid)?.iter().map(|r| r.movie_id).collect();
+        let rated: Vec<u32> = s
+            .members
+            .ratings_oldest_first(uid)?
+            .iter()
+            .map(|r| r.0)
+            .collect();
         Ok(s.recommendations.to_rate(&genres, &rated, limit))
     })
     .await?;
@@ -96,20 +86,12 @@ pub(crate) async fn put_rating(
     let (id, row) = movie_row(&state, &path)?;
     let stars = Stars::parse(body.rating).map_err(|m| ApiError::bad_parameter("rating", m))?;
     let uid = user.0.id;
-    // A rated film has been seen: it leaves the watchlist.
-    let (saved, removed) = blocking(&state, move |s| {
-        let saved = s.store.put_rating(uid, id, stars.value())?;
-        Ok((
-            saved,
-            s.store.remove_from_list(MovieList::Watchlist, uid, id)?,
-        ))
-    })
-    .await?;
+    let rated = blocking(&state, move |s| Ok(s.members.rate(uid, id, stars)?)).await?;
     Ok(HttpResponse::Ok().json(RatingView {
         movie: state.summary(state.artifacts.catalog.at(row)),
-        rating: saved.rating,
-        updated_at: saved.updated_at,
-        removed_from_watchlist: Some(removed),
+        rating: rated.rating.rating,
+        updated_at: rated.rating.updated_at,
+        removed_from_watchlist: Some(rated.left_watchlist),
     }))
 }
 
@@ -123,7 +105,7 @@ pub(crate) async fn delete_rating(
 ) -> Result<HttpResponse, ApiError> {
     let (id, _) = movie_row(&state, &path)?;
     let uid = user.0.id;
-    let removed = blocking(&state, move |s| Ok(s.store.delete_rating(uid, id)?)).await?;
+    let removed = blocking(&state, move |s| Ok(s.members.unrate(uid, id)?)).await?;
     if !removed {
         return Err(ApiError::NotFound(format!("you have not rated movie {id}")));
     }
@@ -153,7 +135,7 @@ pub async fn ratings(
     let offset = params::number(&query, "offset", 0usize, 0, 10_000_000)?;
     let uid = user.0.id;
     let (list, total) = blocking(&state, move |s| {
-        Ok(s.store.ratings_page(uid, limit, offset)?)
+        Ok(s.members.ratings_page(uid, limit, offset)?)
     })
     .await?;
     let next_offset = (offset + list.len() < total).then_some(offset + list.len());
@@ -192,19 +174,9 @@ pub async fn recommendations(
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 10)?;
-    let (uid, genres) = (user.0.id, user.0.genres.clone());
     let list = blocking(&state, move |s| {
-        let rated = ratings_oldest_first(s, uid)?;
-        // Not on the watchlist (already chosen) and nothing the user is not interested in.
-        let exclude: Vec<u32> = s
-            .store
-            .list(MovieList::Watchlist, uid)?
-            .into_iter()
-            .chain(s.store.list(MovieList::NotInterested, uid)?)
-            .map(|w| w.0)
-            .collect();
-        Ok(s.recommendations
-            .for_member(&rated, &genres, &exclude, limit))
+        let profile = s.members.profile(&user.0)?;
+        Ok(s.recommendations.for_member(&profile, limit))
     })
     .await?;
     Ok(HttpResponse::Ok().json(MyRecommendations {

@@ -11,6 +11,7 @@ mod movie_lists;
 mod movies;
 mod not_interested;
 pub mod openapi;
+mod options;
 mod params;
 mod popular;
 mod reviews;
@@ -20,32 +21,37 @@ mod watchlist;
 
 pub(crate) use error::{ApiError, ErrorBody};
 
-use crate::clients::tmdb::TmdbClient;
 use crate::config::Settings;
 use crate::dataset::{Movie, PopularityBand};
 use crate::index::Artifacts;
+use crate::records::Audience;
 use crate::services::accounts::Accounts;
 use crate::services::audience::Audiences;
+use crate::services::browse::Browser;
+use crate::services::members::Members;
+use crate::services::movies::Movies;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
-use crate::store::Store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
 
-/// What every handler reads; built by `startup::Application`, immutable after start.
+/// What every handler reads: the loaded index and the services, built by
+/// `startup::Application`, immutable after start. Handlers reach the store and the upstream
+/// clients only through the services.
 pub struct AppState {
-    pub artifacts: Arc<Artifacts>,
-    pub recommendations: Recommendations,
-    pub accounts: Accounts,
-    pub store: Arc<Store>,
-    pub tmdb: Arc<TmdbClient>,
+    pub(crate) artifacts: Arc<Artifacts>,
+    pub(crate) recommendations: Arc<Recommendations>,
+    pub(crate) accounts: Accounts,
+    pub(crate) members: Members,
+    pub(crate) movies: Movies,
+    pub(crate) browser: Browser,
     /// Reviews with sentiment; None when the sentiment model could not be loaded.
-    pub reviews: Option<Arc<ReviewsService>>,
+    pub(crate) reviews: Option<Arc<ReviewsService>>,
     /// How each movie's fetched reviews lean.
     pub(crate) audiences: Arc<Audiences>,
-    pub settings: Settings,
+    pub(crate) settings: Settings,
 }
 
 impl AppState {
@@ -96,8 +102,8 @@ pub(crate) struct AudienceView {
     pub reviews: u32,
 }
 
-impl From<crate::store::Audience> for AudienceView {
-    fn from(a: crate::store::Audience) -> Self {
+impl From<Audience> for AudienceView {
+    fn from(a: Audience) -> Self {
         AudienceView {
             positive_percent: (a.share() * 100.0).round() as u8,
             reviews: a.reviews,
@@ -112,6 +118,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/health", web::get().to(health::health))
             .route("/openapi.json", web::get().to(openapi::document))
             .route("/genres", web::get().to(popular::genres))
+            .route("/options", web::get().to(options::options))
             .route("/popular", web::get().to(popular::popular))
             .route("/search", web::get().to(search::search))
             .route("/movies/{id}", web::get().to(movies::movie))

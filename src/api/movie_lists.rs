@@ -5,7 +5,7 @@
 use super::auth::AuthUser;
 use super::me::movie_row;
 use super::{blocking, ApiError, AppState};
-use crate::store::MovieList;
+use crate::records::MovieList;
 use actix_web::{web, HttpResponse};
 
 pub(super) async fn add(
@@ -16,7 +16,7 @@ pub(super) async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let (id, _) = movie_row(&state, &path)?;
     let uid = user.0.id;
-    blocking(&state, move |s| Ok(s.store.add_to_list(list, uid, id)?)).await?;
+    blocking(&state, move |s| Ok(s.members.add_to_list(list, uid, id)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -29,7 +29,7 @@ pub(super) async fn remove(
     let (id, _) = movie_row(&state, &path)?;
     let uid = user.0.id;
     if !blocking(&state, move |s| {
-        Ok(s.store.remove_from_list(list, uid, id)?)
+        Ok(s.members.remove_from_list(list, uid, id)?)
     })
     .await?
     {

@@ -4,7 +4,7 @@
 use super::auth::AuthUser;
 use super::movie_lists;
 use super::{blocking, ApiError, AppState, MovieSummary};
-use crate::store::MovieList;
+use crate::records::MovieList;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,7 +45,7 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let uid = user.0.id;
     let list = blocking(&state, move |s| {
-        Ok(s.store.list(MovieList::NotInterested, uid)?)
+        Ok(s.members.list(MovieList::NotInterested, uid)?)
     })
     .await?;
     let c = &state.artifacts.catalog;

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         super::popular::popular,
         super::browse::browse_catalog,
         super::popular::genres,
+        super::options::options,
         super::search::search,
         super::users::recommendations,
         super::accounts::signup,
@@ -41,7 +42,9 @@ use utoipa::OpenApi;
     components(schemas(
         super::ErrorBody,
         crate::dataset::Movie,
-        crate::dataset::PopularityBand
+        crate::dataset::PopularityBand,
+        crate::models::hybrid::Model,
+        crate::services::browse::BrowseSort
     ))
 )]
 pub(crate) struct ApiDoc;

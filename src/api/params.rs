@@ -2,6 +2,8 @@
 
 use super::ApiError;
 use crate::config::MAX_LIMIT;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -52,6 +54,39 @@ where
         ));
     }
     Ok(v)
+}
+
+/// The names serde gives a closed set's values, in order: what the API accepts and lists.
+pub(crate) fn names<T: Serialize>(all: &[T]) -> Vec<String> {
+    all.iter()
+        .filter_map(|v| match serde_json::to_value(v) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An optional parameter from a closed set (`all`), by its serde name, any case; None when
+/// absent or empty.
+pub(crate) fn choice<T: DeserializeOwned + Serialize>(
+    q: &HashMap<String, String>,
+    name: &str,
+    all: &[T],
+) -> Result<Option<T>, ApiError> {
+    let Some(raw) = q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    serde_json::from_value(serde_json::Value::String(raw.to_lowercase()))
+        .map(Some)
+        .map_err(|_| {
+            ApiError::bad_parameter(
+                name,
+                format!(
+                    "query parameter `{name}` must be one of {}, got {raw:?}",
+                    names(all).join(", ")
+                ),
+            )
+        })
 }
 
 /// `limit`, 1..=MAX_LIMIT.

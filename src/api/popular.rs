@@ -44,7 +44,7 @@ pub(crate) struct PopularResponse {
 /// (`band=niche` gives the hidden gems).
 #[utoipa::path(get, path = "/api/popular",
     params(("genre" = Option<String>, Query, description = "a name from /api/genres"),
-           ("band" = Option<String>, Query, description = "popular | known | niche | unrated"),
+           ("band" = Option<PopularityBand>, Query, description = "one popularity band (see /api/options)"),
            ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 20")),
     responses((status = 200, body = PopularResponse), (status = 400, body = super::ErrorBody)))]
@@ -74,19 +74,7 @@ pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpRes
         ),
         None => None,
     };
-    let band = match query
-        .get("band")
-        .map(|b| b.trim())
-        .filter(|b| !b.is_empty())
-    {
-        Some(b) => Some(PopularityBand::parse(b).ok_or_else(|| {
-            ApiError::bad_parameter(
-                "band",
-                format!("unknown band {b:?}; choose popular, known, niche or unrated"),
-            )
-        })?),
-        None => None,
-    };
+    let band = params::choice(&query, "band", &PopularityBand::ALL)?;
     let movies = state
         .recommendations
         .popular(genre.as_deref(), band, min_votes, limit)

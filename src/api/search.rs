@@ -2,6 +2,7 @@
 
 use super::params::{self, Query};
 use super::{ApiError, AppState};
+use crate::dataset::Movie;
 use crate::models::search::MAX_QUERY_CHARS;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -52,11 +53,8 @@ pub async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResp
     // cost more than that under load (the answer waited behind the worker's other work).
     let catalog = &state.artifacts.catalog;
     let hits = state.artifacts.search.search(&q, limit)?;
-    let ids: Vec<u32> = hits
-        .iter()
-        .map(|h| catalog.at(h.row).tmdb_id.unwrap_or(0))
-        .collect();
-    let posters = state.tmdb.known_posters(&ids);
+    let movies: Vec<&Movie> = hits.iter().map(|h| catalog.at(h.row)).collect();
+    let posters = state.movies.known_posters(&movies);
     let results = hits
         .into_iter()
         .zip(posters)

@@ -47,7 +47,7 @@ pub(crate) fn to_recommendations(
 /// Top movies for a MovieLens user under one model; rated movies are excluded.
 #[utoipa::path(get, path = "/api/users/{id}/recommendations",
     params(("id" = u32, Path, description = "MovieLens userId"),
-           ("model" = Option<String>, Query, description = "popular | content | mf | hybrid (default)"),
+           ("model" = Option<Model>, Query, description = "a model of /api/options; hybrid by default"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 10")),
     responses((status = 200, body = RecommendationsResponse), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn recommendations(
@@ -57,19 +57,7 @@ pub async fn recommendations(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = params::id("id", &path)?;
     let limit = params::limit(&query, 10)?;
-    let model_name = query
-        .get("model")
-        .map(|m| m.trim().to_lowercase())
-        .unwrap_or_else(|| "hybrid".into());
-    let model = Model::parse(&model_name).ok_or_else(|| {
-        ApiError::bad_parameter(
-            "model",
-            format!(
-                "unknown model {model_name:?}; choose one of {}",
-                Model::NAMES.join(", ")
-            ),
-        )
-    })?;
+    let model = params::choice(&query, "model", &Model::ALL)?.unwrap_or(Model::Hybrid);
     let list = state
         .recommendations
         .for_movielens_user(user_id, model, limit)

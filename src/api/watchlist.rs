@@ -1,10 +1,9 @@
 //! /api/me/watchlist: films the user means to see. Rating a film takes it off (see me.rs).
 
 use super::auth::AuthUser;
-use super::me::ratings_oldest_first;
 use super::movie_lists;
 use super::{blocking, ApiError, AppState, MovieSummary};
-use crate::store::MovieList;
+use crate::records::MovieList;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -54,8 +53,8 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let uid = user.0.id;
     let (list, predicted) = blocking(&state, move |s| {
-        let list = s.store.list(MovieList::Watchlist, uid)?;
-        let rated = ratings_oldest_first(s, uid)?;
+        let list = s.members.list(MovieList::Watchlist, uid)?;
+        let rated = s.members.ratings_oldest_first(uid)?;
         let ids: Vec<u32> = list.iter().map(|w| w.0).collect();
         let predicted = s.recommendations.predicted_stars(&rated, &ids);
         Ok((list, predicted))

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use cinesense::config::Settings;
 use cinesense::services::enrich;
+use cinesense::startup::Services;
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -19,7 +20,13 @@ pub fn run(args: EnrichArgs, settings: &Settings) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let report = rt.block_on(enrich::enrich(settings, args.limit, args.quiet))?;
+    let services = Services::open(settings, None)?;
+    let report = rt.block_on(enrich::enrich(
+        services.tmdb(),
+        settings,
+        args.limit,
+        args.quiet,
+    ))?;
     println!("{}", serde_json::to_string(&report)?);
     println!(
         "wrote {}; run `cinesense build` (or restart `serve`) to use the fetched overviews and keywords",

@@ -23,17 +23,8 @@ pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
     } else {
         indicatif::ProgressBar::new(args.folds as u64 + 1)
     };
-    let report = eval::evaluate(
-        &a.catalog,
-        &a.similarity,
-        &a.ratings,
-        &settings.mf,
-        &settings.blend,
-        settings.popularity_quantile,
-        args.folds,
-        args.seed,
-        Some(&bar),
-    );
+    let setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, args.seed);
+    let report = eval::evaluate(&setup, args.folds, Some(&bar));
     bar.finish_and_clear();
     if args.json {
         println!("{}", serde_json::to_string(&report)?);

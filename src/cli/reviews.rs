@@ -2,9 +2,12 @@
 //! `cinesense reviews --top N`: fetch and classify the reviews of the N most rated movies, so
 //! their audience sentiment shows on cards and in browse.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use cinesense::clients::imdb::ImdbClient;
 use cinesense::config::Settings;
+use cinesense::index;
+use cinesense::services::top_reviews;
+use cinesense::startup::Services;
 use clap::Args;
 use std::sync::Arc;
 
@@ -29,9 +32,13 @@ pub fn run(args: ReviewsArgs, settings: &Settings) -> Result<()> {
     if let Some(n) = args.top {
         let classifier =
             cinesense::sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device)?;
-        let report = rt.block_on(cinesense::services::audience::fetch_top(
-            settings,
-            Arc::new(classifier),
+        let services = Services::open(settings, Some(Arc::new(classifier)))?;
+        let reviews = services.reviews().context("no reviews service")?;
+        // "Most rated" as the index counts it.
+        let artifacts = index::load_or_build(settings, args.quiet)?;
+        let report = rt.block_on(top_reviews::classify_top(
+            reviews,
+            &artifacts.catalog,
             n as usize,
             args.quiet,
         ))?;

@@ -2,52 +2,64 @@
 //! unrated movies (the NCF protocol), and Recall@20 and NDCG@20 over all unrated movies, for
 //! every model. Every model is fitted on the training part only.
 
+use super::Setup;
 use crate::dataset::{Catalog, Rating, Ratings};
 use crate::models::collab::fold_in::{fold_in, DEFAULT_FOLD_IN_REG};
-use crate::models::collab::{ImplicitModel, MfModel, MfParams};
-use crate::models::content::SimilarityMatrix;
+use crate::models::collab::{tune, ImplicitModel, ImplicitPart, MfModel};
+use crate::models::holdout::{leave_latest_out, ndcg_at};
 use crate::models::hybrid::{self, BlendParams, Model, Profile, Signals};
 use crate::models::popularity;
-use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
-/// Per-user leave-one-out split: the latest rating of every user with at least 2 is held out.
-pub(super) fn leave_latest_out(entries: &[Rating], n_users: usize) -> (Vec<Rating>, Vec<Rating>) {
-    let mut by_user: Vec<Vec<Rating>> = vec![Vec::new(); n_users];
-    for r in entries {
-        by_user[r.user as usize].push(*r);
-    }
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for mut list in by_user {
-        list.sort_by_key(|r| (r.timestamp, r.item));
-        if list.len() >= 2 {
-            test.push(list.pop().expect("non-empty"));
-        }
-        train.extend(list);
-    }
-    (train, test)
+/// How well one model ranked each user's held-out movie, averaged over users.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ranks {
+    /// Hit rate in the top 10 of the held-out movie and 99 sampled ones.
+    pub hr10: f64,
+    /// NDCG@10 among the same 100.
+    pub ndcg10: f64,
+    /// Recall@20 over every unrated movie.
+    pub recall20: f64,
+    /// NDCG@20 over every unrated movie.
+    pub ndcg20: f64,
 }
 
-/// The iALS row's name in `eval`'s tables and JSON.
-pub(super) const IALS: &str = "ials";
+impl Ranks {
+    /// The held-out movie's rank among the 100 sampled (`sampled`) and among all (`full`).
+    fn of(sampled: usize, full: usize) -> Self {
+        Ranks {
+            hr10: (sampled < 10) as u8 as f64,
+            ndcg10: ndcg_at(sampled, 10),
+            recall20: (full < 20) as u8 as f64,
+            ndcg20: ndcg_at(full, 20),
+        }
+    }
 
-pub(super) fn ndcg_at(rank: usize, k: usize) -> f64 {
-    if rank < k {
-        1.0 / ((rank + 2) as f64).log2()
-    } else {
-        0.0
+    fn add(&mut self, other: &Ranks) {
+        self.hr10 += other.hr10;
+        self.ndcg10 += other.ndcg10;
+        self.recall20 += other.recall20;
+        self.ndcg20 += other.ndcg20;
+    }
+
+    fn divided(self, n: f64) -> Self {
+        Ranks {
+            hr10: self.hr10 / n,
+            ndcg10: self.ndcg10 / n,
+            recall20: self.recall20 / n,
+            ndcg20: self.ndcg20 / n,
+        }
     }
 }
 
 /// What the ranking protocol measured.
 pub(super) struct RankingReport {
-    /// Per model name: (hr10, ndcg10, recall20, ndcg20).
-    pub metrics: BTreeMap<String, [f64; 4]>,
-    /// Per model name: how its top 20s look beyond accuracy.
-    pub beyond: BTreeMap<String, Beyond>,
+    pub metrics: BTreeMap<Model, Ranks>,
+    /// Per model: how its top 20s look beyond accuracy.
+    pub beyond: BTreeMap<Model, Beyond>,
     pub users: usize,
     /// EASE^R's λ, chosen on a validation split cut from the training part.
     pub ease_lambda: Option<f32>,
@@ -55,35 +67,13 @@ pub(super) struct RankingReport {
     pub implicit: Option<String>,
 }
 
-/// Ranking metrics of each model after leave-latest-out: (hr10, ndcg10, recall20, ndcg20).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn ranking(
-    catalog: &Catalog,
-    similarity: &SimilarityMatrix,
-    ratings: &Ratings,
-    params: &MfParams,
-    blend: &BlendParams,
-    quantile_of_votes: f64,
-    seed: u64,
-    progress: Option<&ProgressBar>,
-) -> RankingReport {
-    let run = run(
-        catalog,
-        similarity,
-        ratings,
-        params,
-        std::slice::from_ref(blend),
-        quantile_of_votes,
-        seed,
-        None,
-    );
-    if let Some(p) = progress {
-        p.inc(1);
-    }
+/// Every model after leave-latest-out, the hybrid with the blend of `setup`.
+pub(super) fn ranking(setup: &Setup) -> RankingReport {
+    let run = run(setup, std::slice::from_ref(setup.blend), None);
     let mut metrics = run.models;
-    metrics.insert(Model::Hybrid.name().to_string(), run.blends[0]);
+    metrics.insert(Model::Hybrid, run.blends[0]);
     let mut beyond = run.beyond;
-    beyond.insert(Model::Hybrid.name().to_string(), run.blends_beyond[0]);
+    beyond.insert(Model::Hybrid, run.blends_beyond[0]);
     RankingReport {
         metrics,
         beyond,
@@ -93,24 +83,19 @@ pub(super) fn ranking(
     }
 }
 
-/// The single models by name, and the hybrid under each of `blends`, on a validation split cut
-/// from the training part of the ranking protocol (its test items are never seen):
-/// (hr10, ndcg10, recall20, ndcg20) each. `back` (1 or more) is how many of each user's latest
-/// ratings are dropped first: 1 makes the second-latest the target, 2 the third-latest. With
-/// `history: Some(k)` every user is scored from their first k ratings only, as a new member
-/// would be (the models still learn from everyone).
-#[allow(clippy::too_many_arguments)]
+/// The single models, and the hybrid under each of `blends`, on a validation split cut from
+/// the training part of the ranking protocol (its test items are never seen). `back` (1 or
+/// more) is how many of each user's latest ratings are dropped first: 1 makes the
+/// second-latest the target, 2 the third-latest. With `history: Some(k)` every user is scored
+/// from their first k ratings only, as a new member would be (the models still learn from
+/// everyone).
 pub fn validate_blends(
-    catalog: &Catalog,
-    similarity: &SimilarityMatrix,
-    ratings: &Ratings,
-    params: &MfParams,
+    setup: &Setup,
     blends: &[BlendParams],
-    quantile_of_votes: f64,
-    seed: u64,
     back: usize,
     history: Option<usize>,
-) -> (BTreeMap<String, [f64; 4]>, Vec<[f64; 4]>) {
+) -> (BTreeMap<Model, Ranks>, Vec<Ranks>) {
+    let ratings = setup.ratings;
     let mut train = ratings.entries.clone();
     for _ in 0..back.max(1) {
         train = leave_latest_out(&train, ratings.n_users()).0;
@@ -121,13 +106,11 @@ pub fn validate_blends(
         n_items: ratings.n_items,
     };
     let run = run(
-        catalog,
-        similarity,
-        &train,
-        params,
+        &Setup {
+            ratings: &train,
+            ..*setup
+        },
         blends,
-        quantile_of_votes,
-        seed,
         history,
     );
     (run.models, run.blends)
@@ -147,11 +130,11 @@ pub struct Beyond {
 }
 
 struct Run {
-    /// The single models by name.
-    models: BTreeMap<String, [f64; 4]>,
-    beyond: BTreeMap<String, Beyond>,
+    /// The single models.
+    models: BTreeMap<Model, Ranks>,
+    beyond: BTreeMap<Model, Beyond>,
     /// The hybrid under each blend.
-    blends: Vec<[f64; 4]>,
+    blends: Vec<Ranks>,
     blends_beyond: Vec<Beyond>,
     users: usize,
     ease_lambda: Option<f32>,
@@ -161,39 +144,21 @@ struct Run {
 /// Holds out each user's latest rating, fits every model on the rest, and ranks. With
 /// `history: Some(k)`, each user is scored from their first k training ratings (MF folds them
 /// in); the candidates still leave out everything they rated.
-#[allow(clippy::too_many_arguments)]
-fn run(
-    catalog: &Catalog,
-    similarity: &SimilarityMatrix,
-    ratings: &Ratings,
-    params: &MfParams,
-    blends: &[BlendParams],
-    quantile_of_votes: f64,
-    seed: u64,
-    history: Option<usize>,
-) -> Run {
+fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
+    let (catalog, ratings) = (setup.catalog, setup.ratings);
     let (nu, ni) = (ratings.n_users(), ratings.n_items);
     let (train, test) = leave_latest_out(&ratings.entries, nu);
-    let mf = MfModel::train(&train, nu, ni, params, None);
-    // The hybrid's implicit part as the build chooses it, and each of its models alone.
-    let implicit = match super::tune::fit_implicit(&train, nu, ni) {
+    let mf = MfModel::train(&train, nu, ni, setup.mf, None);
+    // The hybrid's implicit part as the build chooses it; its models alone are rows of their own.
+    let implicit = match tune::fit_implicit(&train, nu, ni) {
         Ok(model) => Some(model),
         Err(e) => {
             log::warn!("the implicit model left out of the evaluation: {e:#}");
             None
         }
     };
-    // The EASE^R row scores with `Model::Ease`, which reads EASE^R alone from both models;
-    // iALS alone needs a model of its own (a copy of its item vectors).
-    let ials_alone = match &implicit {
-        Some(ImplicitModel::Both { ials, .. }) => Some(ImplicitModel::Ials(ials.clone())),
-        _ => None,
-    };
-    let (ease, ials) = match &implicit {
-        Some(m @ ImplicitModel::Ials(_)) => (None, Some(m)),
-        Some(m) => (Some(m), ials_alone.as_ref()),
-        None => (None, None),
-    };
+    let has = |part| implicit.as_ref().is_some_and(|m| m.has(part));
+    let (has_ease, has_ials) = (has(ImplicitPart::Ease), has(ImplicitPart::Ials));
     // Popularity from the training ratings only.
     let mut train_catalog = catalog.clone();
     let train_ratings = Ratings {
@@ -201,13 +166,13 @@ fn run(
         entries: train.clone(),
         n_items: ni,
     };
-    let stats = popularity::apply(&mut train_catalog, &train_ratings, quantile_of_votes);
+    let stats = popularity::apply(&mut train_catalog, &train_ratings, setup.quantile_of_votes);
     let pop = popularity::blend_scores(&train_catalog, &stats);
-    let signals_with = |blend: BlendParams, implicit| Signals {
+    let signals_with = |blend: BlendParams| Signals {
         catalog: &train_catalog,
-        similarity,
+        similarity: setup.similarity,
         mf: &mf,
-        implicit,
+        implicit: implicit.as_ref(),
         popularity: &pop,
         params: blend,
     };
@@ -216,33 +181,24 @@ fn run(
         rated[r.user as usize].push((r.item as usize, r.value));
     }
     // The single models, then the hybrid under each blend.
-    let mut scorers: Vec<(&str, Model, Signals)> = Model::ALL
+    let mut scorers: Vec<(Model, Signals)> = Model::ALL
         .into_iter()
-        .filter(|&m| m != Model::Hybrid && (m != Model::Ease || ease.is_some()))
-        .map(|m| (m.name(), m, signals_with(BlendParams::default(), ease)))
+        .filter(|&m| match m {
+            Model::Hybrid => false,
+            Model::Ease => has_ease,
+            Model::Ials => has_ials,
+            _ => true,
+        })
+        .map(|m| (m, signals_with(BlendParams::default())))
         .collect();
-    if let Some(model) = ials {
-        // Scored as the implicit model alone, like EASE^R's row.
-        scorers.push((
-            IALS,
-            Model::Ease,
-            signals_with(BlendParams::default(), Some(model)),
-        ));
-    }
     let singles = scorers.len();
-    scorers.extend(blends.iter().map(|&b| {
-        (
-            Model::Hybrid.name(),
-            Model::Hybrid,
-            signals_with(b, implicit.as_ref()),
-        )
-    }));
-    let per_user: Vec<Vec<([f64; 4], Vec<usize>)>> = test
+    scorers.extend(blends.iter().map(|&b| (Model::Hybrid, signals_with(b))));
+    let per_user: Vec<Vec<(Ranks, Vec<usize>)>> = test
         .par_iter()
         .map(|held| {
             let u = held.user as usize;
             let seen: HashSet<usize> = rated[u].iter().map(|p| p.0).collect();
-            let mut rng = StdRng::seed_from_u64(seed ^ (u as u64) << 20);
+            let mut rng = StdRng::seed_from_u64(setup.seed ^ (u as u64) << 20);
             let mut sampled = Vec::with_capacity(100);
             // 99 negatives, or every unrated movie where the catalog has fewer.
             let negatives = 99.min(ni.saturating_sub(seen.len() + 1));
@@ -268,7 +224,7 @@ fn run(
             };
             scorers
                 .iter()
-                .map(|(_, m, signals)| {
+                .map(|(m, signals)| {
                     let rank_of = |rows: &[usize]| {
                         let mut scores = hybrid::score_rows(signals, &profile, *m, rows);
                         let target = scores
@@ -291,27 +247,17 @@ fn run(
                     };
                     let (sampled_rank, _) = rank_of(&sampled);
                     let (full_rank, top20) = rank_of(&all);
-                    (
-                        [
-                            (sampled_rank < 10) as u8 as f64,
-                            ndcg_at(sampled_rank, 10),
-                            (full_rank < 20) as u8 as f64,
-                            ndcg_at(full_rank, 20),
-                        ],
-                        top20,
-                    )
+                    (Ranks::of(sampled_rank, full_rank), top20)
                 })
                 .collect()
         })
         .collect();
-    let mean_of = |k: usize| -> [f64; 4] {
-        let mut sum = [0f64; 4];
+    let mean_of = |k: usize| -> Ranks {
+        let mut sum = Ranks::default();
         for u in &per_user {
-            for (s, v) in sum.iter_mut().zip(u[k].0) {
-                *s += v;
-            }
+            sum.add(&u[k].0);
         }
-        sum.map(|s| s / per_user.len().max(1) as f64)
+        sum.divided(per_user.len().max(1) as f64)
     };
     let percentile = popularity_percentiles(&train, ni);
     let beyond_of = |k: usize| -> Beyond {
@@ -322,12 +268,12 @@ fn run(
         models: scorers[..singles]
             .iter()
             .enumerate()
-            .map(|(k, (name, _, _))| (name.to_string(), mean_of(k)))
+            .map(|(k, (model, _))| (*model, mean_of(k)))
             .collect(),
         beyond: scorers[..singles]
             .iter()
             .enumerate()
-            .map(|(k, (name, _, _))| (name.to_string(), beyond_of(k)))
+            .map(|(k, (model, _))| (*model, beyond_of(k)))
             .collect(),
         blends: (singles..scorers.len()).map(mean_of).collect(),
         blends_beyond: (singles..scorers.len()).map(beyond_of).collect(),

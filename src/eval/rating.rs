@@ -7,8 +7,31 @@ use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
+
+/// The rating predictors cross-validation measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingModel {
+    /// Every rating predicted as the training mean.
+    GlobalMean,
+    /// User and item biases around the mean.
+    Bias,
+    /// Biased matrix factorisation.
+    Mf,
+}
+
+impl RatingModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            RatingModel::GlobalMean => "global_mean",
+            RatingModel::Bias => "bias",
+            RatingModel::Mf => "mf",
+        }
+    }
+}
 
 /// Regularised user and item biases (a few alternating passes), the "bias-only" baseline.
 pub(crate) struct Biases {
@@ -69,10 +92,10 @@ pub(super) fn cross_validate(
     folds: usize,
     seed: u64,
     progress: Option<&ProgressBar>,
-) -> (BTreeMap<String, (f64, f64)>, f64) {
+) -> (BTreeMap<RatingModel, (f64, f64)>, f64) {
     let mut order: Vec<usize> = (0..ratings.len()).collect();
     order.shuffle(&mut StdRng::seed_from_u64(seed));
-    let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let mut sums: BTreeMap<RatingModel, (f64, f64)> = BTreeMap::new();
     let mut fit_seconds = 0.0;
     for f in 0..folds {
         let (mut train, mut test) = (Vec::new(), Vec::new());
@@ -90,17 +113,17 @@ pub(super) fn cross_validate(
         let mf = MfModel::train(&train, nu, ni, params, None);
         fit_seconds += started.elapsed().as_secs_f64();
         for (name, (rmse, mae)) in [
-            ("global_mean", errors(&test, |_| mean)),
+            (RatingModel::GlobalMean, errors(&test, |_| mean)),
             (
-                "bias",
+                RatingModel::Bias,
                 errors(&test, |r| biases.predict(r.user as usize, r.item as usize)),
             ),
             (
-                "mf",
+                RatingModel::Mf,
                 errors(&test, |r| mf.predict(r.user as usize, r.item as usize)),
             ),
         ] {
-            let e = sums.entry(name.to_string()).or_default();
+            let e = sums.entry(name).or_default();
             e.0 += rmse / folds as f64;
             e.1 += mae / folds as f64;
         }

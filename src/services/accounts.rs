@@ -3,7 +3,8 @@
 //! call them off the async executor.
 
 use crate::domain::{GenreChoice, Password, Username};
-use crate::store::{CreateUserError, Store, User};
+use crate::records::User;
+use crate::store::{CreateUserError, Store};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };

@@ -1,22 +1,14 @@
 //! Audience sentiment: how the reviews fetched for a movie lean ("82% of 25 reviews
 //! positive"), kept per movie in the store whenever reviews are classified, and held in memory
-//! for cards, the movie page and browse's sort and filter. `fetch_top` (`cinesense reviews
+//! for cards, the movie page and browse's sort and filter. `top_reviews` (`cinesense reviews
 //! --top N`) fills it in for the most rated movies ahead of time.
 //!
 //! Not a term of the hybrid: the offline evaluation has no reviews to measure it with (they
 //! are fetched live), and the hybrid takes a term only when `eval` shows it does no harm.
 
-use super::reviews::ReviewsService;
-use crate::clients::imdb::ImdbClient;
-use crate::clients::tmdb::TmdbClient;
-use crate::config::Settings;
-use crate::dataset::{load_catalog, Ratings};
-use crate::models::popularity;
-use crate::sentiment::Classifier;
-use crate::store::{now, Audience, Store};
+use crate::records::Audience;
+use crate::store::{now, Store};
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
@@ -112,98 +104,6 @@ impl Audience {
         let z2 = z * z;
         (p + z2 / (2.0 * n) - z * ((p * (1.0 - p) + z2 / (4.0 * n)) / n).sqrt()) / (1.0 + z2 / n)
     }
-}
-
-/// What `fetch_top` did.
-#[derive(Debug, Default, Serialize, PartialEq)]
-pub struct TopReport {
-    /// The most rated movies asked for.
-    pub candidates: usize,
-    /// Fetched recently enough to skip (an earlier run, or the server).
-    pub already_fresh: usize,
-    /// Fetched and classified now.
-    pub classified: usize,
-    /// Reviews classified now, in all.
-    pub reviews: usize,
-    /// No source answered for these (they are tried again next time).
-    pub failed: usize,
-}
-
-/// `cinesense reviews --top N`: fetches and classifies the reviews of the `n` most rated
-/// movies, one movie after another at the clients' polite pace (IMDb: one request a second).
-/// Resumable: movies classified within the reviews' time-to-live are skipped, and each movie's
-/// result is stored as it arrives, so an interrupted run loses at most the movie under way.
-pub async fn fetch_top(
-    settings: &Settings,
-    classifier: Arc<dyn Classifier>,
-    n: usize,
-    quiet: bool,
-) -> Result<TopReport> {
-    let files = settings.data_files()?;
-    let mut catalog = load_catalog(&files)?;
-    // "Most rated" needs the rating counts, which come with popularity.
-    let ratings = Ratings::load(&files.movielens, &catalog)?;
-    popularity::apply(&mut catalog, &ratings, settings.popularity_quantile);
-    let store = Arc::new(Store::open(&settings.database()?)?);
-    let audiences = Audiences::load(store.clone())?;
-    let tmdb = Arc::new(TmdbClient::new(settings.tmdb.clone(), store.clone())?);
-    let service = ReviewsService::new(
-        ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?,
-        tmdb,
-        store,
-        classifier,
-        audiences.clone(),
-        settings.reviews_ttl_seconds,
-    );
-    let mut movies: Vec<_> = catalog
-        .movies()
-        .iter()
-        .filter(|m| m.imdb_id.is_some() || m.tmdb_id.is_some())
-        .collect();
-    movies.sort_by(|a, b| b.rating_count.cmp(&a.rating_count).then(a.id.cmp(&b.id)));
-    movies.truncate(n);
-    let known = audiences.snapshot();
-    let fresh = |id: u32| {
-        known
-            .get(&id)
-            .is_some_and(|a| now() - a.fetched_at < settings.reviews_ttl_seconds)
-    };
-    let todo: Vec<_> = movies.iter().filter(|m| !fresh(m.id)).collect();
-    let mut report = TopReport {
-        candidates: movies.len(),
-        already_fresh: movies.len() - todo.len(),
-        ..Default::default()
-    };
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(todo.len() as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} eta {eta} {msg}")
-            .expect("template")
-            .progress_chars("=> "),
-    );
-    for movie in todo {
-        bar.set_message(movie.title.clone());
-        match service.fetch_fresh(movie).await {
-            Ok(Some(classified)) => {
-                report.classified += 1;
-                report.reviews += classified;
-            }
-            Ok(None) => report.failed += 1,
-            Err(e) => {
-                bar.abandon();
-                return Err(e.context(format!(
-                    "stopped after {} movies; run the same command to resume",
-                    report.classified
-                )));
-            }
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(report)
 }
 
 #[cfg(test)]

@@ -2,14 +2,22 @@
 //! audience sentiment, films to leave out) and one sort order. Pure work over the loaded
 //! catalog and the audience figures.
 
-use super::audience::telling;
+use super::audience::{telling, Audiences};
+use super::members::Members;
+use super::recommendations::Recommendations;
 use crate::dataset::{Catalog, Movie};
-use crate::store::Audience;
+use crate::index::Artifacts;
+use crate::records::{Audience, User};
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use utoipa::ToSchema;
 
 /// How a browse list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum BrowseSort {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BrowseSort {
     /// The number of ratings, the weighted rating breaking ties.
     Popularity,
     /// The weighted rating (the average pulled toward the catalog's mean when few rated it,
@@ -25,16 +33,13 @@ pub(crate) enum BrowseSort {
 }
 
 impl BrowseSort {
-    pub(crate) fn parse(raw: &str) -> Option<BrowseSort> {
-        Some(match raw {
-            "popularity" => BrowseSort::Popularity,
-            "rating" => BrowseSort::Rating,
-            "year" => BrowseSort::Year,
-            "predicted" => BrowseSort::Predicted,
-            "audience" => BrowseSort::Audience,
-            _ => return None,
-        })
-    }
+    pub const ALL: [BrowseSort; 5] = [
+        BrowseSort::Popularity,
+        BrowseSort::Rating,
+        BrowseSort::Year,
+        BrowseSort::Predicted,
+        BrowseSort::Audience,
+    ];
 }
 
 /// What a film must be to be listed.
@@ -74,9 +79,60 @@ impl BrowseFilter {
     }
 }
 
+/// Browse as the API serves it: over the loaded catalog and audiences, personal for a member.
+pub(crate) struct Browser {
+    artifacts: Arc<Artifacts>,
+    audiences: Arc<Audiences>,
+    members: Members,
+    recommendations: Arc<Recommendations>,
+}
+
+impl Browser {
+    pub(crate) fn new(
+        artifacts: Arc<Artifacts>,
+        audiences: Arc<Audiences>,
+        members: Members,
+        recommendations: Arc<Recommendations>,
+    ) -> Self {
+        Browser {
+            artifacts,
+            audiences,
+            members,
+            recommendations,
+        }
+    }
+
+    /// Every catalog row `filter` keeps, in `sort` order. With `member`, `hide_rated` leaves out
+    /// what they rated or do not want, and the Predicted sort ranks as their recommendations
+    /// do (blocking: call off the executor).
+    pub(crate) fn browse(
+        &self,
+        mut filter: BrowseFilter,
+        sort: BrowseSort,
+        member: Option<&User>,
+        hide_rated: bool,
+    ) -> Result<Vec<usize>> {
+        let profile = match member {
+            Some(user) => self.members.profile(user)?,
+            None => Default::default(),
+        };
+        if hide_rated {
+            filter.exclude.extend(profile.rated_or_unwanted());
+        }
+        let audiences = self.audiences.snapshot();
+        Ok(browse(
+            &self.artifacts.catalog,
+            &audiences,
+            &filter,
+            sort,
+            |ids| self.recommendations.match_scores(&profile, ids),
+        ))
+    }
+}
+
 /// Every catalog row the filter keeps, in `sort` order. `predicted` scores the kept movies for
 /// the Predicted sort (one per id, higher first), and is called only for it.
-pub(crate) fn browse(
+fn browse(
     catalog: &Catalog,
     audiences: &HashMap<u32, Audience>,
     filter: &BrowseFilter,

@@ -4,16 +4,14 @@
 //! resumable (fresh cache entries are skipped), and safe to interrupt: every answer is stored
 //! as it arrives. The build reads the snapshot only, never the cache.
 
-use crate::clients::tmdb::{Fetch, MovieDetails, Problem, TmdbClient};
+use crate::clients::tmdb::{Fetch, Problem, TmdbClient};
 use crate::config::Settings;
 use crate::dataset::load_catalog;
 use crate::dataset::tmdb_snapshot::{self, SnapshotMovie};
-use crate::store::Store;
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Default, Serialize, PartialEq)]
@@ -27,7 +25,10 @@ pub struct EnrichReport {
     pub in_snapshot: usize,
 }
 
+/// Fetches the details of the catalog's first `limit` movies (all without one) through
+/// `client`, then writes the snapshot.
 pub async fn enrich(
+    client: &TmdbClient,
     settings: &Settings,
     limit: Option<usize>,
     quiet: bool,
@@ -35,9 +36,8 @@ pub async fn enrich(
     if !settings.tmdb.configured() {
         bail!("TMDB is not configured: set TMDB_API_KEY (or TMDB_READ_TOKEN) in the environment or .env");
     }
+    // The catalog as data/ describes it: the snapshot written here feeds the next build.
     let catalog = load_catalog(&settings.data_files()?)?;
-    let store = Arc::new(Store::open(&settings.database()?)?);
-    let client = TmdbClient::new(settings.tmdb.clone(), store.clone())?;
     let all_ids: Vec<u32> = catalog.movies().iter().filter_map(|m| m.tmdb_id).collect();
     let mut ids = all_ids.clone();
     if let Some(n) = limit {
@@ -87,17 +87,16 @@ pub async fn enrich(
         bar.inc(1);
     }
     bar.finish_with_message("done");
-    report.in_snapshot = write_snapshot(settings, &store, &all_ids)?;
+    report.in_snapshot = write_snapshot(settings, client, &all_ids)?;
     Ok(report)
 }
 
 /// Writes the snapshot of every cached movie the catalog knows; returns how many.
-fn write_snapshot(settings: &Settings, store: &Store, catalog_ids: &[u32]) -> Result<usize> {
+fn write_snapshot(settings: &Settings, client: &TmdbClient, catalog_ids: &[u32]) -> Result<usize> {
     let wanted: HashSet<u32> = catalog_ids.iter().copied().collect();
-    let movies: Vec<SnapshotMovie> = store
-        .cache_entries("tmdb:movie:")?
+    let movies: Vec<SnapshotMovie> = client
+        .cached_movies()?
         .into_iter()
-        .filter_map(|(_, body)| serde_json::from_str::<MovieDetails>(&body).ok())
         .filter(|d| wanted.contains(&d.id))
         .map(|d| SnapshotMovie {
             tmdb_id: d.id,

@@ -137,14 +137,14 @@ pub(crate) enum ReviewsError {
     Failed(#[from] anyhow::Error),
 }
 
-pub(crate) struct ReviewsService {
-    pub imdb: ImdbClient,
-    pub tmdb: Arc<TmdbClient>,
-    pub store: Arc<Store>,
-    pub classifier: Arc<dyn Classifier>,
+pub struct ReviewsService {
+    imdb: ImdbClient,
+    tmdb: Arc<TmdbClient>,
+    store: Arc<Store>,
+    classifier: Arc<dyn Classifier>,
     /// Each movie's share of positive reviews, updated as reviews are classified.
     audiences: Arc<Audiences>,
-    pub ttl_seconds: i64,
+    ttl_seconds: i64,
     /// One classification batch at a time: BERT uses every core.
     gate: tokio::sync::Semaphore,
     /// Fetches under way (at most MAX_PENDING).
@@ -205,6 +205,14 @@ impl ReviewsService {
         self.fetch(movie, key).await
     }
 
+    /// Whether the movie's reviews were classified within their time-to-live.
+    pub(crate) fn is_fresh(&self, movie_id: u32) -> bool {
+        self.audiences
+            .snapshot()
+            .get(&movie_id)
+            .is_some_and(|a| now() - a.fetched_at < self.ttl_seconds)
+    }
+
     /// Fetches and classifies a movie's reviews whatever the cache holds (`cinesense reviews
     /// --top`): how many were classified, or None when no source answered.
     pub(crate) async fn fetch_fresh(&self, movie: &Movie) -> anyhow::Result<Option<usize>> {
@@ -218,92 +226,76 @@ impl ReviewsService {
         Ok(response.answered().then_some(response.reviews.len()))
     }
 
+    /// IMDb's user reviews of `movie`, and how IMDb answered.
+    async fn from_imdb(&self, movie: &Movie) -> (Vec<(ReviewSource, UserReview)>, SourceStatus) {
+        let status = |status, message| SourceStatus {
+            name: ReviewSource::Imdb,
+            status,
+            count: 0,
+            message,
+        };
+        let Some(id) = &movie.imdb_id else {
+            let message = Some("no IMDb id for this movie".into());
+            return (Vec::new(), status(SourceState::NoId, message));
+        };
+        match self.imdb.reviews(id).await {
+            Ok(list) => (
+                list.into_iter().map(|r| (ReviewSource::Imdb, r)).collect(),
+                status(SourceState::Ok, None),
+            ),
+            Err(e) => (
+                Vec::new(),
+                status(SourceState::from(&e), Some(e.to_string())),
+            ),
+        }
+    }
+
+    /// TMDB's reviews of `movie` (a stale cache entry when TMDB fails), and how TMDB answered.
+    async fn from_tmdb(&self, movie: &Movie) -> (Vec<(ReviewSource, UserReview)>, SourceStatus) {
+        let Some(id) = movie.tmdb_id else {
+            let status = SourceStatus {
+                name: ReviewSource::Tmdb,
+                status: SourceState::NoId,
+                count: 0,
+                message: None,
+            };
+            return (Vec::new(), status);
+        };
+        let fetched = self.tmdb.reviews(id).await;
+        let status = SourceStatus {
+            name: ReviewSource::Tmdb,
+            status: fetched.status().into(),
+            count: 0,
+            message: fetched.problem().map(|p| p.message()),
+        };
+        let list = match &fetched {
+            Fetch::Fresh(r) | Fetch::Cached(r) | Fetch::Stale(r, _) => r
+                .results
+                .iter()
+                .map(|r| {
+                    let review = UserReview {
+                        author: Some(r.author.clone()).filter(|a| !a.is_empty()),
+                        title: None,
+                        text: r.content.split_whitespace().collect::<Vec<_>>().join(" "),
+                        rating: r.author_details.as_ref().and_then(|d| d.rating),
+                        date: r.created_at.clone(),
+                        url: r.url.clone(),
+                        spoiler: false,
+                    };
+                    (ReviewSource::Tmdb, review)
+                })
+                .collect(),
+            Fetch::Failed(_) => Vec::new(),
+        };
+        (list, status)
+    }
+
     /// Fetches from every source, classifies, and keeps what answered: the response in the
     /// cache under `key`, the movie's positive share in `audiences`.
     async fn fetch(&self, movie: &Movie, key: String) -> Result<ReviewsResponse, ReviewsError> {
         let _pending = self.enter()?;
-        let imdb = async {
-            match &movie.imdb_id {
-                Some(id) => match self.imdb.reviews(id).await {
-                    Ok(list) => (
-                        list.into_iter()
-                            .map(|r| (ReviewSource::Imdb, r))
-                            .collect::<Vec<_>>(),
-                        SourceStatus {
-                            name: ReviewSource::Imdb,
-                            status: SourceState::Ok,
-                            count: 0,
-                            message: None,
-                        },
-                    ),
-                    Err(e) => (
-                        Vec::new(),
-                        SourceStatus {
-                            name: ReviewSource::Imdb,
-                            status: SourceState::from(&e),
-                            count: 0,
-                            message: Some(e.to_string()),
-                        },
-                    ),
-                },
-                None => (
-                    Vec::new(),
-                    SourceStatus {
-                        name: ReviewSource::Imdb,
-                        status: SourceState::NoId,
-                        count: 0,
-                        message: Some("no IMDb id for this movie".into()),
-                    },
-                ),
-            }
-        };
-        let tmdb = async {
-            match movie.tmdb_id {
-                Some(id) => {
-                    let fetched = self.tmdb.reviews(id).await;
-                    let status = SourceStatus {
-                        name: ReviewSource::Tmdb,
-                        status: fetched.status().into(),
-                        count: 0,
-                        message: fetched.problem().map(|p| p.message()),
-                    };
-                    let list = match &fetched {
-                        Fetch::Fresh(r) | Fetch::Cached(r) | Fetch::Stale(r, _) => r
-                            .results
-                            .iter()
-                            .map(|r| {
-                                let review = UserReview {
-                                    author: Some(r.author.clone()).filter(|a| !a.is_empty()),
-                                    title: None,
-                                    text: r
-                                        .content
-                                        .split_whitespace()
-                                        .collect::<Vec<_>>()
-                                        .join(" "),
-                                    rating: r.author_details.as_ref().and_then(|d| d.rating),
-                                    date: r.created_at.clone(),
-                                    url: r.url.clone(),
-                                    spoiler: false,
-                                };
-                                (ReviewSource::Tmdb, review)
-                            })
-                            .collect(),
-                        Fetch::Failed(_) => Vec::new(),
-                    };
-                    (list, status)
-                }
-                None => (
-                    Vec::new(),
-                    SourceStatus {
-                        name: ReviewSource::Tmdb,
-                        status: SourceState::NoId,
-                        count: 0,
-                        message: None,
-                    },
-                ),
-            }
-        };
-        let ((mut raw, mut imdb_status), (tmdb_raw, mut tmdb_status)) = tokio::join!(imdb, tmdb);
+        let ((mut raw, mut imdb_status), (tmdb_raw, mut tmdb_status)) =
+            tokio::join!(self.from_imdb(movie), self.from_tmdb(movie));
         imdb_status.count = raw.len();
         tmdb_status.count = tmdb_raw.len();
         raw.extend(tmdb_raw);

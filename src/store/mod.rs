@@ -1,41 +1,33 @@
-//! The store: users, sessions, ratings, the watchlist, failed logins and cached upstream
-//! responses.
+//! The store: users, sessions, ratings, the movie lists, failed logins, cached upstream
+//! responses and audience sentiment.
 //!
-//! Two backends keep the same promises behind one trait, [`Backend`]: an embedded SQLite file
-//! (the default, one machine) and PostgreSQL (several stateless replicas behind a balancer).
-//! All SQL lives in their modules. Every write is one transaction and is durable once
-//! acknowledged (SQLite: WAL with `synchronous=FULL`; PostgreSQL: a synchronous commit).
-//! Methods block: callers run them off the async executor.
+//! Two backends keep the same promises: an embedded SQLite file (the default, one machine)
+//! and PostgreSQL (several stateless replicas behind a balancer). What the store does is
+//! written once, here: the policy (login back-off, case folding, what a delete takes with it),
+//! the statements by name (`query.rs`), the row mapping (`rows.rs`) and the schema's history
+//! (`schema.rs`). Each backend is an [`Engine`] that runs a named statement and writes each
+//! one in its own SQL, in one table per backend (`sqlite/dialect.rs`, `pg/dialect.rs`). Every
+//! write is one transaction and is durable once acknowledged (SQLite: WAL with
+//! `synchronous=FULL`; PostgreSQL: a synchronous commit). Methods block: callers run them off
+//! the async executor.
 
 mod pg;
+mod query;
+mod rows;
+mod schema;
 #[doc(hidden)]
 pub mod scratch;
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
+use crate::records::{Audience, MovieList, User, UserRating};
 use anyhow::{bail, Result};
+use query::Query;
+use rows::{Row, Value};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// A registered user as the store keeps it (the password hash never leaves the store but for
-/// logging in).
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub genres: Vec<String>,
-    pub created_at: i64,
-}
-
-/// One of the user's ratings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct UserRating {
-    pub movie_id: u32,
-    pub rating: f32,
-    pub updated_at: i64,
-}
 
 /// Why a user could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +38,7 @@ pub enum CreateUserError {
     Other(#[from] anyhow::Error),
 }
 
+/// Unix seconds.
 pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -53,22 +46,26 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// The lists of movies a user keeps, each a table of (user, movie, added at).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MovieList {
-    /// Films the user means to see.
-    Watchlist,
-    /// Films the user does not want suggested.
-    NotInterested,
+/// A statement broke a uniqueness rule (an engine's errors carry it for the store to read).
+#[derive(Debug, thiserror::Error)]
+#[error("a unique constraint was violated")]
+struct UniqueViolation;
+
+/// Runs named statements in the backend's dialect.
+trait Engine: Send + Sync {
+    /// Runs a statement; how many rows it changed.
+    fn execute(&self, q: Query, params: &[Value]) -> Result<u64>;
+    /// Runs a statement; the rows it returned.
+    fn query(&self, q: Query, params: &[Value]) -> Result<Vec<Row>>;
+    /// Runs `work` in one transaction: the rows it reads stay locked until it commits, which it
+    /// does when `work` returns Ok (an error rolls back).
+    fn transaction(&self, work: &mut dyn FnMut(&mut dyn Statements) -> Result<()>) -> Result<()>;
 }
 
-impl MovieList {
-    fn table(self) -> &'static str {
-        match self {
-            MovieList::Watchlist => "watchlist",
-            MovieList::NotInterested => "not_interested",
-        }
-    }
+/// Statements inside a transaction.
+trait Statements {
+    fn execute(&mut self, q: Query, params: &[Value]) -> Result<u64>;
+    fn query(&mut self, q: Query, params: &[Value]) -> Result<Vec<Row>>;
 }
 
 /// Where the data lives, parsed from `DATABASE_URL`.
@@ -125,88 +122,25 @@ impl fmt::Debug for Database {
 
 /// What every backend does. Usernames compare case-insensitively; lists come newest first;
 /// deleting a user deletes everything of theirs.
-pub trait Backend: Send + Sync {
-    // ---------- users ----------
-    fn create_user(
-        &self,
-        username: &str,
-        password_hash: &str,
-        genres: &[String],
-    ) -> Result<User, CreateUserError>;
-    /// The user and their password hash, for logging in.
-    fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>>;
-    /// Deletes the user with their sessions, ratings and watchlist.
-    fn delete_user(&self, user_id: i64) -> Result<bool>;
-    fn count_users(&self) -> Result<i64>;
+/// The store the app uses: one engine, chosen by `DATABASE_URL`, and the policy over it.
+pub struct Store(Box<dyn Engine>);
 
-    // ---------- sessions ----------
-    fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()>;
-    /// The user of a live session.
-    fn session_user(&self, token_hash: &str) -> Result<Option<User>>;
-    fn delete_session(&self, token_hash: &str) -> Result<()>;
-
-    // ---------- failed logins ----------
-    /// Starts a login attempt for `username` from `client`, counting it as a failure until
-    /// `clear_login_failures` says otherwise. After `free` failures each further attempt must
-    /// wait (2 s, doubling, at most `max_wait` s; whole seconds, so never less than one): then nothing is counted and the seconds
-    /// left are returned. Check and count are one transaction, so parallel attempts (on any
-    /// replica) cannot slip past the limit.
-    fn begin_login(
-        &self,
-        username: &str,
-        client: &str,
-        free: i64,
-        max_wait: i64,
-    ) -> Result<Option<u64>>;
-    /// A right password: the client's failures for this username are forgotten.
-    fn clear_login_failures(&self, username: &str, client: &str) -> Result<()>;
-
-    // ---------- ratings ----------
-    fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating>;
-    fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool>;
-    /// The user's ratings, newest first.
-    fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>>;
-    /// One page of the user's ratings, newest first, and how many they have in all.
-    fn ratings_page(
-        &self,
-        user_id: i64,
-        limit: usize,
-        offset: usize,
-    ) -> Result<(Vec<UserRating>, usize)>;
-
-    // ---------- cache of upstream responses ----------
-    /// A cached body and when it was fetched.
-    fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>>;
-    fn cache_put(&self, key: &str, body: &str) -> Result<()>;
-    /// Every cached entry whose key starts with `prefix`, by key (byte order).
-    fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>>;
-
-    // ---------- the user's movie lists ----------
-    /// Puts a movie on one of the user's lists (again is a no-op).
-    fn add_to_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<()>;
-    /// Takes it off; false when it was not there.
-    fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool>;
-    /// Movie ids on the list and when they were added, newest first.
-    fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>>;
-
-    // ---------- audience sentiment ----------
-    /// What a movie's reviews said, last time they were fetched and classified.
-    fn put_audience(&self, movie_id: u32, audience: Audience) -> Result<()>;
-    /// Every movie's, by movie id.
-    fn audiences(&self) -> Result<Vec<(u32, Audience)>>;
+/// The seconds a client must wait before its next login attempt after `failures` (the first
+/// `free` cost nothing), the last at `last`; None when it may try now. The wait doubles with
+/// every failure past the free ones (2, 4, 8 s...), up to `max_wait`.
+fn login_wait(failures: i64, last: i64, free: i64, max_wait: i64, now: i64) -> Option<u64> {
+    if failures < free {
+        return None;
+    }
+    let wait = (2i64 << (failures - free).min(16)).min(max_wait);
+    let left = last + wait - now;
+    (left > 0).then_some(left as u64)
 }
 
-/// How a movie's fetched reviews lean: `positive` of `reviews`, classified at `fetched_at`
-/// (unix seconds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Audience {
-    pub positive: u32,
-    pub reviews: u32,
-    pub fetched_at: i64,
+/// Failed logins are counted per username whatever its case.
+fn login_key(username: &str) -> Value {
+    Value::from(username.to_lowercase())
 }
-
-/// The store the app uses: one backend, chosen by `DATABASE_URL`.
-pub struct Store(Box<dyn Backend>);
 
 impl Store {
     /// Opens the database (creating an SQLite file if needed) and brings its schema up to date.
@@ -216,11 +150,262 @@ impl Store {
             Database::Postgres(url) => Box::new(pg::PgStore::connect(url)?),
         }))
     }
-}
 
-impl std::ops::Deref for Store {
-    type Target = dyn Backend;
-    fn deref(&self) -> &(dyn Backend + 'static) {
-        &*self.0
+    // ---------- users ----------
+
+    /// A new user; `Taken` when the name is, in any case.
+    pub fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        genres: &[String],
+    ) -> Result<User, CreateUserError> {
+        let created_at = now();
+        let genres_json = serde_json::to_string(genres).map_err(anyhow::Error::from)?;
+        let q = Query::InsertUser;
+        let params = [
+            username.into(),
+            password_hash.into(),
+            genres_json.into(),
+            created_at.into(),
+        ];
+        match self.0.query(q, &params) {
+            Ok(rows) => Ok(User {
+                id: rows::single(&rows, q)?,
+                username: username.to_string(),
+                genres: genres.to_vec(),
+                created_at,
+            }),
+            Err(e) if e.is::<UniqueViolation>() => Err(CreateUserError::Taken),
+            Err(e) => Err(CreateUserError::Other(e)),
+        }
+    }
+
+    /// The user of that name (any case) with their password hash.
+    pub fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>> {
+        self.0
+            .query(Query::UserByName, &[username.into()])?
+            .first()
+            .map(|r| Ok((rows::user(r)?, rows::text(r, 4)?)))
+            .transpose()
+    }
+
+    /// Deletes a user with their sessions, ratings and lists (the schema cascades).
+    pub fn delete_user(&self, user_id: i64) -> Result<bool> {
+        Ok(self.0.execute(Query::DeleteUser, &[user_id.into()])? > 0)
+    }
+
+    pub fn count_users(&self) -> Result<i64> {
+        rows::single(&self.0.query(Query::CountUsers, &[])?, Query::CountUsers)
+    }
+
+    // ---------- sessions ----------
+
+    pub fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()> {
+        let t = now();
+        self.0.execute(
+            Query::InsertSession,
+            &[
+                token_hash.into(),
+                user_id.into(),
+                t.into(),
+                (t + ttl_seconds).into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The user of a session that has not expired.
+    pub fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
+        self.0
+            .query(Query::SessionUser, &[token_hash.into(), now().into()])?
+            .first()
+            .map(|r| rows::user(r))
+            .transpose()
+    }
+
+    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.0.execute(Query::DeleteSession, &[token_hash.into()])?;
+        Ok(())
+    }
+
+    // ---------- failed logins ----------
+
+    /// Counts a login attempt by `client` for `username` (any case) before the password is
+    /// checked, so parallel guesses are counted, each once. None: go ahead; Some(seconds):
+    /// wait that long first (nothing is counted).
+    pub fn begin_login(
+        &self,
+        username: &str,
+        client: &str,
+        free: i64,
+        max_wait: i64,
+    ) -> Result<Option<u64>> {
+        let key = [login_key(username), client.into()];
+        let mut wait = None;
+        self.0.transaction(&mut |tx| {
+            // The row exists before it is read and locked, so parallel attempts queue on it.
+            tx.execute(Query::EnsureLoginRow, &key)?;
+            let found = tx.query(Query::LoginFailures, &key)?;
+            let row = found
+                .first()
+                .ok_or_else(|| anyhow::anyhow!("no login row"))?;
+            let t = now();
+            wait = login_wait(rows::int(row, 0)?, rows::int(row, 1)?, free, max_wait, t);
+            if wait.is_none() {
+                tx.execute(
+                    Query::CountLoginFailure,
+                    &[key[0].clone(), key[1].clone(), t.into()],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(wait)
+    }
+
+    /// Forgets `client`'s failed logins for `username` (after a good password).
+    pub fn clear_login_failures(&self, username: &str, client: &str) -> Result<()> {
+        self.0.execute(
+            Query::ClearLoginFailures,
+            &[login_key(username), client.into()],
+        )?;
+        Ok(())
+    }
+
+    // ---------- ratings ----------
+
+    /// Rates a movie or changes the rating.
+    pub fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
+        let t = now();
+        self.0.execute(
+            Query::PutRating,
+            &[user_id.into(), movie_id.into(), rating.into(), t.into()],
+        )?;
+        Ok(UserRating {
+            movie_id,
+            rating,
+            updated_at: t,
+        })
+    }
+
+    /// False when there was no such rating.
+    pub fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
+        Ok(self
+            .0
+            .execute(Query::DeleteRating, &[user_id.into(), movie_id.into()])?
+            > 0)
+    }
+
+    /// Newest first.
+    pub fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
+        self.0
+            .query(Query::Ratings, &[user_id.into()])?
+            .iter()
+            .map(|r| rows::rating(r))
+            .collect()
+    }
+
+    /// One page of `ratings`, and how many there are in all.
+    pub fn ratings_page(
+        &self,
+        user_id: i64,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<UserRating>, usize)> {
+        let total = rows::single(
+            &self.0.query(Query::CountRatings, &[user_id.into()])?,
+            Query::CountRatings,
+        )?;
+        let page = self
+            .0
+            .query(
+                Query::RatingsPage,
+                &[user_id.into(), limit.into(), offset.into()],
+            )?
+            .iter()
+            .map(|r| rows::rating(r))
+            .collect::<Result<_>>()?;
+        Ok((page, total as usize))
+    }
+
+    // ---------- cache of upstream responses ----------
+
+    /// The body cached under `key` and when it was fetched (unix seconds).
+    pub fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
+        self.0
+            .query(Query::CacheGet, &[key.into()])?
+            .first()
+            .map(|r| Ok((rows::text(r, 0)?, rows::int(r, 1)?)))
+            .transpose()
+    }
+
+    pub fn cache_put(&self, key: &str, body: &str) -> Result<()> {
+        self.0
+            .execute(Query::CachePut, &[key.into(), body.into(), now().into()])?;
+        Ok(())
+    }
+
+    /// Every (key, body) whose key starts with `prefix`, in byte order of the keys.
+    pub fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        // The keys from `prefix` up to the last string that starts with it.
+        let end = format!("{prefix}\u{10FFFF}");
+        self.0
+            .query(Query::CacheEntries, &[prefix.into(), end.into()])?
+            .iter()
+            .map(|r| Ok((rows::text(r, 0)?, rows::text(r, 1)?)))
+            .collect()
+    }
+
+    // ---------- the user's movie lists ----------
+
+    /// Puts a movie on a list (nothing when it is there already).
+    pub fn add_to_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<()> {
+        self.0.execute(
+            Query::AddToList(list),
+            &[user_id.into(), movie_id.into(), now().into()],
+        )?;
+        Ok(())
+    }
+
+    /// False when the movie was not on the list.
+    pub fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool> {
+        Ok(self.0.execute(
+            Query::RemoveFromList(list),
+            &[user_id.into(), movie_id.into()],
+        )? > 0)
+    }
+
+    /// (movie id, added at), newest first.
+    pub fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>> {
+        self.0
+            .query(Query::List(list), &[user_id.into()])?
+            .iter()
+            .map(|r| rows::listed(r))
+            .collect()
+    }
+
+    // ---------- audience sentiment ----------
+
+    /// Keeps a movie's latest audience figures.
+    pub fn put_audience(&self, movie_id: u32, a: Audience) -> Result<()> {
+        self.0.execute(
+            Query::PutAudience,
+            &[
+                movie_id.into(),
+                a.positive.into(),
+                a.reviews.into(),
+                a.fetched_at.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every movie's audience figures, by movie id.
+    pub fn audiences(&self) -> Result<Vec<(u32, Audience)>> {
+        self.0
+            .query(Query::Audiences, &[])?
+            .iter()
+            .map(|r| rows::audience(r))
+            .collect()
     }
 }

@@ -41,6 +41,12 @@ fn admin(server: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
     })
 }
 
+/// Runs `sql` on the database at `url` (a test setting a database up as an older build left it).
+#[cfg(test)]
+pub(super) fn run(url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
+    admin(url, sql)
+}
+
 impl ScratchDatabase {
     /// A new database for `test`, or `None` (after printing SKIPPED) when no server answers.
     pub fn create(test: &str) -> Option<ScratchDatabase> {

@@ -1,6 +1,6 @@
 //! The promises every backend keeps, checked on SQLite and on PostgreSQL.
 
-use super::scratch::ScratchDatabase;
+use super::scratch::{self, ScratchDatabase};
 use super::*;
 use std::sync::Arc;
 
@@ -182,6 +182,61 @@ fn postgres_schema_is_migrated_once_by_replicas_starting_together() {
     assert_eq!(stores[3].count_users().unwrap(), 1);
     let store = pg::PgStore::connect(&db.url).unwrap();
     assert_eq!(store.schema_version().unwrap(), pg::migrations_latest());
+}
+
+/// A database migrated under the old numbering (PostgreSQL's first step was SQLite's first
+/// three) is carried over to today's without redoing a step or losing a row.
+#[test]
+fn postgres_schema_from_the_old_numbering_is_carried_over() {
+    let Some(db) = ScratchDatabase::create("postgres_old_numbering") else {
+        return;
+    };
+    let store = Store::open(&Database::Postgres(db.url.clone())).unwrap();
+    let u = store.create_user("eve", "h", &[]).unwrap();
+    store.put_rating(u.id, 7, 4.0).unwrap();
+    drop(store);
+    // As an older build left it: every table, version 3 of 3 in `cinesense_schema`.
+    scratch::run(
+        &db.url,
+        "DROP TABLE cinesense_migrations;
+         CREATE TABLE cinesense_schema (version BIGINT NOT NULL);
+         INSERT INTO cinesense_schema VALUES (3);",
+    )
+    .unwrap();
+    let store = Store::open(&Database::Postgres(db.url.clone())).unwrap();
+    assert_eq!(store.ratings(u.id).unwrap().len(), 1);
+    let engine = pg::PgStore::connect(&db.url).unwrap();
+    assert_eq!(engine.schema_version().unwrap(), schema::LATEST);
+}
+
+/// Every statement has SQL in both dialects, taking exactly its parameters.
+#[test]
+fn every_statement_is_written_in_both_dialects() {
+    let highest = |sql: &str, mark: char| -> usize {
+        sql.split(mark)
+            .skip(1)
+            .filter_map(|rest| {
+                let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                digits.parse().ok()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    for q in Query::ALL {
+        assert_eq!(highest(sqlite::sql(q), '?'), q.arity(), "SQLite {q:?}");
+        assert_eq!(highest(pg::sql(q), '$'), q.arity(), "PostgreSQL {q:?}");
+        let reads = sqlite::sql(q).trim_start().starts_with("SELECT");
+        assert_eq!(reads, !q.writes(), "{q:?}");
+    }
+}
+
+#[test]
+fn login_waits_double_past_the_free_attempts() {
+    assert_eq!(login_wait(4, 100, 5, 300, 100), None);
+    assert_eq!(login_wait(5, 100, 5, 300, 101), Some(1));
+    assert_eq!(login_wait(6, 100, 5, 300, 100), Some(4));
+    assert_eq!(login_wait(6, 100, 5, 300, 104), None);
+    assert_eq!(login_wait(40, 100, 5, 300, 100), Some(300));
 }
 
 #[test]

@@ -159,12 +159,46 @@ async fn openapi_document_lists_the_closed_sets_of_words() {
     assert_eq!(values("Hardware"), ["cpu", "cuda"]);
     assert_eq!(
         values("Model"),
-        ["popular", "content", "mf", "ease", "hybrid"]
+        ["popular", "content", "mf", "ease", "ials", "hybrid"]
     );
     assert_eq!(
         values("PopularityBand"),
         ["popular", "known", "niche", "unrated"]
     );
+    assert_eq!(
+        values("BrowseSort"),
+        ["popularity", "rating", "year", "predicted", "audience"]
+    );
+    // The lists the web app reads are the document's.
+    let (status, options) = app.get("/api/options").await;
+    assert_eq!(status, 200, "{options}");
+    let listed = |key: &str| -> Vec<String> {
+        options[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed("models"), values("Model"));
+    assert_eq!(listed("sorts"), values("BrowseSort"));
+    assert_eq!(listed("bands"), values("PopularityBand"));
+    // Every value listed is accepted, and a value outside the set is a 400 naming them.
+    for model in listed("models") {
+        let (status, body) = app
+            .get(&format!(
+                "/api/users/1/recommendations?model={model}&limit=3"
+            ))
+            .await;
+        assert_eq!(status, 200, "{model}: {body}");
+        assert_eq!(body["model"], model.as_str());
+    }
+    let (status, body) = app.get("/api/browse?sort=shuffle").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("popularity, rating, year, predicted, audience"));
 }
 
 /// Well-known films and other parts of their series (MovieLens ids), for "More like this".

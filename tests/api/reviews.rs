@@ -253,6 +253,7 @@ fn reviews_top_classifies_the_most_rated_and_resumes() {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("IMDB_BASE_URL", &imdb)
             .env("DATABASE_URL", &db)
+            .env("CINESENSE_INDEX_DIR", dir.path().join("index"))
             .env("TMDB_API_KEY", "")
             .env("TMDB_READ_TOKEN", "")
             .env("SENTIMENT_DEVICE", "cpu")

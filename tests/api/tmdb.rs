@@ -273,7 +273,8 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
     s.tmdb.base_url = stand_in.base_url.clone();
     s.tmdb.api_key = Some(Secret(GOOD_KEY.into()));
     s.tmdb.enrich_rate = 50.0;
-    let first = cinesense::services::enrich::enrich(&s, Some(5), true)
+    let services = cinesense::startup::Services::open(&s, None).unwrap();
+    let first = cinesense::services::enrich::enrich(services.tmdb(), &s, Some(5), true)
         .await
         .unwrap();
     assert_eq!(
@@ -281,7 +282,7 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
         (5, 4, 1),
         "{first:?}"
     );
-    let again = cinesense::services::enrich::enrich(&s, Some(5), true)
+    let again = cinesense::services::enrich::enrich(services.tmdb(), &s, Some(5), true)
         .await
         .unwrap();
     assert_eq!(again.already_cached, 4, "{again:?}");
@@ -297,7 +298,7 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
         .all(|m| m.overview.as_deref().is_some_and(|o| !o.is_empty())));
     // Without a key, enrich says what to do.
     s.tmdb.api_key = None;
-    let err = cinesense::services::enrich::enrich(&s, Some(5), true)
+    let err = cinesense::services::enrich::enrich(services.tmdb(), &s, Some(5), true)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("TMDB_API_KEY"));

@@ -10,7 +10,8 @@ const RUNTIMES = { short: ['Under 90 min', 0, 89], medium: ['90 to 120 min', 90,
 const RATINGS = { '4': '4 stars and up', '3.5': '3.5 stars and up', '3': '3 stars and up' };
 const VOTES = { '10': 'Rated by 10+', '50': 'Rated by 50+', '100': 'Rated by 100+' };
 const REVIEWERS = { '80': '80%+ positive reviews', '60': '60%+ positive reviews' };
-const SORTS = { popularity: 'Most popular', rating: 'Highest rated', audience: 'Loved by reviewers', year: 'Newest', predicted: 'Best match for me' };
+// Words for the orders the API offers (/api/options lists them; one it adds shows as named).
+const SORT_WORDS = { popularity: 'Most popular', rating: 'Highest rated', audience: 'Loved by reviewers', year: 'Newest', predicted: 'Best match for me' };
 const PAGE = 24;
 
 function select(id, label, options, value, anyLabel) {
@@ -23,8 +24,9 @@ export async function browsePage() {
   const show = pageShower();
   const me = currentUser();
   const p = new URLSearchParams(location.hash.split('?')[1] || '');
-  const { genres } = await api('/api/genres');
-  const sorts = me ? SORTS : Object.fromEntries(Object.entries(SORTS).filter(([k]) => k !== 'predicted'));
+  const [{ genres }, options] = await Promise.all([api('/api/genres'), api('/api/options')]);
+  // 'predicted' ranks for the member: only offered to one.
+  const sorts = Object.fromEntries(options.sorts.filter(k => me || k !== 'predicted').map(k => [k, SORT_WORDS[k] || k]));
   const sort = sorts[p.get('sort')] ? p.get('sort') : 'popularity';
   const query = new URLSearchParams({ sort, limit: String(PAGE) });
   if (p.get('genre')) query.set('genre', p.get('genre'));

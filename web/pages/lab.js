@@ -2,20 +2,22 @@
 import { api } from '../api.js';
 import { h, pageShower, errorBox, year } from '../dom.js';
 
-const MODELS = { hybrid: 'The blend', mf: 'Ratings model', content: 'Similar content', popular: 'Most popular' };
+// Words for the models the API offers (/api/options lists them; one it adds shows as named).
+const MODEL_WORDS = { hybrid: 'The blend', mf: 'Ratings model', content: 'Similar content', popular: 'Most popular', ease: 'Watched together (EASE)', ials: 'Watched together (iALS)' };
 
 export async function labPage() {
   const show = pageShower();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const user = h('input', { type: 'number', id: 'lab-user', min: '1', value: params.get('user') || '1', required: true });
-  const model = h('select', { id: 'lab-model' }, ...Object.entries(MODELS).map(([n, label]) => h('option', { value: n, selected: n === (params.get('model') || 'hybrid') }, label)));
+  const { models } = await api('/api/options');
+  const model = h('select', { id: 'lab-model' }, ...models.map(n => h('option', { value: n, selected: n === (params.get('model') || 'hybrid') }, MODEL_WORDS[n] || n)));
   const out = h('div', { 'aria-live': 'polite' });
   async function run(e) {
     if (e) e.preventDefault();
     out.replaceChildren(h('p', { class: 'loading' }, 'Working…'));
     try {
       const body = await api(`/api/users/${encodeURIComponent(user.value)}/recommendations?model=${model.value}&limit=10`);
-      out.replaceChildren(h('p', { class: 'muted' }, `Reviewer ${body.user_id} of the dataset rated ${body.ratings} movies. Top 10 by ${MODELS[body.model] || body.model}:`),
+      out.replaceChildren(h('p', { class: 'muted' }, `Reviewer ${body.user_id} of the dataset rated ${body.ratings} movies. Top 10 by ${MODEL_WORDS[body.model] || body.model}:`),
         h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Movie'), h('th', {}, 'Expected stars'), h('th', {}, 'Why'))),
           h('tbody', {}, ...body.recommendations.map((r, i) => h('tr', {},
             h('td', {}, i + 1), h('td', {}, h('a', { href: `#/movie/${r.movie.id}` }, r.movie.title + year(r.movie))),

@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use cinesense::config::Settings;
 use cinesense::index;
 use cinesense::models::collab::fold_in;
+use cinesense::services::members::Profile;
 use cinesense::services::recommendations::Recommendations;
 use serde_json::json;
 use std::time::Instant;
@@ -30,21 +31,24 @@ pub(super) fn run(settings: &Settings) -> Result<()> {
     }
     fold.sort_by(f64::total_cmp);
     // What GET /api/me/recommendations computes: fold-in, then the hybrid over the catalog.
-    let member: Vec<(u32, f32)> = rated
-        .iter()
-        .map(|&(row, stars)| (a.catalog.at(row).id, stars))
-        .collect();
-    let genres = vec![
-        "Comedy".to_string(),
-        "Drama".to_string(),
-        "Action".to_string(),
-    ];
+    let member = Profile {
+        ratings: rated
+            .iter()
+            .map(|&(row, stars)| (a.catalog.at(row).id, stars))
+            .collect(),
+        genres: vec![
+            "Comedy".to_string(),
+            "Drama".to_string(),
+            "Action".to_string(),
+        ],
+        ..Default::default()
+    };
     let catalog_len = a.catalog.len();
     let recommendations = Recommendations::new(std::sync::Arc::new(a), settings);
     let mut top = Vec::new();
     for _ in 0..reps {
         let t = Instant::now();
-        std::hint::black_box(recommendations.for_member(&member, &genres, &[], 10));
+        std::hint::black_box(recommendations.for_member(&member, 10));
         top.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     top.sort_by(f64::total_cmp);

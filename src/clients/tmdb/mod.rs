@@ -10,242 +10,24 @@
 //! The API key goes out as the `api_key` parameter (or the read token as a bearer header) and
 //! nowhere else: logged URLs are only paths, and reqwest errors are stripped of their URL.
 
+mod breaker;
+mod outcome;
+mod settings;
 pub mod types;
 
 /// Cache keys of poster paths: `tmdb:poster:{tmdb id}`.
 const POSTER_KEY: &str = "tmdb:poster:";
 
 use crate::store::{now, Store};
+use breaker::Breaker;
+pub use outcome::{Fetch, Problem, TmdbStatus};
 use rand::Rng;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+pub use settings::{Region, Secret, TmdbSettings};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 pub use types::*;
-use utoipa::ToSchema;
-
-/// A secret setting: shown as `***` in Debug output.
-#[derive(Clone, Default, PartialEq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TmdbSettings {
-    /// TMDB_API_KEY: v3 key, sent as `api_key`.
-    pub api_key: Option<Secret>,
-    /// TMDB_READ_TOKEN: v4 read access token, sent as a bearer header.
-    pub read_token: Option<Secret>,
-    /// TMDB_BASE_URL
-    pub base_url: String,
-    /// TMDB_IMAGE_BASE_URL
-    pub image_base_url: String,
-    /// TMDB_CACHE_TTL_SECONDS
-    pub cache_ttl_seconds: i64,
-    /// TMDB_CONNECT_TIMEOUT_MS
-    pub connect_timeout: Duration,
-    /// TMDB_TIMEOUT_MS: the deadline of one call, retries included.
-    pub timeout: Duration,
-    /// TMDB_MAX_RETRIES
-    pub max_retries: u32,
-    /// TMDB_MAX_IN_FLIGHT
-    pub max_in_flight: usize,
-    /// TMDB_BREAKER_COOLDOWN_SECONDS: how long the breaker stays open.
-    pub breaker_cooldown: Duration,
-    /// TMDB_ENRICH_RATE: requests per second for `cinesense enrich`.
-    pub enrich_rate: f64,
-    /// WATCH_REGION: whose streaming, rental and purchase offers the movie page shows.
-    pub watch_region: Region,
-}
-
-/// A country as TMDB names regions: two letters of ISO 3166-1 ("US", "GB").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Region(String);
-
-impl Region {
-    pub fn code(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for Region {
-    type Err = String;
-
-    fn from_str(raw: &str) -> Result<Self, String> {
-        let code = raw.trim().to_ascii_uppercase();
-        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Region(code))
-        } else {
-            Err(format!(
-                "a region is two letters of ISO 3166-1, such as US or GB; got {raw:?}"
-            ))
-        }
-    }
-}
-
-impl Default for TmdbSettings {
-    fn default() -> Self {
-        TmdbSettings {
-            api_key: None,
-            read_token: None,
-            base_url: "https://api.themoviedb.org/3".into(),
-            image_base_url: "https://image.tmdb.org/t/p/".into(),
-            cache_ttl_seconds: 7 * 24 * 3600,
-            connect_timeout: Duration::from_secs(3),
-            timeout: Duration::from_secs(8),
-            max_retries: 2,
-            max_in_flight: 8,
-            breaker_cooldown: Duration::from_secs(30),
-            enrich_rate: 20.0,
-            watch_region: Region("US".into()),
-        }
-    }
-}
-
-impl TmdbSettings {
-    pub fn configured(&self) -> bool {
-        self.api_key.is_some() || self.read_token.is_some()
-    }
-
-    /// A full image URL: `size` is a TMDB size such as `w342`.
-    pub fn image_url(&self, size: &str, path: Option<&str>) -> Option<String> {
-        let path = path.filter(|p| !p.is_empty())?;
-        Some(format!(
-            "{}/{}{}",
-            self.image_base_url.trim_end_matches('/'),
-            size,
-            path
-        ))
-    }
-}
-
-/// How the TMDB part of an answer came to be, as the API reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TmdbStatus {
-    /// Just fetched.
-    Ok,
-    /// From the cache, within its lifetime.
-    Cached,
-    /// TMDB failed; an expired cache entry is served.
-    Stale,
-    NotConfigured,
-    InvalidKey,
-    NotFound,
-    Timeout,
-    CircuitOpen,
-    RateLimited,
-    UpstreamError,
-    MalformedResponse,
-    /// MovieLens has no TMDB id for the movie.
-    NoTmdbId,
-}
-
-/// What went wrong with a TMDB call; `status()` is the word our API reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    NotConfigured,
-    InvalidKey(String),
-    NotFound(String),
-    RateLimited,
-    Timeout,
-    CircuitOpen,
-    Upstream(String),
-    Malformed(String),
-}
-
-impl Problem {
-    pub fn status(&self) -> TmdbStatus {
-        match self {
-            Problem::NotConfigured => TmdbStatus::NotConfigured,
-            Problem::InvalidKey(_) => TmdbStatus::InvalidKey,
-            Problem::NotFound(_) => TmdbStatus::NotFound,
-            Problem::RateLimited => TmdbStatus::RateLimited,
-            Problem::Timeout => TmdbStatus::Timeout,
-            Problem::CircuitOpen => TmdbStatus::CircuitOpen,
-            Problem::Upstream(_) => TmdbStatus::UpstreamError,
-            Problem::Malformed(_) => TmdbStatus::MalformedResponse,
-        }
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            Problem::NotConfigured => {
-                "TMDB is not configured (set TMDB_API_KEY or TMDB_READ_TOKEN); showing local data"
-                    .into()
-            }
-            Problem::InvalidKey(m) => format!("TMDB rejected the API key: {m}"),
-            Problem::NotFound(m) => format!("TMDB does not know this movie: {m}"),
-            Problem::RateLimited => "TMDB is rate limiting us; try again shortly".into(),
-            Problem::Timeout => "TMDB did not answer in time".into(),
-            Problem::CircuitOpen => "TMDB failed repeatedly; not calling it for a while".into(),
-            Problem::Upstream(m) => format!("TMDB failed: {m}"),
-            Problem::Malformed(m) => format!("TMDB sent a response we could not read: {m}"),
-        }
-    }
-
-    /// Failures that say TMDB itself is unwell (they trip the breaker).
-    fn is_outage(&self) -> bool {
-        matches!(
-            self,
-            Problem::Timeout | Problem::Upstream(_) | Problem::RateLimited
-        )
-    }
-}
-
-/// The outcome of a call.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fetch<T> {
-    /// Just fetched from TMDB.
-    Fresh(T),
-    /// From the cache, within its TTL.
-    Cached(T),
-    /// TMDB failed; an expired cache entry is served.
-    Stale(T, Problem),
-    /// TMDB failed and nothing is cached.
-    Failed(Problem),
-}
-
-impl<T> Fetch<T> {
-    pub fn value(&self) -> Option<&T> {
-        match self {
-            Fetch::Fresh(v) | Fetch::Cached(v) | Fetch::Stale(v, _) => Some(v),
-            Fetch::Failed(_) => None,
-        }
-    }
-
-    pub fn problem(&self) -> Option<&Problem> {
-        match self {
-            Fetch::Stale(_, p) | Fetch::Failed(p) => Some(p),
-            _ => None,
-        }
-    }
-
-    /// Ok, Cached, Stale or the problem's status.
-    pub fn status(&self) -> TmdbStatus {
-        match self {
-            Fetch::Fresh(_) => TmdbStatus::Ok,
-            Fetch::Cached(_) => TmdbStatus::Cached,
-            Fetch::Stale(..) => TmdbStatus::Stale,
-            Fetch::Failed(p) => p.status(),
-        }
-    }
-}
-
-/// Consecutive outages before the breaker opens. A timeout counts as all of them: it is the
-/// most expensive failure.
-const BREAKER_THRESHOLD: u32 = 3;
-
-#[derive(Default)]
-struct Breaker {
-    failures: u32,
-    open_until: Option<Instant>,
-}
 
 pub struct TmdbClient {
     http: reqwest::Client,
@@ -272,9 +54,9 @@ impl TmdbClient {
         Ok(TmdbClient {
             http,
             in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1)),
+            breaker: Mutex::new(Breaker::new(settings.breaker_cooldown)),
             settings,
             store,
-            breaker: Mutex::default(),
             posters: RwLock::new(posters),
         })
     }
@@ -343,6 +125,16 @@ impl TmdbClient {
     }
 
     /// Whether a fresh cache entry exists (used by `enrich` to resume).
+    /// Every movie's details in the cache, fresh or not (blocking: for `cinesense enrich`).
+    pub fn cached_movies(&self) -> anyhow::Result<Vec<MovieDetails>> {
+        Ok(self
+            .store
+            .cache_entries("tmdb:movie:")?
+            .into_iter()
+            .filter_map(|(_, body)| serde_json::from_str::<MovieDetails>(&body).ok())
+            .collect())
+    }
+
     pub fn is_cached_fresh(&self, key: &str) -> bool {
         matches!(self.store.cache_get(key), Ok(Some((_, at))) if now() - at < self.settings.cache_ttl_seconds)
     }
@@ -390,46 +182,14 @@ impl TmdbClient {
         }
     }
 
+    fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        self.breaker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn finish<T>(&self, stale: Option<T>, p: Problem) -> Fetch<T> {
         match stale {
             Some(v) => Fetch::Stale(v, p),
             None => Fetch::Failed(p),
-        }
-    }
-
-    fn breaker_open(&self) -> bool {
-        let mut b = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
-        match b.open_until {
-            Some(t) if Instant::now() < t => true,
-            Some(_) => {
-                // Half-open: let this call through; one more failure re-opens.
-                b.open_until = None;
-                b.failures = BREAKER_THRESHOLD - 1;
-                false
-            }
-            None => false,
-        }
-    }
-
-    fn record(&self, problem: Option<&Problem>) {
-        let mut b = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
-        match problem {
-            None => *b = Breaker::default(),
-            Some(p) if p.is_outage() => {
-                b.failures += if *p == Problem::Timeout {
-                    BREAKER_THRESHOLD
-                } else {
-                    1
-                };
-                if b.failures >= BREAKER_THRESHOLD && b.open_until.is_none() {
-                    log::warn!(
-                        "TMDB circuit breaker open for {:?}",
-                        self.settings.breaker_cooldown
-                    );
-                    b.open_until = Some(Instant::now() + self.settings.breaker_cooldown);
-                }
-            }
-            Some(_) => {}
         }
     }
 
@@ -438,7 +198,7 @@ impl TmdbClient {
         if !self.settings.configured() {
             return Err(Problem::NotConfigured);
         }
-        if self.breaker_open() {
+        if self.breaker().is_open() {
             return Err(Problem::CircuitOpen);
         }
         let result = match tokio::time::timeout(
@@ -453,7 +213,7 @@ impl TmdbClient {
         if let Err(p) = &result {
             log::warn!("TMDB GET {path}: {}", p.message());
         }
-        self.record(result.as_ref().err());
+        self.breaker().record(result.as_ref().err());
         result
     }
 

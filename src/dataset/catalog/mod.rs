@@ -30,19 +30,6 @@ pub enum PopularityBand {
 
 impl PopularityBand {
     pub const ALL: [PopularityBand; 4] = [Self::Popular, Self::Known, Self::Niche, Self::Unrated];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Popular => "popular",
-            Self::Known => "known",
-            Self::Niche => "niche",
-            Self::Unrated => "unrated",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|b| b.as_str() == s)
-    }
 }
 
 /// One movie with everything the local data knows about it.

@@ -13,6 +13,13 @@ pub enum ImplicitModel {
     Both { ease: EaseModel, ials: IalsModel },
 }
 
+/// One of the two models of `ImplicitModel::Both`, scored alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImplicitPart {
+    Ease,
+    Ials,
+}
+
 /// `scores` divided by their largest value (left as they are when none is positive).
 fn scaled(mut scores: Vec<f32>) -> Vec<f32> {
     let max = scores.iter().copied().fold(0f32, f32::max);
@@ -60,6 +67,31 @@ impl ImplicitModel {
                 ials.weighted_scores(rated),
                 ials_share,
             ),
+        }
+    }
+
+    /// Whether `part` is kept.
+    pub fn has(&self, part: ImplicitPart) -> bool {
+        matches!(
+            (self, part),
+            (ImplicitModel::Both { .. }, _)
+                | (ImplicitModel::Ease(_), ImplicitPart::Ease)
+                | (ImplicitModel::Ials(_), ImplicitPart::Ials)
+        )
+    }
+
+    /// One part's scores for a user who rated `rated` (row, weight), unscaled; empty where
+    /// that part is not kept.
+    pub fn part_scores(&self, part: ImplicitPart, rated: &[(usize, f32)]) -> Vec<f32> {
+        let rated: Vec<(usize, f32)> = rated.iter().map(|r| (r.0, 1.0)).collect();
+        match (self, part) {
+            (ImplicitModel::Ease(m) | ImplicitModel::Both { ease: m, .. }, ImplicitPart::Ease) => {
+                m.weighted_scores(&rated)
+            }
+            (ImplicitModel::Ials(m) | ImplicitModel::Both { ials: m, .. }, ImplicitPart::Ials) => {
+                m.weighted_scores(&rated)
+            }
+            _ => Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@
 mod explain;
 mod series;
 pub mod similarity;
+mod stop_words;
 pub(crate) mod tfidf;
 
 pub use similarity::{top_k_cosine, SimilarityMatrix};

@@ -1,56 +1,66 @@
 //! The hybrid recommender: one scoring function that blends EASE^R and iALS (who rated
 //! what), content similarity to what the user rated, the MF prediction, popularity and the
 //! user's chosen genres, with weights that depend on how many ratings the user has
-//! (blend.rs), and a reason for every item (explain.rs).
+//! (blend.rs), and a reason for every item (explain.rs); "more like this" for one film
+//! (similar.rs).
 //!
 //! zero ratings -> popularity within the chosen genres; as ratings come in, the prior fades and
 //! the user's own ratings carry the list.
 
 mod blend;
 mod explain;
+mod similar;
 
 pub use blend::BlendParams;
+pub use similar::{similar_movies, Neighbourhood, SeriesIndex, Similar};
 
 use crate::dataset::Catalog;
-use crate::models::collab::{ImplicitModel, MfModel, UserVector};
+use crate::models::collab::{ImplicitModel, ImplicitPart, MfModel, UserVector};
 use crate::models::content::SimilarityMatrix;
 use blend::weights_for;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use utoipa::ToSchema;
 
-/// Which scorer ranks the movies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+/// Which scorer ranks the movies: every model `eval` measures and the API offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum Model {
+pub enum Model {
     Popular,
     Content,
     Mf,
+    /// EASE^R alone.
     Ease,
+    /// iALS alone.
+    Ials,
     Hybrid,
 }
 
 impl Model {
-    pub(crate) const ALL: [Model; 5] = [
+    pub const ALL: [Model; 6] = [
         Model::Popular,
         Model::Content,
         Model::Mf,
         Model::Ease,
+        Model::Ials,
         Model::Hybrid,
     ];
-    pub(crate) const NAMES: [&'static str; 5] = ["popular", "content", "mf", "ease", "hybrid"];
 
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.name() == s)
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+    /// The name serde gives it (a test holds the two together), for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Popular => "popular",
+            Model::Content => "content",
+            Model::Mf => "mf",
+            Model::Ease => "ease",
+            Model::Ials => "ials",
+            Model::Hybrid => "hybrid",
+        }
     }
 }
 
 /// Everything the scorers read; popularity is a 0..1 score per catalog row.
-pub(crate) struct Signals<'a> {
+pub struct Signals<'a> {
     pub catalog: &'a Catalog,
     pub similarity: &'a SimilarityMatrix,
     pub mf: &'a MfModel,
@@ -61,7 +71,7 @@ pub(crate) struct Signals<'a> {
 }
 
 /// The user being recommended for.
-pub(crate) struct Profile<'a> {
+pub struct Profile<'a> {
     /// (catalog row, stars), oldest first.
     pub ratings: &'a [(usize, f32)],
     /// Genres picked at signup (may be empty).
@@ -123,16 +133,14 @@ impl UserScores {
             (Vec::new(), Vec::new())
         };
         let implicit = match signals.implicit {
-            Some(m) if weights.implicit > 0.0 => {
-                let (rows, ials_share) = match model {
-                    Model::Hybrid => (
-                        blend::recency_weights(profile.ratings, &signals.params),
-                        signals.params.ials,
-                    ),
-                    _ => (profile.ratings.iter().map(|r| (r.0, 1.0)).collect(), 0.0),
-                };
-                m.weighted_scores(&rows, ials_share)
-            }
+            Some(m) if weights.implicit > 0.0 => match model {
+                Model::Hybrid => m.weighted_scores(
+                    &blend::recency_weights(profile.ratings, &signals.params),
+                    signals.params.ials,
+                ),
+                Model::Ials => m.part_scores(ImplicitPart::Ials, profile.ratings),
+                _ => m.part_scores(ImplicitPart::Ease, profile.ratings),
+            },
             _ => Vec::new(),
         };
         UserScores {
@@ -158,7 +166,7 @@ fn weights(signals: &Signals, profile: &Profile, model: Model) -> Components {
             collaborative: 1.0,
             ..Default::default()
         },
-        Model::Ease => Components {
+        Model::Ease | Model::Ials => Components {
             implicit: 1.0,
             ..Default::default()
         },
@@ -208,7 +216,7 @@ fn genre_match(catalog: &Catalog, row: usize, genres: &[String]) -> f32 {
 }
 
 /// Ranks every catalog row not in `exclude` for `profile` with `model`; best `limit` first.
-pub(crate) fn recommend(
+pub fn recommend(
     signals: &Signals,
     profile: &Profile,
     model: Model,
@@ -240,7 +248,7 @@ pub(crate) fn recommend(
 }
 
 /// Scores the given rows (no explanation text). Used by the evaluator.
-pub(crate) fn score_rows(
+pub fn score_rows(
     signals: &Signals,
     profile: &Profile,
     model: Model,
@@ -312,4 +320,18 @@ fn score_with(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_is_named_as_serde_names_it() {
+        for m in Model::ALL {
+            let json = serde_json::to_value(m).unwrap();
+            assert_eq!(json, serde_json::json!(m.name()));
+            assert_eq!(serde_json::from_value::<Model>(json).unwrap(), m);
+        }
+    }
 }

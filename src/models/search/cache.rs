@@ -5,7 +5,7 @@
 //! the current one fills up it becomes the previous one, and what is still asked for moves
 //! back, so the cache holds the recently used queries at most `2 × GENERATION` of them.
 
-use super::query::{SearchHit, SearchQuery};
+use super::hit::{SearchHit, SearchQuery};
 use std::collections::HashMap;
 use std::sync::Mutex;
 

@@ -6,9 +6,10 @@
 //! what the exact one left. Case and accents fold, a year narrows, popularity breaks ties.
 
 mod cache;
+mod hit;
 mod query;
 mod schema;
 
-pub use query::SearchHit;
+pub use hit::SearchHit;
 pub(crate) use query::MAX_QUERY_CHARS;
 pub(crate) use schema::{build_index, SearchIndex};

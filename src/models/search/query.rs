@@ -1,5 +1,6 @@
 //! Turning what a person typed into tantivy queries, and running them.
 
+use super::hit::{SearchHit, SearchQuery};
 use super::schema::{SearchIndex, FOLD};
 use anyhow::Result;
 use tantivy::collector::TopDocs;
@@ -15,23 +16,6 @@ const FUZZY_FROM: usize = 4;
 
 /// How much popularity (0..1) lifts a text score.
 const POPULARITY_BOOST: f32 = 3.0;
-
-/// One match: the catalog row and its blended score.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SearchHit {
-    pub row: usize,
-    pub score: f32,
-    /// Whether the match needed typo tolerance.
-    pub fuzzy: bool,
-}
-
-/// A parsed query: folded words, whether the last one is still being typed, and a year.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct SearchQuery {
-    pub words: Vec<String>,
-    pub last_is_prefix: bool,
-    pub year: Option<u64>,
-}
 
 impl SearchIndex {
     /// Splits and folds `text` the way titles were indexed.

@@ -1,11 +1,19 @@
-//! The SQLite backend: one file, one writer and a pool of read-only connections (WAL mode),
-//! `synchronous=FULL` so an acknowledged write survives kill -9 and a power cut.
+//! The SQLite engine: one file, one writer and a pool of read-only connections (WAL mode),
+//! `synchronous=FULL` so an acknowledged write survives kill -9 and a power cut. Its SQL is in
+//! dialect.rs.
 
+mod dialect;
 mod migrations;
 
-use super::{now, Audience, Backend, CreateUserError, MovieList, User, UserRating};
+#[cfg(test)]
+pub(super) use dialect::sql;
+
+use super::query::Query;
+use super::rows::{Row, Value};
+use super::{Engine, Statements, UniqueViolation};
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -101,311 +109,106 @@ impl SqliteStore {
     }
 }
 
-impl Backend for SqliteStore {
-    // ---------- users ----------
+/// A value as SQLite takes it.
+fn to_sqlite(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Int(i) => rusqlite::types::Value::Integer(*i),
+        Value::Real(r) => rusqlite::types::Value::Real(*r),
+        Value::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        Value::Null => rusqlite::types::Value::Null,
+    }
+}
 
-    fn create_user(
-        &self,
-        username: &str,
-        password_hash: &str,
-        genres: &[String],
-    ) -> Result<User, CreateUserError> {
-        let created_at = now();
-        let genres_json = serde_json::to_string(genres).map_err(anyhow::Error::from)?;
-        let conn = self.conn();
-        let res = conn.execute(
-            "INSERT INTO users (username, password_hash, genres, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![username, password_hash, genres_json, created_at],
+/// A column as the store reads it.
+fn from_sqlite(v: ValueRef) -> Result<Value> {
+    Ok(match v {
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(std::str::from_utf8(t)?.to_string()),
+        ValueRef::Null => Value::Null,
+        ValueRef::Blob(_) => anyhow::bail!("the store keeps no blobs"),
+    })
+}
+
+/// A constraint that makes a row unique was violated.
+fn unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+fn failed(e: rusqlite::Error) -> anyhow::Error {
+    if unique_violation(&e) {
+        anyhow::Error::new(UniqueViolation).context(e.to_string())
+    } else {
+        e.into()
+    }
+}
+
+fn execute(conn: &Connection, q: Query, params: &[Value]) -> Result<u64> {
+    let params: Vec<_> = params.iter().map(to_sqlite).collect();
+    let mut stmt = conn.prepare_cached(dialect::sql(q))?;
+    Ok(stmt
+        .execute(rusqlite::params_from_iter(params))
+        .map_err(failed)? as u64)
+}
+
+fn query(conn: &Connection, q: Query, params: &[Value]) -> Result<Vec<Row>> {
+    let params: Vec<_> = params.iter().map(to_sqlite).collect();
+    let mut stmt = conn.prepare_cached(dialect::sql(q))?;
+    let columns = stmt.column_count();
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params))
+        .map_err(failed)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(failed)? {
+        out.push(
+            (0..columns)
+                .map(|i| from_sqlite(row.get_ref(i)?))
+                .collect::<Result<Row>>()?,
         );
-        match res {
-            Ok(_) => Ok(User {
-                id: conn.last_insert_rowid(),
-                username: username.to_string(),
-                genres: genres.to_vec(),
-                created_at,
-            }),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(CreateUserError::Taken)
-            }
-            Err(e) => Err(CreateUserError::Other(e.into())),
+    }
+    Ok(out)
+}
+
+impl Engine for SqliteStore {
+    fn execute(&self, q: Query, params: &[Value]) -> Result<u64> {
+        if q.writes() {
+            execute(&self.conn(), q, params)
+        } else {
+            execute(&*self.reader()?, q, params)
         }
     }
 
-    fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>> {
-        Ok(self
-            .reader()?
-            .query_row(
-                "SELECT id, username, genres, created_at, password_hash FROM users WHERE username = ?1",
-                params![username],
-                |row| Ok((user_from_row(row)?, row.get::<_, String>(4)?)),
-            )
-            .optional()?)
+    fn query(&self, q: Query, params: &[Value]) -> Result<Vec<Row>> {
+        if q.writes() {
+            query(&self.conn(), q, params)
+        } else {
+            query(&*self.reader()?, q, params)
+        }
     }
 
-    fn delete_user(&self, user_id: i64) -> Result<bool> {
+    fn transaction(&self, work: &mut dyn FnMut(&mut dyn Statements) -> Result<()>) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])?;
-        tx.execute("DELETE FROM ratings WHERE user_id = ?1", params![user_id])?;
-        tx.execute("DELETE FROM watchlist WHERE user_id = ?1", params![user_id])?;
-        tx.execute(
-            "DELETE FROM not_interested WHERE user_id = ?1",
-            params![user_id],
-        )?;
-        let n = tx.execute("DELETE FROM users WHERE id = ?1", params![user_id])?;
-        tx.commit()?;
-        Ok(n > 0)
-    }
-
-    fn count_users(&self) -> Result<i64> {
-        Ok(self
-            .reader()?
-            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
-    }
-
-    // ---------- sessions ----------
-
-    fn create_session(&self, token_hash: &str, user_id: i64, ttl_seconds: i64) -> Result<()> {
-        let t = now();
-        self.conn().execute(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, user_id, t, t + ttl_seconds],
-        )?;
-        Ok(())
-    }
-
-    fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
-        Ok(self
-            .reader()?
-            .query_row(
-                "SELECT u.id, u.username, u.genres, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                params![token_hash, now()],
-                user_from_row,
-            )
-            .optional()?)
-    }
-
-    fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.conn().execute(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            params![token_hash],
-        )?;
-        Ok(())
-    }
-
-    // ---------- failed logins ----------
-
-    fn begin_login(
-        &self,
-        username: &str,
-        client: &str,
-        free: i64,
-        max_wait: i64,
-    ) -> Result<Option<u64>> {
-        let mut conn = self.conn();
+        // IMMEDIATE: the write lock from the start, so what it reads stays as read.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (failures, last): (i64, i64) = tx
-            .query_row(
-                "SELECT failures, last_failure FROM login_failures
-                 WHERE username = ?1 AND client = ?2",
-                params![username, client],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .unwrap_or((0, 0));
-        let t = now();
-        if failures >= free {
-            let wait = (2i64 << (failures - free).min(16)).min(max_wait);
-            let left = last + wait - t;
-            if left > 0 {
-                return Ok(Some(left as u64));
-            }
-        }
-        tx.execute(
-            "INSERT INTO login_failures (username, client, failures, last_failure)
-             VALUES (?1, ?2, 1, ?3)
-             ON CONFLICT(username, client) DO UPDATE SET failures = failures + 1, last_failure = ?3",
-            params![username, client, t],
-        )?;
+        work(&mut Transaction(&tx))?;
         tx.commit()?;
-        Ok(None)
-    }
-
-    fn clear_login_failures(&self, username: &str, client: &str) -> Result<()> {
-        self.conn().execute(
-            "DELETE FROM login_failures WHERE username = ?1 AND client = ?2",
-            params![username, client],
-        )?;
         Ok(())
-    }
-
-    // ---------- ratings ----------
-
-    fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
-        let t = now();
-        self.conn().execute(
-            "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(user_id, movie_id) DO UPDATE SET rating = ?3, updated_at = ?4",
-            params![user_id, movie_id, rating as f64, t],
-        )?;
-        Ok(UserRating {
-            movie_id,
-            rating,
-            updated_at: t,
-        })
-    }
-
-    fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
-        Ok(self.conn().execute(
-            "DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2",
-            params![user_id, movie_id],
-        )? > 0)
-    }
-
-    fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1 ORDER BY updated_at DESC, movie_id",
-        )?;
-        let rows = stmt.query_map(params![user_id], rating_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn ratings_page(
-        &self,
-        user_id: i64,
-        limit: usize,
-        offset: usize,
-    ) -> Result<(Vec<UserRating>, usize)> {
-        let conn = self.reader()?;
-        let total: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM ratings WHERE user_id = ?1",
-            params![user_id],
-            |r| r.get(0),
-        )?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1
-             ORDER BY updated_at DESC, movie_id LIMIT ?2 OFFSET ?3",
-        )?;
-        let rows = stmt.query_map(
-            params![user_id, limit as i64, offset as i64],
-            rating_from_row,
-        )?;
-        Ok((rows.collect::<rusqlite::Result<_>>()?, total as usize))
-    }
-
-    // ---------- cache of upstream responses ----------
-
-    fn cache_get(&self, key: &str) -> Result<Option<(String, i64)>> {
-        Ok(self
-            .reader()?
-            .query_row(
-                "SELECT body, fetched_at FROM http_cache WHERE key = ?1",
-                params![key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-    }
-
-    fn cache_put(&self, key: &str, body: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO http_cache (key, body, fetched_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(key) DO UPDATE SET body = ?2, fetched_at = ?3",
-            params![key, body, now()],
-        )?;
-        Ok(())
-    }
-
-    fn cache_entries(&self, prefix: &str) -> Result<Vec<(String, String)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(
-            "SELECT key, body FROM http_cache WHERE key >= ?1 AND key < ?2 ORDER BY key",
-        )?;
-        let end = format!("{prefix}\u{10FFFF}");
-        let rows = stmt.query_map(params![prefix, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    // ---------- watchlist ----------
-
-    fn add_to_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO {} (user_id, movie_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            list.table()
-        );
-        self.conn()
-            .execute(&sql, params![user_id, movie_id, now()])?;
-        Ok(())
-    }
-
-    fn remove_from_list(&self, list: MovieList, user_id: i64, movie_id: u32) -> Result<bool> {
-        let sql = format!(
-            "DELETE FROM {} WHERE user_id = ?1 AND movie_id = ?2",
-            list.table()
-        );
-        Ok(self.conn().execute(&sql, params![user_id, movie_id])? > 0)
-    }
-
-    fn list(&self, list: MovieList, user_id: i64) -> Result<Vec<(u32, i64)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT movie_id, added_at FROM {} WHERE user_id = ?1 ORDER BY added_at DESC, movie_id",
-            list.table()
-        ))?;
-        let rows = stmt.query_map(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    // ---------- audience sentiment ----------
-
-    fn put_audience(&self, movie_id: u32, a: Audience) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO audience (movie_id, positive, reviews, fetched_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(movie_id) DO UPDATE SET positive = ?2, reviews = ?3, fetched_at = ?4",
-            params![movie_id, a.positive, a.reviews, a.fetched_at],
-        )?;
-        Ok(())
-    }
-
-    fn audiences(&self) -> Result<Vec<(u32, Audience)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT movie_id, positive, reviews, fetched_at FROM audience ORDER BY movie_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                Audience {
-                    positive: r.get(1)?,
-                    reviews: r.get(2)?,
-                    fetched_at: r.get(3)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 
-fn user_from_row(row: &rusqlite::Row) -> rusqlite::Result<User> {
-    let genres: String = row.get(2)?;
-    Ok(User {
-        id: row.get(0)?,
-        username: row.get(1)?,
-        genres: serde_json::from_str(&genres).unwrap_or_default(),
-        created_at: row.get(3)?,
-    })
-}
+/// Statements inside a transaction on the writer.
+struct Transaction<'a>(&'a rusqlite::Transaction<'a>);
 
-/// A row of `SELECT movie_id, rating, updated_at FROM ratings`.
-fn rating_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRating> {
-    Ok(UserRating {
-        movie_id: r.get(0)?,
-        rating: r.get::<_, f64>(1)? as f32,
-        updated_at: r.get(2)?,
-    })
+impl Statements for Transaction<'_> {
+    fn execute(&mut self, q: Query, params: &[Value]) -> Result<u64> {
+        execute(self.0, q, params)
+    }
+
+    fn query(&mut self, q: Query, params: &[Value]) -> Result<Vec<Row>> {
+        query(self.0, q, params)
+    }
 }
 
 #[cfg(test)]
@@ -414,19 +217,23 @@ mod tests {
 
     /// Searches waited behind rating writes (one connection for everything): reads now use
     /// their own connections and answer while the writer is held, and see what was committed.
+    use super::super::schema;
+
     #[test]
     fn reads_do_not_wait_for_the_writer() {
         let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(SqliteStore::open(&dir.path().join("t.sqlite")).unwrap());
-        let u = store.create_user("bea", "hash", &[]).unwrap();
-        store.put_rating(u.id, 1, 4.5).unwrap();
-        let writer = store.conn();
+        let engine = std::sync::Arc::new(SqliteStore::open(&dir.path().join("t.sqlite")).unwrap());
+        let user = ["bea".into(), "hash".into(), "[]".into(), Value::Int(0)];
+        let id = engine.query(Query::InsertUser, &user).unwrap()[0][0].clone();
+        let rating = [id.clone(), Value::Int(1), Value::Real(4.5), Value::Int(0)];
+        engine.execute(Query::PutRating, &rating).unwrap();
+        let writer = engine.conn();
         let (tx, rx) = std::sync::mpsc::channel();
-        let reading = store.clone();
+        let reading = engine.clone();
         std::thread::spawn(move || {
-            let ratings = reading.ratings(u.id).unwrap();
-            let user = reading.user_with_hash("bea").unwrap();
-            tx.send((ratings, user.is_some())).unwrap();
+            let ratings = reading.query(Query::Ratings, &[id]).unwrap();
+            let user = reading.query(Query::UserByName, &["bea".into()]).unwrap();
+            tx.send((ratings, !user.is_empty())).unwrap();
         });
         let (ratings, found) = rx
             .recv_timeout(std::time::Duration::from_secs(10))
@@ -434,7 +241,7 @@ mod tests {
         drop(writer);
         assert_eq!(ratings.len(), 1);
         assert!(found);
-        assert!(store.readers.lock().unwrap().len() <= POOLED_READERS);
+        assert!(engine.readers.lock().unwrap().len() <= POOLED_READERS);
     }
 
     #[test]
@@ -442,11 +249,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite");
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
-        store.create_user("ann", "hash", &[]).unwrap();
+        assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+        store
+            .query(
+                Query::InsertUser,
+                &["ann".into(), "hash".into(), "[]".into(), 0i64.into()],
+            )
+            .unwrap();
         drop(store);
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
-        assert_eq!(store.count_users().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+        assert_eq!(
+            store.query(Query::CountUsers, &[]).unwrap(),
+            vec![vec![Value::Int(1)]]
+        );
     }
 }

@@ -6,9 +6,9 @@
 //! Which implicit models (`ImplicitModel`): EASE^R and iALS where EASE^R's dense matrix fits
 //! (`ease::MAX_DENSE`), iALS alone otherwise.
 
-use super::ranking::{leave_latest_out, ndcg_at};
+use super::{ease, EaseModel, IalsModel, IalsParams, ImplicitModel};
 use crate::dataset::Rating;
-use crate::models::collab::{ease, EaseModel, IalsModel, IalsParams, ImplicitModel};
+use crate::models::holdout::{leave_latest_out, ndcg_at};
 use anyhow::Result;
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -125,11 +125,7 @@ fn fit_ials(v: &Validation, train: &[Rating], n_users: usize, n_items: usize) ->
 /// on validation, refitted on all of `train` (the hybrid's blend settings say how to mix
 /// them). Otherwise iALS with its defaults (a grid would multiply a build that already takes
 /// minutes at that size).
-pub(crate) fn fit_implicit(
-    train: &[Rating],
-    n_users: usize,
-    n_items: usize,
-) -> Result<ImplicitModel> {
+pub fn fit_implicit(train: &[Rating], n_users: usize, n_items: usize) -> Result<ImplicitModel> {
     if n_users.min(n_items) > ease::MAX_DENSE {
         log::info!("EASE^R's dense matrix would not fit ({n_users} users, {n_items} items): iALS");
         let model = IalsModel::fit(train, n_users, n_items, &IalsParams::default(), None)?;
