@@ -1,6 +1,7 @@
 //! Upstream services: TMDB's API and IMDb's review pages, over one kind of HTTP client.
 
 pub mod imdb;
+mod retry;
 pub mod tmdb;
 
 use serde::{Deserialize, Serialize};

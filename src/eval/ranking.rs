@@ -198,17 +198,7 @@ fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
         .map(|held| {
             let u = held.user as usize;
             let seen: HashSet<usize> = rated[u].iter().map(|p| p.0).collect();
-            let mut rng = StdRng::seed_from_u64(setup.seed ^ (u as u64) << 20);
-            let mut sampled = Vec::with_capacity(100);
-            // 99 negatives, or every unrated movie where the catalog has fewer.
-            let negatives = 99.min(ni.saturating_sub(seen.len() + 1));
-            while sampled.len() < negatives {
-                let j = rng.gen_range(0..ni);
-                if j != held.item as usize && !seen.contains(&j) && !sampled.contains(&j) {
-                    sampled.push(j);
-                }
-            }
-            sampled.push(held.item as usize);
+            let sampled = sampled_candidates(held, &seen, ni, setup.seed);
             let all: Vec<usize> = (0..ni).filter(|j| !seen.contains(j)).collect();
             let (profile_ratings, vector) = match history {
                 Some(k) => {
@@ -225,28 +215,8 @@ fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
             scorers
                 .iter()
                 .map(|(m, signals)| {
-                    let rank_of = |rows: &[usize]| {
-                        let mut scores = hybrid::score_rows(signals, &profile, *m, rows);
-                        let target = scores
-                            .iter()
-                            .find(|s| s.row == held.item as usize)
-                            .map(|s| s.score)
-                            .unwrap_or(f32::MIN);
-                        // Ties count against the held-out movie.
-                        let rank = scores
-                            .iter()
-                            .filter(|s| s.row != held.item as usize && s.score >= target)
-                            .count();
-                        let k = 20.min(scores.len());
-                        if k > 0 {
-                            scores.select_nth_unstable_by(k - 1, |a, b| {
-                                b.score.total_cmp(&a.score).then(a.row.cmp(&b.row))
-                            });
-                        }
-                        (rank, scores[..k].iter().map(|s| s.row).collect::<Vec<_>>())
-                    };
-                    let (sampled_rank, _) = rank_of(&sampled);
-                    let (full_rank, top20) = rank_of(&all);
+                    let (sampled_rank, _) = rank_of(signals, &profile, *m, held, &sampled);
+                    let (full_rank, top20) = rank_of(signals, &profile, *m, held, &all);
                     (Ranks::of(sampled_rank, full_rank), top20)
                 })
                 .collect()
@@ -284,6 +254,52 @@ fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
         },
         implicit: implicit.as_ref().map(ImplicitModel::describe),
     }
+}
+
+/// The held-out movie and 99 unrated ones drawn for its user (every unrated movie where the
+/// catalog has fewer), the same draw for every model.
+fn sampled_candidates(held: &Rating, seen: &HashSet<usize>, ni: usize, seed: u64) -> Vec<usize> {
+    let u = held.user as usize;
+    let mut rng = StdRng::seed_from_u64(seed ^ (u as u64) << 20);
+    let mut sampled = Vec::with_capacity(100);
+    let negatives = 99.min(ni.saturating_sub(seen.len() + 1));
+    while sampled.len() < negatives {
+        let j = rng.gen_range(0..ni);
+        if j != held.item as usize && !seen.contains(&j) && !sampled.contains(&j) {
+            sampled.push(j);
+        }
+    }
+    sampled.push(held.item as usize);
+    sampled
+}
+
+/// Where `model` ranks the held-out movie among `rows` (0 = first; ties count against it), and
+/// its top 20 of them.
+fn rank_of(
+    signals: &Signals,
+    profile: &Profile,
+    model: Model,
+    held: &Rating,
+    rows: &[usize],
+) -> (usize, Vec<usize>) {
+    let target_row = held.item as usize;
+    let mut scores = hybrid::score_rows(signals, profile, model, rows);
+    let target = scores
+        .iter()
+        .find(|s| s.row == target_row)
+        .map(|s| s.score)
+        .unwrap_or(f32::MIN);
+    let rank = scores
+        .iter()
+        .filter(|s| s.row != target_row && s.score >= target)
+        .count();
+    let k = 20.min(scores.len());
+    if k > 0 {
+        scores.select_nth_unstable_by(k - 1, |a, b| {
+            b.score.total_cmp(&a.score).then(a.row.cmp(&b.row))
+        });
+    }
+    (rank, scores[..k].iter().map(|s| s.row).collect())
 }
 
 /// Each row's popularity percentile by training rating count: the share of catalog rows rated

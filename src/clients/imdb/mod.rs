@@ -9,6 +9,7 @@ mod parse;
 
 pub use parse::{parse_reviews, ParseError};
 
+use super::retry::{with_retries, Attempt};
 use super::UserReview;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -23,7 +24,10 @@ pub enum FetchError {
     Parse(#[from] ParseError),
 }
 
-/// A polite client: a real User-Agent, timeouts, and at most one request per second.
+/// Tries after the first when IMDb fails for a moment (a transport error, 429 or 5xx).
+const MAX_RETRIES: u32 = 1;
+
+/// A polite client: a real User-Agent, timeouts, at most one request per second, and one retry.
 pub struct ImdbClient {
     http: reqwest::Client,
     base_url: String,
@@ -65,25 +69,50 @@ impl ImdbClient {
         tokio::time::sleep(wait).await;
     }
 
-    pub async fn reviews(&self, imdb_id: &str) -> Result<Vec<UserReview>, FetchError> {
+    /// One polite GET of the page: a transport error or a 5xx is worth another try (after
+    /// `Retry-After`, or the backoff; the pace holds either way).
+    async fn page(&self, url: &str) -> Attempt<String, FetchError> {
         self.pace().await;
-        let url = format!("{}/title/{}/reviews/", self.base_url, imdb_id);
-        let resp = self
+        let transport = |e: reqwest::Error| FetchError::Transport(e.without_url().to_string());
+        let resp = match self
             .http
-            .get(&url)
+            .get(url)
             .header("Accept-Language", "en-US,en;q=0.8")
             .send()
             .await
-            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => return Attempt::Done(Err(transport(e))),
+            Err(e) => return Attempt::Retry(transport(e), None),
+        };
         let status = resp.status().as_u16();
         if status != 200 {
-            log::warn!("IMDb reviews of {imdb_id}: HTTP {status}");
-            return Err(FetchError::Status(status));
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|s| Duration::from_secs(s.min(10)));
+            return match status {
+                429 | 500..=599 => Attempt::Retry(FetchError::Status(status), retry_after),
+                _ => Attempt::Done(Err(FetchError::Status(status))),
+            };
         }
-        let html = resp
-            .text()
-            .await
-            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        match resp.text().await {
+            Ok(html) => Attempt::Done(Ok(html)),
+            Err(e) => Attempt::Retry(transport(e), None),
+        }
+    }
+
+    pub async fn reviews(&self, imdb_id: &str) -> Result<Vec<UserReview>, FetchError> {
+        let url = format!("{}/title/{}/reviews/", self.base_url, imdb_id);
+        let html = with_retries(
+            MAX_RETRIES,
+            || self.page(&url),
+            |e| log::info!("IMDb reviews of {imdb_id}: {e}; retrying"),
+        )
+        .await
+        .inspect_err(|e| log::warn!("IMDb reviews of {imdb_id}: {e}"))?;
         let reviews =
             parse_reviews(&html).inspect_err(|e| log::error!("IMDb reviews of {imdb_id}: {e}"))?;
         Ok(reviews

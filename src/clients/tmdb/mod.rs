@@ -18,10 +18,10 @@ pub mod types;
 /// Cache keys of poster paths: `tmdb:poster:{tmdb id}`.
 const POSTER_KEY: &str = "tmdb:poster:";
 
+use super::retry::{with_retries, Attempt};
 use crate::store::{now, Store};
 use breaker::Breaker;
 pub use outcome::{Fetch, Problem, TmdbStatus};
-use rand::Rng;
 use serde::de::DeserializeOwned;
 pub use settings::{Region, Secret, TmdbSettings};
 use std::collections::HashMap;
@@ -223,23 +223,15 @@ impl TmdbClient {
         params: &[(&str, &str)],
     ) -> Result<String, Problem> {
         let url = format!("{}{}", self.settings.base_url.trim_end_matches('/'), path);
-        let mut attempt = 0;
-        loop {
-            let wait = match self.attempt(&url, params).await {
-                Attempt::Done(r) => return r,
-                Attempt::Retry(p, wait) if attempt < self.settings.max_retries => {
-                    log::info!("TMDB GET {path}: {}; retrying", p.message());
-                    wait
-                }
-                Attempt::Retry(p, _) => return Err(p),
-            };
-            attempt += 1;
-            let wait = wait.unwrap_or_else(|| backoff(attempt));
-            tokio::time::sleep(wait).await;
-        }
+        with_retries(
+            self.settings.max_retries,
+            || self.attempt(&url, params),
+            |p: &Problem| log::info!("TMDB GET {path}: {}; retrying", p.message()),
+        )
+        .await
     }
 
-    async fn attempt(&self, url: &str, params: &[(&str, &str)]) -> Attempt {
+    async fn attempt(&self, url: &str, params: &[(&str, &str)]) -> Attempt<String, Problem> {
         let Ok(_permit) = self.in_flight.acquire().await else {
             return Attempt::Done(Err(Problem::Upstream("client shutting down".into())));
         };
@@ -286,17 +278,4 @@ impl TmdbClient {
             _ => Attempt::Done(Err(Problem::Upstream(message()))),
         }
     }
-}
-
-enum Attempt {
-    Done(Result<String, Problem>),
-    /// Worth another try, after this long (None: the usual backoff).
-    Retry(Problem, Option<Duration>),
-}
-
-/// 200 ms, 400 ms, ... with ±50% jitter.
-fn backoff(attempt: u32) -> Duration {
-    let base = 200u64 << attempt.min(5).saturating_sub(1);
-    let jitter = rand::thread_rng().gen_range(0.5..1.5);
-    Duration::from_millis((base as f64 * jitter) as u64)
 }
