@@ -38,6 +38,15 @@ where
     }
 }
 
+/// The seconds a response's `Retry-After` asks for, at most `max`.
+pub(super) fn retry_after(resp: &reqwest::Response, max: Duration) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| Duration::from_secs(s).min(max))
+}
+
 /// 200 ms, 400 ms, ... with ±50% jitter.
 fn backoff(attempt: u32) -> Duration {
     let base = 200u64 << attempt.min(5).saturating_sub(1);

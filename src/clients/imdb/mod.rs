@@ -9,7 +9,7 @@ mod parse;
 
 pub use parse::{parse_reviews, ParseError};
 
-use super::retry::{with_retries, Attempt};
+use super::retry::{retry_after, with_retries, Attempt};
 use super::UserReview;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -87,12 +87,7 @@ impl ImdbClient {
         };
         let status = resp.status().as_u16();
         if status != 200 {
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(|s| Duration::from_secs(s.min(10)));
+            let retry_after = retry_after(&resp, Duration::from_secs(10));
             return match status {
                 429 | 500..=599 => Attempt::Retry(FetchError::Status(status), retry_after),
                 _ => Attempt::Done(Err(FetchError::Status(status))),

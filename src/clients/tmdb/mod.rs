@@ -18,7 +18,7 @@ pub mod types;
 /// Cache keys of poster paths: `tmdb:poster:{tmdb id}`.
 const POSTER_KEY: &str = "tmdb:poster:";
 
-use super::retry::{with_retries, Attempt};
+use super::retry::{retry_after, with_retries, Attempt};
 use crate::store::{now, Store};
 use breaker::Breaker;
 pub use outcome::{Fetch, Problem, TmdbStatus};
@@ -247,12 +247,7 @@ impl TmdbClient {
             Err(e) => return Attempt::Retry(Problem::Upstream(e.without_url().to_string()), None),
         };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| Duration::from_secs(s.min(60)));
+        let retry_after = retry_after(&resp, Duration::from_secs(60));
         let body = match resp.text().await {
             Ok(b) => b,
             Err(e) => return Attempt::Retry(Problem::Upstream(e.without_url().to_string()), None),
