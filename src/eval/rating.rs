@@ -133,3 +133,18 @@ pub(super) fn cross_validate(
     }
     (sums, fit_seconds / folds as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rating_model_is_named_as_serde_names_it() {
+        for m in [RatingModel::GlobalMean, RatingModel::Bias, RatingModel::Mf] {
+            assert_eq!(
+                serde_json::to_value(m).unwrap(),
+                serde_json::json!(m.name())
+            );
+        }
+    }
+}
