@@ -9,6 +9,7 @@ use crate::sentiment::{self, Classifier};
 use crate::services::accounts::Accounts;
 use crate::services::audience::Audiences;
 use crate::services::browse::Browser;
+use crate::services::history::History;
 use crate::services::members::Members;
 use crate::services::movies::Movies;
 use crate::services::recommendations::Recommendations;
@@ -117,6 +118,7 @@ impl Application {
             ),
             recommendations,
             accounts: Accounts::new(services.store.clone()),
+            history: History::new(&artifacts.catalog, members.clone()),
             members,
             movies: Movies::new(services.tmdb.clone()),
             artifacts,
@@ -281,8 +283,22 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
                 }
             });
         if web_dir.is_dir() {
-            app =
-                app.service(actix_files::Files::new("/", web_dir.clone()).index_file("index.html"));
+            // A path outside the app gets the app, status 404, and the app shows its
+            // not-found page (it reads the path).
+            let index = web_dir.join("index.html");
+            app = app.service(
+                actix_files::Files::new("/", web_dir.clone())
+                    .index_file("index.html")
+                    .default_handler(web::to(move |req: HttpRequest| {
+                        let index = index.clone();
+                        async move {
+                            let file = actix_files::NamedFile::open_async(&index).await?;
+                            let mut res = file.into_response(&req);
+                            *res.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+                            Ok::<_, actix_web::Error>(res)
+                        }
+                    })),
+            );
         }
         app
     })

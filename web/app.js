@@ -17,6 +17,8 @@ import { forYouPage } from './pages/for-you.js';
 import { labPage } from './pages/lab.js';
 import { watchlistPage } from './pages/watchlist.js';
 import { browsePage } from './pages/browse.js';
+import { diaryPage } from './pages/diary.js';
+import { aboutPage, developersPage } from './pages/about.js';
 
 setRoutes([
   [/^#?\/?$/, homePage],
@@ -29,12 +31,15 @@ setRoutes([
   [/^#\/welcome/, welcomePage],
   [/^#\/for-you/, forYouPage],
   [/^#\/watchlist/, watchlistPage],
+  [/^#\/diary/, diaryPage],
+  [/^#\/about/, aboutPage],
+  [/^#\/developers/, developersPage],
 ]);
 
 function renderAccountLinks(me) {
   const el = document.getElementById('account-links');
   if (me) {
-    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'), h('a', { href: '#/watchlist' }, 'Watchlist'),
+    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'), h('a', { href: '#/diary' }, 'Your films'), h('a', { href: '#/watchlist' }, 'Watchlist'),
       h('button', { class: 'secondary', type: 'button', onclick: async () => { await logout(); location.hash = '#/'; } }, 'Log out'));
   } else {
     el.replaceChildren(h('a', { href: '#/login' }, 'Log in'), h('a', { href: '#/signup' }, 'Sign up'));

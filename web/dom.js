@@ -45,29 +45,13 @@ export function splitTitle(title) {
 
 function hueOf(id) { return (Number(id) * 47) % 360; }
 
-// Lines of at most `width` characters, breaking between words.
-function wrap(text, width, maxLines) {
-  const lines = [];
-  for (const word of text.split(/\s+/)) {
-    const last = lines[lines.length - 1];
-    if (last !== undefined && (last + ' ' + word).length <= width) lines[lines.length - 1] = last + ' ' + word;
-    else lines.push(word.length > width ? word.slice(0, width - 1) + '…' : word);
-  }
-  if (lines.length > maxLines) { lines.length = maxLines; lines[maxLines - 1] += '…'; }
-  return lines;
-}
-
-const escapeXml = (s) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-// A typeset placeholder poster: the full title and the year on a colour from the id, so three
-// films without artwork in one row can still be told apart.
+// A placeholder poster for a film without artwork: a colour from its id and the first letter
+// of its title, so three such films in a row can be told apart. The title itself is printed
+// once, under it.
 export function placeholderPoster(movie) {
   const hue = hueOf(movie.id);
-  const lines = wrap(splitTitle(movie.title || '?').main, 13, 5);
-  const top = 150 - (lines.length * 30) / 2;
-  const text = lines.map((l, i) => `<text x='100' y='${top + 24 + i * 30}' font-family='Georgia,serif' font-size='24' font-weight='700' fill='#fff' text-anchor='middle'>${escapeXml(l)}</text>`).join('');
-  const yearText = movie.year ? `<text x='100' y='${top + 30 * lines.length + 34}' font-family='sans-serif' font-size='18' fill='rgba(255,255,255,.8)' text-anchor='middle'>${movie.year}</text>` : '';
-  const svg = `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 200 300'><defs><linearGradient id='g' x1='0' y1='0' x2='0' y2='1'><stop offset='0' stop-color='hsl(${hue},40%,30%)'/><stop offset='1' stop-color='hsl(${(hue + 40) % 360},40%,14%)'/></linearGradient></defs><rect width='200' height='300' fill='url(#g)'/><rect x='10' y='10' width='180' height='280' fill='none' stroke='rgba(255,255,255,.25)'/>${text}${yearText}</svg>`;
+  const letter = (splitTitle(movie.title || '?').main.replace(/^(The|A|An) /, '').match(/\p{L}|\p{N}/u) || ['?'])[0].toUpperCase();
+  const svg = `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 200 300'><defs><linearGradient id='g' x1='0' y1='0' x2='0' y2='1'><stop offset='0' stop-color='hsl(${hue},40%,30%)'/><stop offset='1' stop-color='hsl(${(hue + 40) % 360},40%,14%)'/></linearGradient></defs><rect width='200' height='300' fill='url(#g)'/><rect x='10' y='10' width='180' height='280' fill='none' stroke='rgba(255,255,255,.25)'/><text x='100' y='178' font-family='Georgia,serif' font-size='96' font-weight='700' fill='rgba(255,255,255,.55)' text-anchor='middle'>${letter.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)}</text></svg>`;
   return 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
 }
 
@@ -92,7 +76,7 @@ export function pageShower() {
 
 export function setPage(title, ...children) {
   document.title = title ? `${title} · cinesense` : 'cinesense';
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.flat().filter(c => c !== null && c !== undefined && c !== false));
   for (const a of document.querySelectorAll('nav a')) {
     const href = a.getAttribute('href'), hash = location.hash || '#/';
     const here = href === '#/' ? hash === '#/' : hash === href || hash.startsWith(href + '?');

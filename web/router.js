@@ -33,6 +33,13 @@ if (window.navigation) {
 history.scrollRestoration = 'manual';
 
 export async function route() {
+  // A path outside the app (/does/not/exist, answered with the app and status 404): its own
+  // not-found page; a link from there goes back into the app.
+  if (location.pathname !== '/') {
+    if (location.hash) { location.replace('/' + location.hash); return; }
+    await notFoundPage();
+    return;
+  }
   remember();
   const hash = location.hash || '#/';
   const back = lastNavigation === 'traverse';
@@ -61,7 +68,8 @@ export async function route() {
   if (current !== hash) return; // another navigation started meanwhile
   if (back) restore(positions.get(hash) || 0); else window.scrollTo(0, 0);
   // Focus follows navigation, but the first page leaves it at the top (skip link, search).
-  if (!first) main.focus({ preventScroll: true });
+  // Someone typing in the search box meanwhile keeps the focus there.
+  if (!first && document.activeElement !== document.getElementById('q')) main.focus({ preventScroll: true });
   first = false;
 }
 

@@ -1,8 +1,11 @@
 // Search-as-you-type in the header: suggestions with thumbnails, exact and prefix matches
 // first and close spellings after them, marked; arrows and Enter pick, Enter alone opens the
-// full results page, Escape closes, "/" anywhere jumps here.
+// full results page, Escape closes (what was typed stays), "/" anywhere jumps here (the hint
+// shows only where there is a keyboard). A film the member rated shows their stars.
 import { api } from './api.js';
 import { h, splitTitle } from './dom.js';
+import { starsText } from './cards.js';
+import { currentUser, myRating, onWatchlist } from './store.js';
 
 const input = document.getElementById('q');
 const list = document.getElementById('suggestions');
@@ -27,6 +30,15 @@ function closeList() {
   list.hidden = true; input.setAttribute('aria-expanded', 'false'); input.removeAttribute('aria-activedescendant'); active = -1;
 }
 
+// "★★★★ yours" or "on your watchlist": the member's mark in a suggestion.
+function mark(id) {
+  if (!currentUser()) return null;
+  const stars = myRating(id);
+  if (stars !== null) return h('span', { class: 'mark', 'aria-label': `you rated it ${stars} stars` }, `${starsText(stars)} yours`);
+  if (onWatchlist(id)) return h('span', { class: 'mark' }, 'on your watchlist');
+  return null;
+}
+
 function option(r, i, query, thumbs) {
   const { main, aka } = splitTitle(r.title);
   return h('li', { id: `opt-${i}`, role: 'option', class: r.fuzzy ? 'fuzzy' : null, 'aria-selected': i === active ? 'true' : 'false',
@@ -34,7 +46,8 @@ function option(r, i, query, thumbs) {
     !thumbs ? null : r.poster_url ? h('img', { class: 'thumb', src: r.poster_url, alt: '' }) : h('span', { class: 'thumb', 'aria-hidden': 'true' }),
     h('span', { class: 'what' },
       h('span', {}, highlight(main, query)),
-      h('span', { class: 'meta' }, [r.year, r.genres.slice(0, 2).join(', '), aka.length ? `also “${aka[0]}”` : null].filter(Boolean).join(' · '))));
+      h('span', { class: 'meta' }, [r.year, r.genres.slice(0, 2).join(', '), aka.length ? `also “${aka[0]}”` : null].filter(Boolean).join(' · ')),
+      mark(r.id)));
 }
 
 function renderList(query) {
@@ -84,12 +97,14 @@ async function suggest() {
 }
 
 export function startSearch() {
+  if (matchMedia('(hover: hover) and (pointer: fine)').matches) input.placeholder = 'Search movies  ( / )';
   input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(suggest, 90); });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown' && results.length) { active = (active + 1) % results.length; renderList(input.value); e.preventDefault(); }
     else if (e.key === 'ArrowUp' && results.length) { active = (active - 1 + results.length) % results.length; renderList(input.value); e.preventDefault(); }
     else if (e.key === 'Enter') { if (active >= 0) choose(active); else showAll(); e.preventDefault(); }
-    else if (e.key === 'Escape') { closeList(); }
+    // Escape closes the list; a search box would also clear itself, which loses the typing.
+    else if (e.key === 'Escape') { e.preventDefault(); closeList(); }
   });
   input.addEventListener('blur', () => setTimeout(closeList, 100));
   // "/" jumps to search from anywhere but a text field.

@@ -1,26 +1,37 @@
-// The one piece of shared state: who is logged in, and their watchlist and "not interested"
-// films, so every card can show and change them. Pages read it; the header listens.
+// The one piece of shared state: who is logged in and their marks — the stars they gave,
+// their watchlist and the films they turned down — loaded in one call (/api/me/marks), so
+// every card on every page can show and change them. Pages read it; cards and the header
+// listen.
 import { api } from './api.js';
 
 let me = null;
+let ratings = new Map();   // movie id -> stars
 let watchlist = new Set();
 let hidden = new Set();
-const listeners = [];
+const userListeners = [];
+const markListeners = [];
 
 export function currentUser() { return me; }
 
-export function onUserChange(f) { listeners.push(f); }
+export function onUserChange(f) { userListeners.push(f); }
+
+// f(id) after a film's marks change, wherever they were changed.
+export function onMarksChange(f) { markListeners.push(f); }
+function changed(id) { for (const f of markListeners) f(id); }
 
 async function set(user) {
-  me = user; watchlist = new Set(); hidden = new Set();
-  if (me) {
-    try {
-      const [wl, ni] = await Promise.all([api('/api/me/watchlist'), api('/api/me/not-interested')]);
-      watchlist = new Set(wl.entries.map(e => e.movie.id));
-      hidden = new Set(ni.movies.map(m => m.id));
-    } catch { /* the lists show without marks */ }
-  }
-  for (const f of listeners) f(me);
+  me = user; ratings = new Map(); watchlist = new Set(); hidden = new Set();
+  if (me) await reloadMarks();
+  for (const f of userListeners) f(me);
+}
+
+export async function reloadMarks() {
+  try {
+    const marks = await api('/api/me/marks');
+    ratings = new Map(Object.entries(marks.ratings).map(([id, stars]) => [Number(id), stars]));
+    watchlist = new Set(marks.watchlist);
+    hidden = new Set(marks.not_interested);
+  } catch { /* the lists show without marks */ }
 }
 
 export async function loadMe() {
@@ -34,23 +45,35 @@ export async function logout() {
   await set(null);
 }
 
+export function myRating(id) { return ratings.get(id) ?? null; }
 export function onWatchlist(id) { return watchlist.has(id); }
 export function isHidden(id) { return hidden.has(id); }
+export function ratedCount() { return ratings.size; }
+// Films a "discover" list should not offer again: rated or turned down.
+export function isDone(id) { return ratings.has(id) || hidden.has(id); }
 
 export async function setWatchlisted(id, on) {
   await api(`/api/me/watchlist/${id}`, { method: on ? 'PUT' : 'DELETE' });
   if (on) watchlist.add(id); else watchlist.delete(id);
+  changed(id);
 }
 
 export async function setHidden(id, on) {
   await api(`/api/me/not-interested/${id}`, { method: on ? 'PUT' : 'DELETE' });
   if (on) hidden.add(id); else hidden.delete(id);
+  changed(id);
 }
 
 // Saves a rating (null removes it); says whether it took the film off the watchlist.
 export async function rate(id, stars) {
-  if (stars === null) { await api(`/api/me/ratings/${id}`, { method: 'DELETE' }); return false; }
+  if (stars === null) {
+    await api(`/api/me/ratings/${id}`, { method: 'DELETE' });
+    ratings.delete(id); changed(id);
+    return false;
+  }
   const saved = await api(`/api/me/ratings/${id}`, { method: 'PUT', body: JSON.stringify({ rating: stars }) });
+  ratings.set(id, stars);
   if (saved.removed_from_watchlist) watchlist.delete(id);
+  changed(id);
   return Boolean(saved.removed_from_watchlist);
 }

@@ -17,17 +17,6 @@ pub(crate) struct BrowseResponse {
     pub next_offset: Option<usize>,
 }
 
-fn flag(query: &Query, name: &str) -> Result<bool, ApiError> {
-    match query.get(name).map(|v| v.trim()) {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(v) => Err(ApiError::bad_parameter(
-            name,
-            format!("query parameter `{name}` must be true or false, got {v:?}"),
-        )),
-    }
-}
-
 /// Browse the catalog. `hide_rated` and `sort=predicted` need a session.
 #[utoipa::path(get, path = "/api/browse",
     params(("genre" = Option<String>, Query, description = "a name from /api/genres"),
@@ -50,33 +39,8 @@ pub(crate) async fn browse_catalog(
     let limit = params::limit(&query, 24)?;
     let offset: usize = params::number(&query, "offset", 0, 0, 1_000_000)?;
     let catalog = &state.artifacts.catalog;
-    let genre = match query
-        .get("genre")
-        .map(|g| g.trim())
-        .filter(|g| !g.is_empty())
-    {
-        Some(g) if catalog.genres().iter().any(|x| x == g) => Some(g.to_string()),
-        Some(g) => {
-            return Err(ApiError::bad_parameter(
-                "genre",
-                format!("query parameter `genre` must be a name from /api/genres, got {g:?}"),
-            ))
-        }
-        None => None,
-    };
-    let decade = match query.get("decade") {
-        Some(_) => {
-            let d: u16 = params::number(&query, "decade", 1990, 1870, 2030)?;
-            if !d.is_multiple_of(10) {
-                return Err(ApiError::bad_parameter(
-                    "decade",
-                    format!("query parameter `decade` must be the first year of a decade, got {d}"),
-                ));
-            }
-            Some(d)
-        }
-        None => None,
-    };
+    let genre = params::genre(&query, catalog)?;
+    let decade = params::decade(&query)?;
     let min_runtime: u16 = params::number(&query, "min_runtime", 0, 0, 1000)?;
     let max_runtime: u16 = params::number(&query, "max_runtime", 1000, 0, 1000)?;
     let runtime = (query.contains_key("min_runtime") || query.contains_key("max_runtime"))
@@ -87,7 +51,7 @@ pub(crate) async fn browse_catalog(
         Some(_) => Some(params::number::<u8>(&query, "min_audience", 0, 0, 100)? as f64 / 100.0),
         None => None,
     };
-    let hide_rated = flag(&query, "hide_rated")?;
+    let hide_rated = params::flag(&query, "hide_rated")?;
     let sort = params::choice(&query, "sort", &BrowseSort::ALL)?.unwrap_or(BrowseSort::Popularity);
     // The session is looked up only when the answer is personal.
     let token = if hide_rated || sort == BrowseSort::Predicted {

@@ -6,6 +6,7 @@ use super::params::{self, Query};
 use super::users::{to_recommendations, Recommendation};
 use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::domain::Stars;
+use crate::services::home::{home_rows, RowKind};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -36,20 +37,16 @@ pub async fn onboarding(
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 20)?;
-    let (uid, genres) = (user.0.id, user.0.genres.clone());
+    let genres = user.0.genres.clone();
     let rows = blocking(&state, move |s| {
-        let rated: Vec<u32> = s
-            .members
-            .ratings_oldest_first(uid)?
-            .iter()
-            .map(|r| r.0)
-            .collect();
-        Ok(s.recommendations.to_rate(&genres, &rated, limit))
+        let profile = s.members.profile(&user.0)?;
+        let rated: Vec<u32> = profile.rated_or_unwanted().collect();
+        Ok(s.recommendations.to_rate(&profile.genres, &rated, limit))
     })
     .await?;
     let catalog = &state.artifacts.catalog;
     Ok(HttpResponse::Ok().json(OnboardingResponse {
-        genres: user.0.genres.clone(),
+        genres,
         movies: rows
             .into_iter()
             .map(|r| state.summary(catalog.at(r)))
@@ -156,6 +153,96 @@ pub async fn ratings(
         total,
         next_offset,
     }))
+}
+
+/// What the member did with films, for marks on every card: their stars by movie id, the
+/// watchlist and the films they are not interested in.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MarksResponse {
+    /// Movie id (as a string, JSON's object keys) -> stars.
+    pub ratings: std::collections::BTreeMap<u32, f32>,
+    /// Newest first.
+    pub watchlist: Vec<u32>,
+    /// Newest first.
+    pub not_interested: Vec<u32>,
+}
+
+/// Every mark the member left, in one answer.
+#[utoipa::path(get, path = "/api/me/marks",
+    responses((status = 200, body = MarksResponse), (status = 401, body = super::ErrorBody)))]
+pub(crate) async fn marks(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let profile = blocking(&state, move |s| Ok(s.members.profile(&user.0)?)).await?;
+    Ok(HttpResponse::Ok().json(MarksResponse {
+        ratings: profile.ratings.into_iter().collect(),
+        watchlist: profile.watchlist,
+        not_interested: profile.not_interested,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HomeFilm {
+    pub movie: MovieSummary,
+    /// Why it is in the row, where the row's title does not say.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HomeRowView {
+    pub kind: RowKind,
+    /// The loved film a `because_you_loved` row is like.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<MovieSummary>,
+    /// The genre of a `new_in_genre` row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub genre: Option<String>,
+    pub movies: Vec<HomeFilm>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HomeResponse {
+    pub rows: Vec<HomeRowView>,
+}
+
+/// Home's rows for the member: top picks, "because you loved" up to three films they rated
+/// highly, their watchlist, and films new to them in their favourite genre. No film twice,
+/// none they rated or turned down.
+#[utoipa::path(get, path = "/api/me/home",
+    responses((status = 200, body = HomeResponse), (status = 401, body = super::ErrorBody)))]
+pub(crate) async fn home(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let rows = blocking(&state, move |s| {
+        let profile = s.members.profile(&user.0)?;
+        Ok(home_rows(
+            &s.recommendations,
+            &s.artifacts.catalog,
+            &profile,
+        ))
+    })
+    .await?;
+    let catalog = &state.artifacts.catalog;
+    let rows = rows
+        .into_iter()
+        .map(|r| HomeRowView {
+            kind: r.kind,
+            seed: r.seed.map(|row| state.summary(catalog.at(row))),
+            genre: r.genre,
+            movies: r
+                .films
+                .into_iter()
+                .map(|(row, reason)| HomeFilm {
+                    movie: state.summary(catalog.at(row)),
+                    reason,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(HomeResponse { rows }))
 }
 
 #[derive(Serialize, ToSchema)]

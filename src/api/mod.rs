@@ -4,6 +4,7 @@ mod accounts;
 pub mod auth;
 pub(crate) mod body;
 mod browse;
+mod diary;
 mod error;
 mod health;
 mod me;
@@ -28,6 +29,7 @@ use crate::records::Audience;
 use crate::services::accounts::Accounts;
 use crate::services::audience::Audiences;
 use crate::services::browse::Browser;
+use crate::services::history::History;
 use crate::services::members::Members;
 use crate::services::movies::Movies;
 use crate::services::recommendations::Recommendations;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub(crate) recommendations: Arc<Recommendations>,
     pub(crate) accounts: Accounts,
     pub(crate) members: Members,
+    /// Imports of Letterboxd and IMDb exports.
+    pub(crate) history: History,
     pub(crate) movies: Movies,
     pub(crate) browser: Browser,
     /// Reviews with sentiment; None when the sentiment model could not be loaded.
@@ -120,6 +124,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/genres", web::get().to(popular::genres))
             .route("/options", web::get().to(options::options))
             .route("/popular", web::get().to(popular::popular))
+            .route("/hidden-gems", web::get().to(popular::hidden_gems))
             .route("/search", web::get().to(search::search))
             .route("/movies/{id}", web::get().to(movies::movie))
             .route("/movies/{id}/similar", web::get().to(movies::similar))
@@ -135,6 +140,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me", web::get().to(accounts::me))
             .route("/me", web::delete().to(accounts::delete_me))
             .route("/me/onboarding", web::get().to(me::onboarding))
+            .route("/me/marks", web::get().to(me::marks))
+            .route("/me/home", web::get().to(me::home))
+            .route("/me/diary", web::get().to(diary::diary))
+            .route("/me/diary.csv", web::get().to(diary::diary_csv))
+            .route("/me/import", web::post().to(diary::import))
             .route("/me/ratings", web::get().to(me::ratings))
             .route("/me/ratings/{movie_id}", web::put().to(me::put_rating))
             .route(

@@ -16,6 +16,7 @@ use utoipa::OpenApi;
         super::movies::similar,
         super::reviews::reviews,
         super::popular::popular,
+        super::popular::hidden_gems,
         super::browse::browse_catalog,
         super::popular::genres,
         super::options::options,
@@ -38,13 +39,19 @@ use utoipa::OpenApi;
         super::not_interested::add,
         super::not_interested::remove,
         super::me::recommendations,
+        super::me::marks,
+        super::me::home,
+        super::diary::diary,
+        super::diary::diary_csv,
+        super::diary::import,
     ),
     components(schemas(
         super::ErrorBody,
         crate::dataset::Movie,
         crate::dataset::PopularityBand,
         crate::models::hybrid::Model,
-        crate::services::browse::BrowseSort
+        crate::services::browse::BrowseSort,
+        crate::services::diary::DiarySort
     ))
 )]
 pub(crate) struct ApiDoc;

@@ -2,6 +2,7 @@
 
 use super::ApiError;
 use crate::config::MAX_LIMIT;
+use crate::dataset::Catalog;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -92,4 +93,46 @@ pub(crate) fn choice<T: DeserializeOwned + Serialize>(
 /// `limit`, 1..=MAX_LIMIT.
 pub fn limit(q: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
     number(q, "limit", default, 1, MAX_LIMIT)
+}
+
+/// `genre`: a name from /api/genres, as the catalog spells it; None when absent or empty.
+pub(crate) fn genre(
+    q: &HashMap<String, String>,
+    catalog: &Catalog,
+) -> Result<Option<String>, ApiError> {
+    match q.get("genre").map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        Some(g) if catalog.genres().iter().any(|x| x == g) => Ok(Some(g.to_string())),
+        Some(g) => Err(ApiError::bad_parameter(
+            "genre",
+            format!("query parameter `genre` must be a name from /api/genres, got {g:?}"),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `decade`: the first year of a decade (1990); None when absent.
+pub(crate) fn decade(q: &HashMap<String, String>) -> Result<Option<u16>, ApiError> {
+    if !q.contains_key("decade") {
+        return Ok(None);
+    }
+    let d: u16 = number(q, "decade", 1990, 1870, 2030)?;
+    if !d.is_multiple_of(10) {
+        return Err(ApiError::bad_parameter(
+            "decade",
+            format!("query parameter `decade` must be the first year of a decade, got {d}"),
+        ));
+    }
+    Ok(Some(d))
+}
+
+/// A true/false parameter (`1` and `0` too); false when absent.
+pub(crate) fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match q.get(name).map(|v| v.trim()) {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(v) => Err(ApiError::bad_parameter(
+            name,
+            format!("query parameter `{name}` must be true or false, got {v:?}"),
+        )),
+    }
 }

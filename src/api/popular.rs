@@ -1,10 +1,12 @@
 //! GET /api/popular and GET /api/genres
 
+use super::auth::{live_session_user, request_token};
 use super::params::{self, Query};
-use super::{ApiError, AppState, MovieSummary};
+use super::{blocking, ApiError, AppState, MovieSummary};
 use crate::dataset::PopularityBand;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -46,9 +48,14 @@ pub(crate) struct PopularResponse {
     params(("genre" = Option<String>, Query, description = "a name from /api/genres"),
            ("band" = Option<PopularityBand>, Query, description = "one popularity band (see /api/options)"),
            ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
+           ("hide_rated" = Option<bool>, Query, description = "leave out what the member rated or is not interested in (needs a session)"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 20")),
-    responses((status = 200, body = PopularResponse), (status = 400, body = super::ErrorBody)))]
-pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, body = PopularResponse), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody)))]
+pub async fn popular(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 20)?;
     let min_votes: u32 = params::number(&query, "min_votes", 0, 0, u32::MAX)?;
     let c = &state.artifacts.catalog;
@@ -75,15 +82,64 @@ pub async fn popular(state: web::Data<AppState>, query: Query) -> Result<HttpRes
         None => None,
     };
     let band = params::choice(&query, "band", &PopularityBand::ALL)?;
+    let hidden = hidden_for(&state, &req, &query).await?;
     let movies = state
         .recommendations
-        .popular(genre.as_deref(), band, min_votes, limit)
+        .popular(genre.as_deref(), band, min_votes, limit + hidden.len())
         .into_iter()
+        .filter(|&row| !hidden.contains(&c.at(row).id))
+        .take(limit)
         .map(|row| state.summary(c.at(row)))
         .collect();
     Ok(HttpResponse::Ok().json(PopularResponse {
         genre,
         band,
+        movies,
+    }))
+}
+
+/// With `hide_rated`, the films the member rated or turned down (none without it).
+async fn hidden_for(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    query: &Query,
+) -> Result<HashSet<u32>, ApiError> {
+    if !params::flag(query, "hide_rated")? {
+        return Ok(HashSet::new());
+    }
+    let token = request_token(req)
+        .ok_or_else(|| ApiError::Unauthorized("log in first: hide_rated is personal".into()))?;
+    blocking(state, move |s| {
+        let member = live_session_user(s, &token)?;
+        Ok(s.members.profile(&member)?.rated_or_unwanted().collect())
+    })
+    .await
+}
+
+/// Hidden gems: well liked by the few who rated them, not recent, not famous elsewhere.
+#[utoipa::path(get, path = "/api/hidden-gems",
+    params(("hide_rated" = Option<bool>, Query, description = "leave out what the member rated or is not interested in (needs a session)"),
+           ("limit" = Option<usize>, Query, description = "1..=100, default 12")),
+    responses((status = 200, body = PopularResponse), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody)))]
+pub async fn hidden_gems(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let limit = params::limit(&query, 12)?;
+    let hidden = hidden_for(&state, &req, &query).await?;
+    let c = &state.artifacts.catalog;
+    let movies = state
+        .recommendations
+        .hidden_gems(limit + hidden.len())
+        .into_iter()
+        .filter(|&row| !hidden.contains(&c.at(row).id))
+        .take(limit)
+        .map(|row| state.summary(c.at(row)))
+        .collect();
+    Ok(HttpResponse::Ok().json(PopularResponse {
+        genre: None,
+        band: None,
         movies,
     }))
 }

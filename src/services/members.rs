@@ -101,9 +101,21 @@ impl Members {
         })
     }
 
+    /// Rates many films at once (movie id, stars, rated at), in one transaction: films
+    /// already rated keep their rating; every rated film leaves the watchlist. How many were
+    /// new.
+    pub fn import(&self, user_id: i64, ratings: &[(u32, f32, i64)]) -> Result<u64> {
+        self.store.import_ratings(user_id, ratings)
+    }
+
     /// Removes a rating; false when there was none.
     pub fn unrate(&self, user_id: i64, movie_id: u32) -> Result<bool> {
         self.store.delete_rating(user_id, movie_id)
+    }
+
+    /// Every rating, newest first.
+    pub fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
+        self.store.ratings(user_id)
     }
 
     /// A page of ratings, newest first, and how many there are in all.

@@ -3,7 +3,10 @@
 pub(crate) mod accounts;
 pub mod audience;
 pub(crate) mod browse;
+pub(crate) mod diary;
 pub mod enrich;
+pub(crate) mod history;
+pub(crate) mod home;
 pub mod members;
 pub mod movies;
 pub(crate) mod onboarding;

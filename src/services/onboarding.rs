@@ -22,6 +22,10 @@ pub fn onboarding(
         (PopularityBand::Niche, limit),
     ];
     let mut picked: Vec<usize> = Vec::with_capacity(limit);
+    // Beyond the popular films, only features the catalog knows the length of: MovieLens
+    // marks no shorts (BURN-E, Geri's Game), and a film without TMDB details is seldom one a
+    // newcomer has seen. A catalog without lengths at all asks about any.
+    let lengths_known = catalog.movies().iter().any(|m| m.runtime_minutes.is_some());
     for (band, quota) in quotas {
         let mut pool: Vec<usize> = (0..catalog.len())
             .filter(|r| !exclude.contains(r))
@@ -29,6 +33,10 @@ pub fn onboarding(
                 let m = catalog.at(r);
                 m.popularity_band == band
                     && m.rating_count >= 3
+                    && !m.is_short()
+                    && (band == PopularityBand::Popular
+                        || !lengths_known
+                        || m.runtime_minutes.is_some())
                     && m.genres.iter().any(|g| genres.contains(g))
             })
             .collect();

@@ -14,6 +14,11 @@ use crate::services::{members, onboarding};
 use std::collections::HashSet;
 use std::sync::Arc;
 
+/// Ratings a hidden gem needs at least (fewer say too little).
+const GEM_MIN_RATINGS: u32 = 8;
+/// TMDB votes from which a film is famous, whatever its ratings here.
+const GEM_MAX_TMDB_VOTES: u32 = 500;
+
 pub struct Recommendations {
     artifacts: Arc<Artifacts>,
     blend: BlendParams,
@@ -196,6 +201,33 @@ impl Recommendations {
                 .total_cmp(&a.weighted_rating)
                 .then(b.rating_count.cmp(&a.rating_count))
         });
+        rows.truncate(limit);
+        rows
+    }
+
+    /// Hidden gems: well liked by the few who rated them (at least `GEM_MIN_RATINGS`, outside
+    /// the most-rated tenth), and not famous elsewhere either: fewer than `GEM_MAX_TMDB_VOTES`
+    /// votes on TMDB, and not among the catalog's last three years (new films have few
+    /// ratings only because they are new). Only features TMDB details describe (MovieLens marks
+    /// no shorts), unless the catalog has no TMDB details at all. Catalog rows, best first.
+    pub(crate) fn hidden_gems(&self, limit: usize) -> Vec<usize> {
+        let c = &self.artifacts.catalog;
+        let newest = c.movies().iter().filter_map(|m| m.year).max().unwrap_or(0);
+        let details_known = c.movies().iter().any(|m| m.runtime_minutes.is_some());
+        let mut rows: Vec<usize> = (0..c.len())
+            .filter(|&r| {
+                let m = c.at(r);
+                matches!(
+                    m.popularity_band,
+                    PopularityBand::Known | PopularityBand::Niche
+                ) && m.rating_count >= GEM_MIN_RATINGS
+                    && m.tmdb_vote_count.is_none_or(|v| v < GEM_MAX_TMDB_VOTES)
+                    && (!details_known || m.runtime_minutes.is_some())
+                    && m.year.is_some_and(|y| y + 3 <= newest)
+                    && !m.is_short()
+            })
+            .collect();
+        rows.sort_by(|&x, &y| c.at(y).weighted_rating.total_cmp(&c.at(x).weighted_rating));
         rows.truncate(limit);
         rows
     }

@@ -288,6 +288,24 @@ impl Store {
         })
     }
 
+    /// Rates many films at once, each with its own date, in one transaction: the films not
+    /// rated yet get the rating given, the ones already rated keep theirs, and every rated film
+    /// leaves the watchlist. How many were new.
+    pub fn import_ratings(&self, user_id: i64, ratings: &[(u32, f32, i64)]) -> Result<u64> {
+        let rows: Vec<serde_json::Value> = ratings
+            .iter()
+            .map(|&(m, r, t)| serde_json::json!([m, r, t]))
+            .collect();
+        let json = serde_json::Value::Array(rows).to_string();
+        let mut inserted = 0;
+        self.0.transaction(&mut |tx| {
+            inserted = tx.execute(Query::ImportRatings, &[user_id.into(), json.clone().into()])?;
+            tx.execute(Query::UnlistRated, &[user_id.into()])?;
+            Ok(())
+        })?;
+        Ok(inserted)
+    }
+
     /// False when there was no such rating.
     pub fn delete_rating(&self, user_id: i64, movie_id: u32) -> Result<bool> {
         Ok(self

@@ -31,6 +31,11 @@ pub(super) enum Query {
     ClearLoginFailures,
     /// (user id, movie id, stars, now): insert or replace.
     PutRating,
+    /// (user id, JSON array of [movie id, stars, rated at]): inserts the films not rated yet
+    /// (a rating already there stays); how many it inserted.
+    ImportRatings,
+    /// (user id): takes every rated film off the watchlist.
+    UnlistRated,
     /// (user id, movie id)
     DeleteRating,
     /// (user id) -> movie id, stars, updated at; newest first, ties by movie id.
@@ -60,7 +65,7 @@ pub(super) enum Query {
 impl Query {
     /// Every statement, for the dialect tables' tests.
     #[cfg(test)]
-    pub(super) const ALL: [Query; 27] = [
+    pub(super) const ALL: [Query; 29] = [
         Query::InsertUser,
         Query::UserByName,
         Query::DeleteUser,
@@ -73,6 +78,8 @@ impl Query {
         Query::CountLoginFailure,
         Query::ClearLoginFailures,
         Query::PutRating,
+        Query::ImportRatings,
+        Query::UnlistRated,
         Query::DeleteRating,
         Query::Ratings,
         Query::CountRatings,
@@ -119,12 +126,14 @@ impl Query {
             | Query::Ratings
             | Query::CountRatings
             | Query::CacheGet
+            | Query::UnlistRated
             | Query::List(_) => 1,
             Query::SessionUser
             | Query::EnsureLoginRow
             | Query::LoginFailures
             | Query::ClearLoginFailures
             | Query::DeleteRating
+            | Query::ImportRatings
             | Query::CacheEntries
             | Query::RemoveFromList(_) => 2,
             Query::CountLoginFailure

@@ -3,6 +3,7 @@
 mod accounts;
 mod browse;
 mod helpers;
+mod history;
 mod movies;
 mod personal;
 mod popular;

@@ -5,11 +5,14 @@ import { h, pageShower, errorBox } from '../dom.js';
 import { movieCard } from '../cards.js';
 import { currentUser } from '../store.js';
 
-const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920];
+// Options as [value, words] pairs, listed in this order (an object would put '3' and '4'
+// before '3.5').
+const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920].map(d => [String(d), `${d}s`]);
 const RUNTIMES = { short: ['Under 90 min', 0, 89], medium: ['90 to 120 min', 90, 120], long: ['Over 2 hours', 121, 1000] };
-const RATINGS = { '4': '4 stars and up', '3.5': '3.5 stars and up', '3': '3 stars and up' };
-const VOTES = { '10': 'Rated by 10+', '50': 'Rated by 50+', '100': 'Rated by 100+' };
-const REVIEWERS = { '80': '80%+ positive reviews', '60': '60%+ positive reviews' };
+const RATINGS = [['4', '4 stars and up'], ['3.5', '3.5 stars and up'], ['3', '3 stars and up']];
+const VOTES = [['10', 'Rated by 10+'], ['50', 'Rated by 50+'], ['100', 'Rated by 100+']];
+const REVIEWERS = [['80', '80%+ positive reviews'], ['60', '60%+ positive reviews']];
+const known = (pairs, v) => pairs.some(([k]) => k === v);
 // Words for the orders the API offers (/api/options lists them; one it adds shows as named).
 const SORT_WORDS = { popularity: 'Most popular', rating: 'Highest rated', audience: 'Loved by reviewers', year: 'Newest', predicted: 'Best match for me' };
 const PAGE = 24;
@@ -17,7 +20,7 @@ const PAGE = 24;
 function select(id, label, options, value, anyLabel) {
   return h('label', { for: id }, label, h('select', { id, name: id },
     anyLabel ? h('option', { value: '' }, anyLabel) : null,
-    ...Object.entries(options).map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
 }
 
 export async function browsePage() {
@@ -26,21 +29,21 @@ export async function browsePage() {
   const p = new URLSearchParams(location.hash.split('?')[1] || '');
   const [{ genres }, options] = await Promise.all([api('/api/genres'), api('/api/options')]);
   // 'predicted' ranks for the member: only offered to one.
-  const sorts = Object.fromEntries(options.sorts.filter(k => me || k !== 'predicted').map(k => [k, SORT_WORDS[k] || k]));
-  const sort = sorts[p.get('sort')] ? p.get('sort') : 'popularity';
+  const sorts = options.sorts.filter(k => me || k !== 'predicted').map(k => [k, SORT_WORDS[k] || k]);
+  const sort = known(sorts, p.get('sort')) ? p.get('sort') : 'popularity';
   const query = new URLSearchParams({ sort, limit: String(PAGE) });
   if (p.get('genre')) query.set('genre', p.get('genre'));
   if (p.get('decade')) query.set('decade', p.get('decade'));
   if (RUNTIMES[p.get('runtime')]) { query.set('min_runtime', RUNTIMES[p.get('runtime')][1]); query.set('max_runtime', RUNTIMES[p.get('runtime')][2]); }
-  if (RATINGS[p.get('rating')]) query.set('min_rating', p.get('rating'));
-  if (VOTES[p.get('votes')]) query.set('min_votes', p.get('votes'));
-  if (REVIEWERS[p.get('reviewers')]) query.set('min_audience', p.get('reviewers'));
+  if (known(RATINGS, p.get('rating'))) query.set('min_rating', p.get('rating'));
+  if (known(VOTES, p.get('votes'))) query.set('min_votes', p.get('votes'));
+  if (known(REVIEWERS, p.get('reviewers'))) query.set('min_audience', p.get('reviewers'));
   if (me && p.get('hide_rated') === '1') query.set('hide_rated', 'true');
 
   const form = h('form', { class: 'filters', id: 'browse-filters', role: 'search', 'aria-label': 'Filters' },
-    select('genre', 'Genre', Object.fromEntries(genres.map(g => [g.name, g.name])), p.get('genre') || '', 'Any genre'),
-    select('decade', 'Decade', Object.fromEntries(DECADES.map(d => [String(d), `${d}s`])), p.get('decade') || '', 'Any decade'),
-    select('runtime', 'Length', Object.fromEntries(Object.entries(RUNTIMES).map(([k, v]) => [k, v[0]])), p.get('runtime') || '', 'Any length'),
+    select('genre', 'Genre', genres.map(g => [g.name, g.name]), p.get('genre') || '', 'Any genre'),
+    select('decade', 'Decade', DECADES, p.get('decade') || '', 'Any decade'),
+    select('runtime', 'Length', Object.entries(RUNTIMES).map(([k, v]) => [k, v[0]]), p.get('runtime') || '', 'Any length'),
     select('rating', 'Average rating', RATINGS, p.get('rating') || '', 'Any rating'),
     select('votes', 'Number of ratings', VOTES, p.get('votes') || '', 'Any number'),
     select('reviewers', 'Reviewers', REVIEWERS, p.get('reviewers') || '', 'Any reviews'),
@@ -71,6 +74,13 @@ export async function browsePage() {
     finally { more.disabled = false; }
   }
   more.addEventListener('click', load);
-  show('Browse', h('h1', {}, 'Browse'), form, count, row, h('p', {}, more));
+  // On a phone the filters wait behind one "Filters" button; how many are set shows on it.
+  const set = [...p.keys()].filter(k => k !== 'sort').length;
+  const box = h('details', { class: 'filters-box', id: 'filters-box', open: !matchMedia('(max-width: 640px)').matches },
+    h('summary', {}, set ? `Filters (${set})` : 'Filters'), form);
+  const why = sort === 'rating'
+    ? h('p', { class: 'muted', id: 'sort-note' }, 'Highest rated weighs each average by how many people rated the film, so a film rated by a few ranks below an equal average rated by many.')
+    : null;
+  show('Browse', h('h1', {}, 'Browse'), box, count, why, row, h('p', {}, more));
   await load();
 }

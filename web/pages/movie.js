@@ -3,7 +3,7 @@ import { api, ApiError } from '../api.js';
 import { h, pageShower, errorBox, poster, splitTitle } from '../dom.js';
 import { audienceWords, movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
-import { currentUser, onWatchlist, rate, setWatchlisted } from '../store.js';
+import { currentUser, myRating, onWatchlist, rate, setWatchlisted } from '../store.js';
 import { notFoundPage } from './not-found.js';
 
 // Statuses under which TMDB data or a review source's answer is there to show.
@@ -21,8 +21,7 @@ export async function moviePage(id) {
   const { main: title, aka } = splitTitle(m.title);
   const facts = [
     m.year, m.runtime_minutes ? `${m.runtime_minutes} min` : null,
-    m.rating_count ? `★ ${m.rating_mean.toFixed(1)} from ${m.rating_count} MovieLens ratings` : 'Not rated on MovieLens yet',
-    m.tmdb_vote_average ? `TMDB ${m.tmdb_vote_average.toFixed(1)} (${m.tmdb_vote_count} votes)` : null,
+    ratingFact(m),
   ].filter(Boolean);
   const similar = h('div', { class: 'row slide', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
   const extras = h('div', { id: 'movie-extras' });
@@ -31,18 +30,20 @@ export async function moviePage(id) {
   if (m.cast && m.cast.length) extras.append(h('p', {}, h('strong', {}, 'Cast: '), m.cast.slice(0, 8).map(c => c.character ? `${c.name} (${c.character})` : c.name).join(', ')));
   if (m.trailer_key) extras.append(h('p', {}, h('a', { href: `https://www.youtube.com/watch?v=${encodeURIComponent(m.trailer_key)}`, rel: 'noopener', target: '_blank' }, 'Watch the trailer')));
   if (m.where_to_watch) extras.append(whereToWatch(m.where_to_watch));
-  if (tmdbStatus === 'not_configured') extras.append(h('p', { class: 'notice quiet', id: 'tmdb-notice' }, "Posters and cast aren't available on this server."));
-  else if (tmdbStatus && !ANSWERED.includes(tmdbStatus) && tmdbStatus !== 'no_tmdb_id') extras.append(h('p', { class: 'notice', id: 'tmdb-notice' }, "Couldn't load the poster and cast right now; showing what we have."));
-  if (currentUser()) extras.append(await personalControls(m));
+  // Without a TMDB key the page simply has no posters or cast: nothing to apologise for.
+  if (tmdbStatus && !ANSWERED.includes(tmdbStatus) && !['no_tmdb_id', 'not_configured'].includes(tmdbStatus)) extras.append(h('p', { class: 'notice', id: 'tmdb-notice' }, "Couldn't load the poster and cast right now; showing what we have."));
+  // The head (title, facts, your rating) comes first: on a phone it fits beside a small poster.
   show(title,
     h('article', { class: 'movie' },
       poster(m),
-      h('div', {},
+      h('div', { class: 'head' },
         h('h1', {}, title, m.year ? h('span', { class: 'muted' }, ` (${m.year})`) : null),
-        m.original_title || aka.length ? h('p', { class: 'muted' }, 'Also known as ', [m.original_title, ...aka].filter(Boolean).join(', ')) : null,
+        m.original_title || aka.length ? h('p', { class: 'muted aka' }, 'Also known as ', [m.original_title, ...aka].filter(Boolean).join(', ')) : null,
         h('div', { class: 'facts' }, ...facts.map(f => h('span', {}, f))),
         m.audience ? h('p', { class: 'audience', id: 'audience' }, audienceWords(m.audience)) : null,
-        h('div', { class: 'chips', style: 'margin:10px 0' }, ...m.genres.map(g => h('span', { class: 'chip' }, g))),
+        currentUser() ? personalControls(m) : null),
+      h('div', { class: 'details' },
+        h('div', { class: 'chips' }, ...m.genres.map(g => h('span', { class: 'chip' }, g))),
         m.tagline ? h('p', {}, h('em', {}, m.tagline)) : null,
         h('p', {}, m.overview || 'No summary yet.'),
         m.tags.length ? h('p', { class: 'muted' }, 'Tags: ', m.tags.slice(0, 12).join(', ')) : null,
@@ -54,6 +55,14 @@ export async function moviePage(id) {
     similar.replaceChildren(...body.similar.map(s => movieCard(s.movie, h('div', { class: 'reason' }, s.reason))));
     if (!body.similar.length) similar.replaceChildren(h('p', { class: 'muted' }, 'Nothing similar found.'));
   } catch (e) { similar.replaceChildren(errorBox(e, "Couldn't find similar movies right now.")); }
+}
+
+// One scale a fan reads: the average of the ratings here in stars; TMDB's 1-10 average in
+// stars where nobody here rated it.
+function ratingFact(m) {
+  if (m.rating_count) return `★ ${m.rating_mean.toFixed(1)} average · ${m.rating_count.toLocaleString('en')} rating${m.rating_count === 1 ? '' : 's'}`;
+  if (m.tmdb_vote_average && m.tmdb_vote_count) return `★ ${(m.tmdb_vote_average / 2).toFixed(1)} average · ${m.tmdb_vote_count.toLocaleString('en')} votes`;
+  return 'Not rated yet';
 }
 
 // Where the film streams, is free, rents and sells in the server's region, with the credit
@@ -139,15 +148,9 @@ function sentimentPanel(m) {
   return panel;
 }
 
-async function personalControls(m) {
-  const box = h('div', { class: 'chips', style: 'align-items:end;margin-top:12px' });
+function personalControls(m) {
+  const box = h('div', { class: 'mine' });
   const status = h('span', { class: 'muted', role: 'status' });
-  let current = null;
-  try {
-    const ratings = await api('/api/me/ratings');
-    const mine = ratings.ratings.find(r => r.movie.id === m.id);
-    current = mine ? mine.rating : null;
-  } catch (e) { return errorBox(e); }
   const wlButton = h('button', { class: 'secondary', type: 'button', id: 'watchlist-toggle' });
   const label = () => { const on = onWatchlist(m.id); wlButton.textContent = on ? '✓ On your watchlist' : '+ Watchlist'; wlButton.setAttribute('aria-pressed', String(on)); };
   label();
@@ -155,7 +158,7 @@ async function personalControls(m) {
     try { await setWatchlisted(m.id, !onWatchlist(m.id)); label(); }
     catch { status.textContent = "Couldn't change your watchlist. Try again."; }
   });
-  box.append(h('div', {}, h('div', { class: 'muted' }, 'Your rating'), starRating({ id: 'my-rating', label: `Your rating of ${splitTitle(m.title).main}`, value: current, onChange: async (v) => {
+  box.append(h('div', { class: 'my-rating' }, h('div', { class: 'muted' }, 'Your rating'), starRating({ id: 'my-rating', label: `Your rating of ${splitTitle(m.title).main}`, value: myRating(m.id), onChange: async (v) => {
     try {
       const offWatchlist = await rate(m.id, v);
       status.textContent = v === null ? 'Rating removed.' : `Saved ${v} stars.${offWatchlist ? ' Taken off your watchlist.' : ''}`;

@@ -99,6 +99,11 @@ fn load_tmdb(path: &Path) -> Result<HashMap<u32, TmdbInfo>> {
 
 /// Reads movies, links, tags and the TMDB 5000 file. Rating figures are filled in later by
 /// `popularity::apply` from the ratings.
+/// MovieLens lists IMAX among the genres; it is a format.
+fn is_format(genre: &str) -> bool {
+    genre == "IMAX"
+}
+
 pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
     let ml = &files.movielens;
     let links: HashMap<u32, Link> = ml.links()?.into_iter().map(|l| (l.movie_id, l)).collect();
@@ -136,9 +141,11 @@ pub fn load_catalog(files: &DataFiles) -> Result<Catalog> {
             year: parsed.year,
             genres: row
                 .genres
-                .into_iter()
-                .filter(|g| !g.is_empty() && g != "(no genres listed)")
+                .iter()
+                .filter(|g| !g.is_empty() && *g != "(no genres listed)" && !is_format(g))
+                .cloned()
                 .collect(),
+            formats: row.genres.into_iter().filter(|g| is_format(g)).collect(),
             imdb_id,
             tmdb_id,
             tags: tags.into_iter().map(|(t, _)| t).collect(),

@@ -44,7 +44,11 @@ pub struct Movie {
     /// The title exactly as MovieLens writes it.
     pub movielens_title: String,
     pub year: Option<u16>,
+    /// MovieLens genres, without its formats (IMAX) and "(no genres listed)".
     pub genres: Vec<String>,
+    /// What MovieLens files among genres but is a way of showing the film: IMAX.
+    #[serde(default)]
+    pub formats: Vec<String>,
     pub imdb_id: Option<String>,
     pub tmdb_id: Option<u32>,
     /// Distinct MovieLens user tags, most used first.
@@ -68,7 +72,23 @@ pub struct Movie {
     pub popularity_band: PopularityBand,
 }
 
+/// Running times below this are short films.
+const SHORT_MINUTES: u16 = 45;
+
 impl Movie {
+    /// A short film (BURN-E, the Pixar shorts): under 45 minutes where the running time is
+    /// known, else tagged or keyworded as a short.
+    pub(crate) fn is_short(&self) -> bool {
+        match self.runtime_minutes {
+            Some(m) if m > 0 => m < SHORT_MINUTES,
+            _ => {
+                self.tags.iter().chain(&self.keywords).any(|t| {
+                    t.eq_ignore_ascii_case("short") || t.eq_ignore_ascii_case("short film")
+                })
+            }
+        }
+    }
+
     /// Jaccard similarity of two movies' genres (0 when neither has any).
     pub(crate) fn genre_jaccard(&self, other: &Movie) -> f64 {
         let common = self

@@ -16,7 +16,7 @@ pub(crate) mod tfidf;
 pub use similarity::{top_k_cosine, SimilarityMatrix};
 pub use tfidf::{documents, feature_matrix, ContentDoc, FieldWeights};
 
-pub(crate) use explain::shared_reason;
+pub(crate) use explain::{cowatch_reason, shared_reason};
 pub(crate) use series::{collection_series_name, series, series_name, series_words, Series};
 
 use crate::dataset::Catalog;

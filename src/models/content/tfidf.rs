@@ -82,7 +82,8 @@ pub(crate) fn is_housekeeping(keyword: &str) -> bool {
 
 pub fn document(movie: &Movie) -> ContentDoc {
     ContentDoc {
-        genres: phrases(&movie.genres),
+        // Formats (IMAX) weigh as they did when MovieLens filed them among the genres.
+        genres: phrases(movie.genres.iter().chain(&movie.formats)),
         keywords: phrases(movie.keywords.iter().filter(|k| !is_housekeeping(k))),
         tags: phrases(&movie.tags),
         overview: movie.overview.clone().unwrap_or_default(),

@@ -6,8 +6,8 @@
 use crate::dataset::Catalog;
 use crate::models::collab::ImplicitModel;
 use crate::models::content::{
-    collection_series_name, series, series_name, series_words, shared_reason, Series,
-    SimilarityMatrix,
+    collection_series_name, cowatch_reason, series, series_name, series_words, shared_reason,
+    Series, SimilarityMatrix,
 };
 use crate::models::popularity::PopularityStats;
 use std::collections::HashMap;
@@ -163,7 +163,7 @@ pub fn similar_movies(
                 };
                 format!("Also in the {name} series")
             } else if cowatch && cw >= sim {
-                format!("People who watched {} also watched it", movie.title)
+                cowatch_reason(movie, other)
             } else {
                 shared_reason(movie, other)
             };

@@ -12,4 +12,4 @@ mod schema;
 
 pub use hit::SearchHit;
 pub(crate) use query::MAX_QUERY_CHARS;
-pub(crate) use schema::{build_index, SearchIndex};
+pub(crate) use schema::{build_index, folded_words, SearchIndex};

@@ -169,8 +169,10 @@ impl SearchIndex {
                 fuzzy: false,
             })
             .collect();
+        // Close spellings only when nothing matches as typed: "matr" has its three Matrix
+        // films and wants no Mary Poppins after them.
         let can_be_fuzzy = q.words.iter().any(|w| w.chars().count() >= FUZZY_FROM);
-        if hits.len() < limit && can_be_fuzzy {
+        if hits.is_empty() && can_be_fuzzy {
             let more = self.run(self.build(&q, true).as_ref(), limit)?;
             for (score, row) in more {
                 if hits.len() == limit {

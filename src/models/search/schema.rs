@@ -6,7 +6,9 @@ use std::path::Path;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
 };
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer, TokenStream,
+};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 pub(super) const FOLD: &str = "fold";
@@ -52,12 +54,30 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-fn register_tokenizers(index: &Index) {
-    let fold = TextAnalyzer::builder(SimpleTokenizer::default())
+fn folding() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .build();
-    index.tokenizers().register(FOLD, fold);
+        .build()
+}
+
+fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(FOLD, folding());
+}
+
+/// A title's words as search reads them (lower case, accents folded), joined by spaces:
+/// "Amélie" and "AMELIE" both give "amelie".
+pub(crate) fn folded_words(text: &str) -> String {
+    let mut analyzer = folding();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = String::new();
+    while let Some(t) = stream.next() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.text);
+    }
+    out
 }
 
 /// Every prefix of every word: "Toy Story" -> "t to toy s st sto stor story".

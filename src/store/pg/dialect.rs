@@ -48,6 +48,16 @@ pub(in crate::store) fn sql(q: Query) -> &'static str {
             "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = $3, updated_at = $4"
         }
+        Query::ImportRatings => {
+            "INSERT INTO ratings (user_id, movie_id, rating, updated_at)
+             SELECT $1, (e->>0)::bigint, (e->>1)::real, (e->>2)::bigint
+             FROM jsonb_array_elements($2::text::jsonb) AS e
+             ON CONFLICT (user_id, movie_id) DO NOTHING"
+        }
+        Query::UnlistRated => {
+            "DELETE FROM watchlist WHERE user_id = $1
+             AND movie_id IN (SELECT movie_id FROM ratings WHERE user_id = $1)"
+        }
         Query::DeleteRating => "DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2",
         Query::Ratings => {
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = $1

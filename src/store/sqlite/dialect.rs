@@ -46,6 +46,17 @@ pub(in crate::store) fn sql(q: Query) -> &'static str {
             "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(user_id, movie_id) DO UPDATE SET rating = ?3, updated_at = ?4"
         }
+        // `WHERE true` settles SQLite's reading of ON CONFLICT after a SELECT.
+        Query::ImportRatings => {
+            "INSERT INTO ratings (user_id, movie_id, rating, updated_at)
+             SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+             FROM json_each(?2) WHERE true
+             ON CONFLICT(user_id, movie_id) DO NOTHING"
+        }
+        Query::UnlistRated => {
+            "DELETE FROM watchlist WHERE user_id = ?1
+             AND movie_id IN (SELECT movie_id FROM ratings WHERE user_id = ?1)"
+        }
         Query::DeleteRating => "DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2",
         Query::Ratings => {
             "SELECT movie_id, rating, updated_at FROM ratings WHERE user_id = ?1
