@@ -39,8 +39,12 @@ setRoutes([
 function renderAccountLinks(me) {
   const el = document.getElementById('account-links');
   if (me) {
-    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'), h('a', { href: '#/diary' }, 'Your films'), h('a', { href: '#/watchlist' }, 'Watchlist'),
-      h('button', { class: 'secondary', type: 'button', onclick: async () => { await logout(); location.hash = '#/'; } }, 'Log out'));
+    // On a phone "Your films" says "Films" and "Log out" waits on the Your films page, so the
+    // menu fits beside the logo.
+    el.replaceChildren(h('a', { href: '#/for-you' }, 'For you'),
+      h('a', { href: '#/diary' }, h('span', { class: 'wide-only' }, 'Your films'), h('span', { class: 'phone-only' }, 'Films')),
+      h('a', { href: '#/watchlist' }, 'Watchlist'),
+      h('button', { class: 'secondary logout', type: 'button', onclick: async () => { await logout(); location.hash = '#/'; } }, 'Log out'));
   } else {
     el.replaceChildren(h('a', { href: '#/login' }, 'Log in'), h('a', { href: '#/signup' }, 'Sign up'));
   }

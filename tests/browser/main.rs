@@ -947,6 +947,22 @@ async fn a_fans_second_visit() {
     };
     let app = spawn_app_with_reviews(|_| {}).await;
     let s = driver.session(&chromium, 1280, 900).await;
+    // Logged out first: the pages a stranger reads.
+    for page in [
+        "#/",
+        "#/login",
+        "#/signup",
+        "#/search?q=zzqqzz",
+        "#/movie/2571",
+    ] {
+        s.goto(&format!("{}/{page}", app.address)).await;
+        s.wait_for("main h1", 1).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_plain_words(&s, page).await;
+        if page.starts_with("#/search") {
+            assert!(s.text("main").await.contains("No film matches"));
+        }
+    }
     sign_up_in_page(&app, &s, "second_visit", &["Sci-Fi", "Drama", "Crime"]).await;
 
     // Onboarding: the Letterboxd export first.
@@ -1163,6 +1179,16 @@ async fn a_fans_second_visit() {
     );
     assert!(fold["watchlist"].as_f64().unwrap() < 812.0, "{fold}");
     assert_no_sideways_scroll(&phone, "movie page").await;
+    let menu = phone
+        .script(
+            "const n = document.querySelector('nav'); return n.scrollWidth <= n.clientWidth + 1",
+        )
+        .await;
+    assert_eq!(
+        menu,
+        serde_json::Value::Bool(true),
+        "the menu runs past the screen"
+    );
     phone.screenshot("movie-amelie-member-375px").await;
     // Touch targets: every button and menu link at least 44 px tall.
     let small = phone

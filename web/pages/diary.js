@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { h, pageShower, poster, splitTitle, errorBox } from '../dom.js';
 import { starRating } from '../stars.js';
-import { currentUser, rate } from '../store.js';
+import { currentUser, logout, rate } from '../store.js';
 import { importBox } from '../import.js';
 
 const SORTS = [['date', 'Date rated'], ['rating', 'Your stars'], ['title', 'Title']];
@@ -84,6 +84,7 @@ export async function diaryPage() {
   show('Your films', h('h1', {}, 'Your films'),
     h('p', { class: 'muted' }, 'Everything you rated, with the day you rated it.'),
     h('div', { class: 'toolbar' }, form, exportLink), count, list, h('p', {}, more),
-    importBox({ onDone: () => { list.replaceChildren(); offset = 0; return load(); } }));
+    importBox({ onDone: () => { list.replaceChildren(); offset = 0; return load(); } }),
+    h('p', { class: 'account' }, h('button', { class: 'secondary', type: 'button', id: 'diary-logout', onclick: async () => { await logout(); location.hash = '#/'; } }, 'Log out')));
   await load();
 }
