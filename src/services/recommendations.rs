@@ -25,6 +25,8 @@ pub struct Recommendations {
     fold_in_reg: f32,
     similar_popularity_weight: f32,
     series: SeriesIndex,
+    /// Hidden gems, best first, worked out once per catalog.
+    gems: Vec<usize>,
 }
 
 /// A member's recommendations and how many of their ratings the catalog knows.
@@ -40,6 +42,7 @@ impl Recommendations {
             fold_in_reg: settings.fold_in_reg,
             similar_popularity_weight: settings.similar_popularity_weight,
             series: SeriesIndex::new(&artifacts.catalog),
+            gems: hidden_gems(&artifacts.catalog),
             artifacts,
         }
     }
@@ -205,30 +208,50 @@ impl Recommendations {
         rows
     }
 
-    /// Hidden gems: well liked by the few who rated them (at least `GEM_MIN_RATINGS`, outside
-    /// the most-rated tenth), and not famous elsewhere either: fewer than `GEM_MAX_TMDB_VOTES`
-    /// votes on TMDB, and not among the catalog's last three years (new films have few
-    /// ratings only because they are new). Only features TMDB details describe (MovieLens marks
-    /// no shorts), unless the catalog has no TMDB details at all. Catalog rows, best first.
+    /// Hidden gems, best first (see `hidden_gems`).
     pub(crate) fn hidden_gems(&self, limit: usize) -> Vec<usize> {
-        let c = &self.artifacts.catalog;
-        let newest = c.movies().iter().filter_map(|m| m.year).max().unwrap_or(0);
-        let details_known = c.movies().iter().any(|m| m.runtime_minutes.is_some());
-        let mut rows: Vec<usize> = (0..c.len())
-            .filter(|&r| {
-                let m = c.at(r);
-                matches!(
-                    m.popularity_band,
-                    PopularityBand::Known | PopularityBand::Niche
-                ) && m.rating_count >= GEM_MIN_RATINGS
-                    && m.tmdb_vote_count.is_none_or(|v| v < GEM_MAX_TMDB_VOTES)
-                    && (!details_known || m.runtime_minutes.is_some())
-                    && m.year.is_some_and(|y| y + 3 <= newest)
-                    && !m.is_short()
-            })
-            .collect();
-        rows.sort_by(|&x, &y| c.at(y).weighted_rating.total_cmp(&c.at(x).weighted_rating));
-        rows.truncate(limit);
-        rows
+        self.gems.iter().take(limit).copied().collect()
     }
+}
+
+/// Hidden gems: well liked by the few who rated them (at least `GEM_MIN_RATINGS`, outside the
+/// most-rated tenth), and not famous elsewhere either: fewer TMDB votes than half the films of
+/// its decade (old films gather few votes, so On the Waterfront's 357 is famous for 1954) and
+/// under `GEM_MAX_TMDB_VOTES`; not among the catalog's last three years (new films have few
+/// ratings only because they are new). Only features TMDB details describe (MovieLens marks
+/// no shorts), unless the catalog has no TMDB details at all. Catalog rows, best first.
+fn hidden_gems(c: &crate::dataset::Catalog) -> Vec<usize> {
+    let newest = c.movies().iter().filter_map(|m| m.year).max().unwrap_or(0);
+    let details_known = c.movies().iter().any(|m| m.runtime_minutes.is_some());
+    let mut votes_by_decade: std::collections::HashMap<u16, Vec<u32>> = Default::default();
+    for m in c.movies() {
+        if let (Some(y), Some(v)) = (m.year, m.tmdb_vote_count) {
+            votes_by_decade.entry(y / 10).or_default().push(v);
+        }
+    }
+    let median: std::collections::HashMap<u16, u32> = votes_by_decade
+        .into_iter()
+        .map(|(d, mut v)| {
+            v.sort_unstable();
+            (d, v[v.len() / 2])
+        })
+        .collect();
+    let little_known = |year: u16, votes: Option<u32>| match votes {
+        Some(v) => v < GEM_MAX_TMDB_VOTES && median.get(&(year / 10)).is_none_or(|&m| v < m),
+        None => !details_known,
+    };
+    let mut rows: Vec<usize> = (0..c.len())
+        .filter(|&r| {
+            let m = c.at(r);
+            matches!(
+                m.popularity_band,
+                PopularityBand::Known | PopularityBand::Niche
+            ) && m.rating_count >= GEM_MIN_RATINGS
+                && m.year
+                    .is_some_and(|y| y + 3 <= newest && little_known(y, m.tmdb_vote_count))
+                && !m.is_short()
+        })
+        .collect();
+    rows.sort_by(|&x, &y| c.at(y).weighted_rating.total_cmp(&c.at(x).weighted_rating));
+    rows
 }

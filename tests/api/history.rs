@@ -474,7 +474,7 @@ async fn hidden_gems_are_not_famous_and_onboarding_has_no_shorts() {
     let (status, body) = app.get("/api/hidden-gems?limit=30").await;
     assert_eq!(status, 200);
     let gems = body["movies"].as_array().unwrap();
-    assert!(gems.len() >= 10, "{}", gems.len());
+    assert!(gems.len() >= 8, "{}", gems.len());
     let (_, popular) = app.get("/api/popular?limit=20").await;
     let famous: Vec<&Value> = popular["movies"]
         .as_array()
@@ -489,8 +489,10 @@ async fn hidden_gems_are_not_famous_and_onboarding_has_no_shorts() {
             g["title"]
         );
         assert!(g["popularity_band"] != "popular", "{g}");
-        // Logan (2017) is new, Once Upon a Time in the West famous on TMDB.
-        assert!(g["id"] != 168252 && g["id"] != 1209, "{g}");
+        // Logan (2017) is new; Once Upon a Time in the West, A Streetcar Named Desire, High
+        // Noon, On the Waterfront and Doctor Zhivago are famous for films of their time.
+        let id = g["id"].as_u64().unwrap();
+        assert!(![168252, 1209, 1104, 1283, 1945, 2067].contains(&id), "{g}");
     }
     let who = app
         .signup("no_shorts", &["Animation", "Children", "Comedy"])

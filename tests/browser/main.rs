@@ -924,7 +924,7 @@ async fn assert_plain_words(s: &Session, page: &str) {
     let found = s
         .script(
             "const text = document.body.innerText;
-             const bad = [/\\bnull\\b/i, /\\bundefined\\b/, /\\bNaN\\b/, /\\[object /, /MovieLens/, /GroupLens/, /TMDB 5000/, /aclImdb/,
+             const bad = [/nullnull/i, /\\bnull\\b/i, /\\bundefined\\b/, /\\bNaN\\b/, /\\[object /, /MovieLens/, /GroupLens/, /TMDB 5000/, /aclImdb/,
                           /\\b[A-Z]+_[A-Z_]{2,}\\b/, /\\b(hide_rated|min_votes|min_audience|min_rating|popularity_band|weighted_rating|not_configured|rating_count)\\b/];
              return bad.filter(re => re.test(text)).map(re => re.source + ': ' + (text.match(re) || [''])[0]);",
         )
