@@ -1199,6 +1199,23 @@ async fn a_fans_second_visit() {
         )
         .await;
     assert_eq!(small, serde_json::json!([]), "touch targets under 44 px");
+    // Marks at phone size too: a film rated here shows its stars on its cards, and Home's
+    // rows slide sideways.
+    for (id, stars) in [(4973, 5.0), (2571, 4.5), (318, 4.0), (1, 4.0), (356, 3.5)] {
+        rate_in_page(&phone, id, stars).await;
+    }
+    phone.script("location.reload()").await;
+    phone.wait_for("nav a[href='#/diary']", 1).await;
+    phone.goto(&format!("{}/#/search?q=amelie", app.address)).await;
+    assert!(mark_on(&phone, "#results", 4973).await.contains("You rated it 5 stars"));
+    phone.goto(&format!("{}/#/", app.address)).await;
+    phone.wait_for(".home-row[data-kind=because_you_loved] .card", 4).await;
+    assert_no_sideways_scroll(&phone, "home").await;
+    phone.screenshot("home-member-375px").await;
+    phone.goto(&format!("{}/#/diary", app.address)).await;
+    wait_until("the diary", async || phone.text("#diary-count").await == "5 films").await;
+    assert_no_sideways_scroll(&phone, "diary").await;
+    phone.screenshot("diary-375px").await;
     // Browse's filters wait behind one button.
     phone.goto(&format!("{}/#/browse", app.address)).await;
     phone.wait_for("#browse-results .card", 4).await;
