@@ -1206,14 +1206,23 @@ async fn a_fans_second_visit() {
     }
     phone.script("location.reload()").await;
     phone.wait_for("nav a[href='#/diary']", 1).await;
-    phone.goto(&format!("{}/#/search?q=amelie", app.address)).await;
-    assert!(mark_on(&phone, "#results", 4973).await.contains("You rated it 5 stars"));
+    phone
+        .goto(&format!("{}/#/search?q=amelie", app.address))
+        .await;
+    assert!(mark_on(&phone, "#results", 4973)
+        .await
+        .contains("You rated it 5 stars"));
     phone.goto(&format!("{}/#/", app.address)).await;
-    phone.wait_for(".home-row[data-kind=because_you_loved] .card", 4).await;
+    phone
+        .wait_for(".home-row[data-kind=because_you_loved] .card", 4)
+        .await;
     assert_no_sideways_scroll(&phone, "home").await;
     phone.screenshot("home-member-375px").await;
     phone.goto(&format!("{}/#/diary", app.address)).await;
-    wait_until("the diary", async || phone.text("#diary-count").await == "5 films").await;
+    wait_until("the diary", async || {
+        phone.text("#diary-count").await == "5 films"
+    })
+    .await;
     assert_no_sideways_scroll(&phone, "diary").await;
     phone.screenshot("diary-375px").await;
     // Browse's filters wait behind one button.

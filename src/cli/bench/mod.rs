@@ -6,6 +6,7 @@ mod accounts;
 mod collab;
 mod content;
 mod implicit;
+mod import;
 mod load;
 mod recommend;
 mod search;
@@ -70,6 +71,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         users: usize,
     },
+    /// A 10,000-row IMDb export through POST /api/me/import, then again, beside rating the
+    /// same films one PUT at a time.
+    Import {
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+        #[arg(long, value_enum, default_value_t = load::StoreKind::Sqlite)]
+        store: load::StoreKind,
+    },
     /// Many clients at once: search-as-you-type while members write ratings.
     Load {
         #[arg(long, default_value_t = 200)]
@@ -114,6 +123,7 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
             against,
         } => load::run(settings, connections, seconds, store, against),
         BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),
+        BenchCommand::Import { rows, store } => import::run(settings, rows, store),
     }
 }
 
