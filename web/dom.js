@@ -79,7 +79,8 @@ export function setPage(title, ...children) {
   main.replaceChildren(...children.flat().filter(c => c !== null && c !== undefined && c !== false));
   for (const a of document.querySelectorAll('nav a')) {
     const href = a.getAttribute('href'), hash = location.hash || '#/';
-    const here = href === '#/' ? hash === '#/' : hash === href || hash.startsWith(href + '?');
+    const inside = location.pathname === '/';
+    const here = inside && (href === '#/' ? hash === '#/' : hash === href || hash.startsWith(href + '?'));
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
 }

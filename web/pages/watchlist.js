@@ -18,22 +18,33 @@ export async function watchlistPage() {
   const status = h('p', { role: 'status', class: 'muted', id: 'watchlist-status' });
   const row = h('div', { class: 'row', id: 'watchlist' });
   const empty = () => { if (!row.querySelector('.card')) row.replaceWith(h('p', { class: 'muted' }, 'Nothing on your watchlist. Add films with “+ Watchlist” on any card.')); };
+  // An action changes its card in place: the list under the reader stays put until the next visit.
+  const note = (card, text) => { card.classList.add('done'); card.querySelector('.note').textContent = text; };
   for (const e of entries) {
     const m = e.movie, title = splitTitle(m.title).main;
     const card = h('div', { class: 'card', 'data-id': m.id });
     const remove = h('button', { type: 'button', class: 'act', 'data-act': 'remove', 'aria-label': `Remove ${title} from your watchlist` }, 'Remove');
     remove.addEventListener('click', async () => {
-      try { await setWatchlisted(m.id, false); card.remove(); status.textContent = `“${title}” taken off your watchlist.`; empty(); }
-      catch (x) { status.replaceChildren(errorBox(x)); }
+      try {
+        await setWatchlisted(m.id, false);
+        const undo = h('button', { type: 'button', class: 'act', 'data-act': 'undo', 'aria-label': `Undo: put ${title} back on your watchlist` }, 'Undo');
+        const gone = h('div', { class: 'card gone', role: 'status' }, h('p', {}, `“${title}” is off your watchlist.`), undo);
+        const timer = setTimeout(() => undo.remove(), 5000);
+        undo.addEventListener('click', async () => {
+          try { await setWatchlisted(m.id, true); clearTimeout(timer); gone.replaceWith(card); remove.focus(); } catch { /* stays off */ }
+        });
+        card.replaceWith(gone); undo.focus();
+        status.textContent = `“${title}” taken off your watchlist.`;
+      } catch (x) { status.replaceChildren(errorBox(x)); }
     });
     const { button: seen, stars } = seenIt(m, title, async (v) => {
       if (v === null) return;
-      try { await rate(m.id, v); card.remove(); status.textContent = `Rated “${title}” ${v} stars and took it off your watchlist.`; empty(); }
+      try { await rate(m.id, v); note(card, `Rated ${v} stars: off your watchlist.`); status.textContent = `Rated “${title}” ${v} stars and took it off your watchlist.`; }
       catch (x) { status.replaceChildren(errorBox(x)); }
     });
     card.append(
       cardLink(m, e.predicted_rating ? h('div', { class: 'reason' }, `You'd likely give it ${e.predicted_rating.toFixed(1)} stars`) : null),
-      h('div', { class: 'actions' }, h('div', { class: 'buttons' }, seen, remove), stars));
+      h('div', { class: 'actions' }, h('div', { class: 'buttons' }, seen, remove), stars, h('div', { class: 'note', role: 'status' })));
     row.append(card);
   }
   const sorter = h('select', { id: 'watchlist-sort', onchange: () => { location.hash = `#/watchlist?sort=${sorter.value}`; } },
