@@ -645,7 +645,10 @@ async fn card_actions_and_the_watchlist(s: &Session) {
     .await;
     // The card stays where it was, marked, until the next visit.
     assert_eq!(s.find_all("#watchlist .card[data-id]").await.len(), 1);
-    assert!(s.text("#watchlist .card .mark").await.contains("You rated it 3.5 stars"));
+    assert!(s
+        .text("#watchlist .card .mark")
+        .await
+        .contains("You rated it 3.5 stars"));
     s.script("location.reload()").await;
     wait_until("the next visit shows an empty watchlist", async || {
         s.text("main").await.contains("Nothing on your watchlist")

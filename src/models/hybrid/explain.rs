@@ -2,6 +2,7 @@
 //! contributed most: the rated film behind it where there is one.
 
 use super::{Profile, Scored, Signals};
+use crate::models::content::cowatch_reason;
 
 /// The blend component that contributed most to a score: it picks the reason's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +71,8 @@ pub(super) fn explain(
                 .implicit
                 .and_then(|m| m.strongest_source(&liked, s.row));
             match source {
-                Some(src) => format!("Fans of {} also watched it", catalog.at(src).title),
+                // "Fans of The Matrix watch it too · dystopia": what the films share, too.
+                Some(src) => cowatch_reason(catalog.at(src), movie),
                 None => "Watched by people with your taste".to_string(),
             }
         }
