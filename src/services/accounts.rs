@@ -20,6 +20,8 @@ pub(crate) const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 /// Failed logins in a row before each further try must wait (2 s, doubling, at most 5 min).
 const FREE_FAILURES: i64 = 5;
 const MAX_LOCK_SECONDS: i64 = 300;
+/// The longest password signup takes (`domain::Password`).
+const MAX_PASSWORD_CHARS: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SignupError {
@@ -72,7 +74,16 @@ impl Accounts {
         password: &str,
         client: &str,
     ) -> Result<User, LoginError> {
-        let username = username.trim();
+        // What could never have signed up cannot log in: refused before the store (a NUL or
+        // 3,000 characters reached PostgreSQL and answered 500) and before any hashing, and
+        // not kept as a failed name.
+        let Ok(username) = Username::parse(username) else {
+            return Err(LoginError::WrongCredentials);
+        };
+        if password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(LoginError::WrongCredentials);
+        }
+        let username = username.as_str();
         if let Some(left) =
             self.store
                 .begin_login(username, client, FREE_FAILURES, MAX_LOCK_SECONDS)?

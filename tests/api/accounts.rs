@@ -270,3 +270,42 @@ async fn the_session_cookie_is_secure_where_the_site_is() {
         assert!(cookie.contains("HttpOnly"), "{cookie}");
     }
 }
+
+/// A username or password signup would refuse cannot log in, and is refused before the store:
+/// a NUL or 3,000 characters answered 500 on PostgreSQL (`invalid byte sequence`, `index row
+/// size exceeds`). Same answer as a wrong password, on both stores.
+#[tokio::test]
+async fn login_input_is_checked_before_the_store() {
+    let app = spawn_app().await;
+    app.signup("dora", &["Comedy", "Drama", "Romance"]).await;
+    let long = "d".repeat(3_000);
+    let long_password = "p".repeat(5_000);
+    for (username, password) in [
+        ("do\u{0}ra", "a good password"),
+        ("dora\u{0}", "a good password"),
+        (long.as_str(), "a good password"),
+        ("dora", long_password.as_str()),
+        ("d", "a good password"),
+        ("<script>", "a good password"),
+    ] {
+        let (s, b) = app
+            .send(
+                Method::POST,
+                "/api/sessions",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_error(s, &b, 401, "unauthorized");
+    }
+    // The owner still logs in: none of it counted against "dora".
+    let (s, b) = app
+        .send(
+            Method::POST,
+            "/api/sessions",
+            None,
+            Some(json!({"username": "dora", "password": "a good password"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+}
