@@ -208,7 +208,7 @@ fn security_headers(image_origin: &str) -> middleware::DefaultHeaders {
 
 /// Answers about a person (their account, ratings, a new session token) are never cached.
 fn is_private(path: &str) -> bool {
-    path.starts_with("/api/me") || path == "/api/sessions" || path == "/api/users"
+    path.starts_with("/api/me") || path.starts_with("/api/sessions") || path == "/api/users"
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -231,7 +231,10 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
     let server = HttpServer::new(move || {
         let mut app = App::new()
             .wrap_fn(|req, srv| {
-                let private = is_private(req.path());
+                // A request with a session may get a personal answer (hide_rated, who is
+                // logged in): never cached.
+                let private =
+                    is_private(req.path()) || api::auth::request_token(req.request()).is_some();
                 let started = std::time::Instant::now();
                 let answer = srv.call(req);
                 async move {

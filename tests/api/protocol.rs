@@ -54,7 +54,18 @@ async fn personal_answers_and_tokens_are_never_cached() {
         .as_str()
         .unwrap()
         .to_string();
-    for path in ["/api/me", "/api/me/ratings", "/api/me/recommendations"] {
+    // Personal answers everywhere a session is sent (issue 26, finding 7): who is logged in,
+    // browse and popular lists with what the member rated left out, the marks.
+    for path in [
+        "/api/me",
+        "/api/me/ratings",
+        "/api/me/recommendations",
+        "/api/me/marks",
+        "/api/sessions/current",
+        "/api/browse?hide_rated=true",
+        "/api/popular?hide_rated=true",
+        "/api/hidden-gems?hide_rated=true",
+    ] {
         let resp = app
             .client
             .get(format!("{}{path}", app.address))
