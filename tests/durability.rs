@@ -1,48 +1,10 @@
 //! A rating that got a 2xx is on disk: kill -9 the real server right after, restart it, and
 //! the rating is still there. On SQLite and on PostgreSQL.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "common/server.rs"]
+mod server;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(db: &str, port: u16) -> Child {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    Command::new(env!("CARGO_BIN_EXE_cinesense"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .current_dir(&root)
-        .env("DATABASE_URL", db)
-        .env(
-            "CINESENSE_INDEX_DIR",
-            root.join("target").join("test-index"),
-        )
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts")
-}
-
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
-        if let Ok(r) = client.get(format!("{base}/api/health")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server did not become healthy");
-}
+use server::{free_port, start, wait_healthy};
 
 #[tokio::test]
 async fn an_acknowledged_rating_survives_kill_9() {
