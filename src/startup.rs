@@ -40,6 +40,25 @@ pub struct Services {
     reviews: Option<Arc<ReviewsService>>,
 }
 
+/// Expired sessions and old failed logins deleted now and every hour after, for as long as
+/// the store is open (the thread ends when the last other holder drops it).
+fn prune_hourly(store: &Arc<Store>) {
+    let store = Arc::downgrade(store);
+    std::thread::spawn(move || {
+        while let Some(s) = store.upgrade() {
+            match s.prune(crate::store::now()) {
+                Ok((0, 0)) => {}
+                Ok((sessions, failures)) => log::info!(
+                    "pruned {sessions} expired sessions and {failures} old failed logins"
+                ),
+                Err(e) => log::warn!("pruning the store: {e:#}"),
+            }
+            drop(s);
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    });
+}
+
 impl Services {
     /// Opens the store (bringing its schema up to date) and the clients.
     pub fn open(settings: &Settings, classifier: Option<Arc<dyn Classifier>>) -> Result<Self> {
@@ -47,6 +66,7 @@ impl Services {
         let database = settings.database()?;
         let store = Arc::new(Store::open(&database)?);
         log::info!("store: {database}");
+        prune_hourly(&store);
         if !settings.tmdb.configured() {
             log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
         }

@@ -39,6 +39,9 @@ pub enum CreateUserError {
 }
 
 /// Unix seconds.
+/// How long failed logins are remembered after the last one: a day.
+pub const FAILURES_KEPT_SECONDS: i64 = 24 * 3600;
+
 pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -261,6 +264,18 @@ impl Store {
             Ok(())
         })?;
         Ok(wait)
+    }
+
+    /// Deletes expired sessions and forgets failed logins quiet for `FAILURES_KEPT_SECONDS`
+    /// (far past the longest wait they can cause): without it both tables only grow.
+    /// How many sessions and failure rows went.
+    pub fn prune(&self, now: i64) -> Result<(u64, u64)> {
+        let sessions = self.0.execute(Query::PruneSessions, &[now.into()])?;
+        let failures = self.0.execute(
+            Query::PruneLoginFailures,
+            &[(now - FAILURES_KEPT_SECONDS).into()],
+        )?;
+        Ok((sessions, failures))
     }
 
     /// Forgets `client`'s failed logins for `username` (after a good password).

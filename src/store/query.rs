@@ -29,6 +29,10 @@ pub(super) enum Query {
     CountLoginFailure,
     /// (username, client)
     ClearLoginFailures,
+    /// (now): deletes the sessions that have expired.
+    PruneSessions,
+    /// (before): forgets failed logins last seen before then.
+    PruneLoginFailures,
     /// (user id, movie id, stars, now): insert or replace.
     PutRating,
     /// (user id, JSON array of [movie id, stars, rated at]): inserts the films not rated yet
@@ -65,7 +69,7 @@ pub(super) enum Query {
 impl Query {
     /// Every statement, for the dialect tables' tests.
     #[cfg(test)]
-    pub(super) const ALL: [Query; 29] = [
+    pub(super) const ALL: [Query; 31] = [
         Query::InsertUser,
         Query::UserByName,
         Query::DeleteUser,
@@ -77,6 +81,8 @@ impl Query {
         Query::LoginFailures,
         Query::CountLoginFailure,
         Query::ClearLoginFailures,
+        Query::PruneSessions,
+        Query::PruneLoginFailures,
         Query::PutRating,
         Query::ImportRatings,
         Query::UnlistRated,
@@ -127,6 +133,8 @@ impl Query {
             | Query::CountRatings
             | Query::CacheGet
             | Query::UnlistRated
+            | Query::PruneSessions
+            | Query::PruneLoginFailures
             | Query::List(_) => 1,
             Query::SessionUser
             | Query::EnsureLoginRow

@@ -137,6 +137,34 @@ fn audience_keeps_the_latest_count_per_movie() {
 
 /// 40 parallel attempts with 5 free: exactly 5 are counted, the rest told to wait; another
 /// client is not held back, and a cleared client starts again.
+/// Expired sessions and day-old failed logins are deleted; live ones stay.
+#[test]
+fn prune_deletes_what_has_expired_and_keeps_the_rest() {
+    on_both("prune", |store| {
+        let id = store
+            .create_user("pruned", "hash", &["Drama".to_string()])
+            .unwrap()
+            .id;
+        store.create_session("live", id, 3600).unwrap();
+        store.create_session("gone", id, 1).unwrap();
+        store.begin_login("ghost", "10.0.0.9", 5, 300).unwrap();
+        let t = now();
+        // Nothing is old yet.
+        assert_eq!(store.prune(t).unwrap(), (0, 0));
+        // Two seconds on, the short session has expired; a day and a bit on, the failure is
+        // forgotten.
+        assert_eq!(store.prune(t + 2).unwrap().0, 1);
+        assert!(store.session_user("live").unwrap().is_some());
+        assert_eq!(store.prune(t + FAILURES_KEPT_SECONDS + 10).unwrap(), (1, 1));
+        assert!(store.session_user("live").unwrap().is_none());
+        // A username forgotten starts with no failures.
+        assert!(store
+            .begin_login("ghost", "10.0.0.9", 1, 300)
+            .unwrap()
+            .is_none());
+    });
+}
+
 #[test]
 fn login_throttle_counts_parallel_attempts_once() {
     on_both("login_throttle", |store| {

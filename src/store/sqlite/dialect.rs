@@ -39,6 +39,8 @@ pub(in crate::store) fn sql(q: Query) -> &'static str {
             "UPDATE login_failures SET failures = failures + 1, last_failure = ?3
              WHERE username = ?1 AND client = ?2"
         }
+        Query::PruneSessions => "DELETE FROM sessions WHERE expires_at <= ?1",
+        Query::PruneLoginFailures => "DELETE FROM login_failures WHERE last_failure < ?1",
         Query::ClearLoginFailures => {
             "DELETE FROM login_failures WHERE username = ?1 AND client = ?2"
         }
