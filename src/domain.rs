@@ -36,14 +36,40 @@ impl Username {
 /// 8-128 characters.
 pub(crate) struct Password(String);
 
+/// The most common passwords of 8 characters or more (data/passwords/PROVENANCE.md).
+const COMMON_PASSWORDS: &str = include_str!("../data/passwords/common.txt");
+
+fn is_common(password: &str) -> bool {
+    static COMMON: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    COMMON
+        .get_or_init(|| COMMON_PASSWORDS.lines().collect())
+        .contains(password.to_lowercase().as_str())
+}
+
 impl Password {
-    pub(crate) fn parse(raw: &str) -> Result<Self, String> {
+    /// 8-128 characters, and not one a guesser tries first: none of the most common passwords
+    /// (any case), not the username, not blank, at least 4 different characters.
+    pub(crate) fn parse(raw: &str, username: &Username) -> Result<Self, String> {
         let n = raw.chars().count();
         if n < 8 {
             return Err(format!("password must be at least 8 characters, got {n}"));
         }
         if n > 128 {
             return Err("password must be at most 128 characters".into());
+        }
+        let distinct: std::collections::HashSet<char> = raw.chars().collect();
+        if raw.trim().is_empty() || distinct.len() < 4 {
+            return Err(
+                "password is too easy to guess: use at least 4 different characters".into(),
+            );
+        }
+        if is_common(raw) {
+            return Err("password is one of the most common ones: choose another".into());
+        }
+        let lower = raw.to_lowercase();
+        if lower.contains(&username.as_str().to_lowercase()) {
+            return Err("password must not contain the username".into());
         }
         Ok(Password(raw.to_string()))
     }
@@ -124,12 +150,27 @@ mod tests {
         assert!(Username::parse("an").is_err());
         assert!(Username::parse("_ann").is_err());
         assert!(Username::parse("ann smith").is_err());
-        assert!(Password::parse("short").is_err());
-        assert!(Password::parse("long enough").is_ok());
+        let ann = Username::parse("ann_1").unwrap();
+        assert!(Password::parse("short", &ann).is_err());
+        assert!(Password::parse("long enough", &ann).is_ok());
         assert_eq!(
-            format!("{:?}", Password::parse("secret123").unwrap()),
+            format!("{:?}", Password::parse("ferns at dusk", &ann).unwrap()),
             "Password(***)"
         );
+        // What a guesser tries first (issue 26, finding 6).
+        for weak in [
+            "password",
+            "PASSWORD",
+            "12345678",
+            "        ",
+            "aaaaaaaa",
+            "abababab",
+            "iloveyou",
+            "ann_1ann_1",
+            "my ANN_1 pw",
+        ] {
+            assert!(Password::parse(weak, &ann).is_err(), "{weak:?}");
+        }
     }
 
     #[test]

@@ -76,8 +76,8 @@ pub async fn signup(
     let body = body.into_inner();
     let username =
         Username::parse(&body.username).map_err(|m| ApiError::bad_parameter("username", m))?;
-    let password =
-        Password::parse(&body.password).map_err(|m| ApiError::bad_parameter("password", m))?;
+    let password = Password::parse(&body.password, &username)
+        .map_err(|m| ApiError::bad_parameter("password", m))?;
     let genres = GenreChoice::parse(&body.genres, &state.artifacts.catalog)
         .map_err(|m| ApiError::bad_parameter("genres", m))?;
     let user = blocking(&state, move |s| {

@@ -284,7 +284,14 @@ fn verify_password(password: &str, hash: &str) -> bool {
 fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| {
-        hash_password(&Password::parse("not a real password").expect("valid")).expect("hash")
+        hash_password(
+            &Password::parse(
+                "not a real password",
+                &Username::parse("nobody").expect("valid"),
+            )
+            .expect("valid"),
+        )
+        .expect("hash")
     })
 }
 
@@ -310,7 +317,7 @@ mod tests {
 
     #[test]
     fn passwords_verify_and_tokens_differ() {
-        let p = Password::parse("correct horse").unwrap();
+        let p = Password::parse("correct horse", &Username::parse("tester").unwrap()).unwrap();
         let h = hash_password(&p).unwrap();
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse!", &h));
@@ -322,7 +329,10 @@ mod tests {
     /// computation. However many arrive, at most the gate's limit hash at once.
     #[test]
     fn hashing_is_bounded_however_many_log_in_at_once() {
-        let hash = hash_password(&Password::parse("correct horse").unwrap()).unwrap();
+        let hash = hash_password(
+            &Password::parse("correct horse", &Username::parse("tester").unwrap()).unwrap(),
+        )
+        .unwrap();
         let threads: Vec<_> = (0..24)
             .map(|i| {
                 let hash = hash.clone();
@@ -379,7 +389,10 @@ mod tests {
             .to_string();
         assert!(verify_password("a good password", &old));
         assert!(!verify_password("a good passworD", &old));
-        let new = hash_password(&Password::parse("another password").unwrap()).unwrap();
+        let new = hash_password(
+            &Password::parse("another password", &Username::parse("tester").unwrap()).unwrap(),
+        )
+        .unwrap();
         assert!(new.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{new}");
         let parsed = PasswordHash::new(&new).unwrap();
         assert!(Argon2::default()

@@ -309,3 +309,32 @@ async fn login_input_is_checked_before_the_store() {
         .await;
     assert_eq!(s, 200, "{b}");
 }
+
+/// The passwords a guesser tries first are refused at signup, naming the parameter (issue 26,
+/// finding 6).
+#[tokio::test]
+async fn signup_refuses_the_commonest_passwords_and_the_username() {
+    let app = spawn_app().await;
+    for weak in [
+        "password",
+        "12345678",
+        "        ",
+        "Password1",
+        "qwertyuiop",
+        "erin_reads",
+        "xxxxxxxx",
+    ] {
+        let (s, b) = app
+            .send(
+                Method::POST,
+                "/api/users",
+                None,
+                Some(json!({"username": "erin_reads", "password": weak, "genres": ["Comedy", "Drama", "Romance"]})),
+            )
+            .await;
+        let e = assert_error(s, &b, 400, "bad_parameter");
+        assert_eq!(e["parameter"], "password", "{weak:?}: {b}");
+    }
+    app.signup("erin_reads", &["Comedy", "Drama", "Romance"])
+        .await;
+}

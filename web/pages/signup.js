@@ -7,7 +7,12 @@ function signupMessage(e) {
   if (e.code === 'conflict') return 'That username is taken. Try another one.';
   if (e.code === 'bad_parameter') {
     if (e.parameter === 'username') return 'Pick a username of 3 to 32 letters, digits, _ . or -.';
-    if (e.parameter === 'password') return 'Use a password of at least 8 characters.';
+    if (e.parameter === 'password') {
+      if (/common/.test(e.message)) return 'That password is one of the most common ones. Choose another.';
+      if (/username/.test(e.message)) return "Your password can't contain your username.";
+      if (/guess/.test(e.message)) return 'That password is too easy to guess. Use more different characters.';
+      return 'Use a password of 8 to 128 characters.';
+    }
     if (e.parameter === 'genres') return 'Pick at least 3 genres you like.';
   }
   return null;
