@@ -2,7 +2,7 @@
 //! users in a SQLite store.
 
 use super::{percentile, round3, spawn_app};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cinesense::config::Settings;
 use cinesense::index;
 use rand::rngs::StdRng;
@@ -29,13 +29,6 @@ pub(super) fn run(settings: &Settings, users: usize) -> Result<()> {
     };
     let http = spawn_app(settings, a, &dir.join("store.sqlite").display().to_string())?;
     let mut rng = StdRng::seed_from_u64(4);
-    let signup = |name: &str| -> Result<String> {
-        let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
-        let (status, bytes) = http.send(Method::POST, "/api/users", None, Some(body))?;
-        anyhow::ensure!(status == 201, "signup answered {status}");
-        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
-        Ok(v["token"].as_str().context("token")?.to_string())
-    };
     let rate = |token: &str, id: u32, stars: f64| -> Result<()> {
         let path = format!("/api/me/ratings/{id}");
         let (status, _) = http.send(
@@ -48,7 +41,7 @@ pub(super) fn run(settings: &Settings, users: usize) -> Result<()> {
         Ok(())
     };
     for u in 0..users {
-        let token = signup(&format!("user{u}"))?;
+        let token = http.signup(&format!("user{u}"))?;
         for _ in 0..rng.gen_range(5..=20) {
             let id = popular[rng.gen_range(0..popular.len())];
             rate(&token, id, rng.gen_range(1..=10) as f64 / 2.0)?;
@@ -57,7 +50,7 @@ pub(super) fn run(settings: &Settings, users: usize) -> Result<()> {
     let (mut signup_ms, mut rate_ms, mut recs) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..50 {
         let t = Instant::now();
-        let token = signup(&format!("timed{round}"))?;
+        let token = http.signup(&format!("timed{round}"))?;
         signup_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         for i in 0..5 {
             let id = popular[(round * 5 + i) % popular.len()];

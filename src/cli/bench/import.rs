@@ -51,13 +51,6 @@ pub(super) fn run(settings: &Settings, rows: usize, store: StoreKind) -> Result<
         None => dir.join("store.sqlite").display().to_string(),
     };
     let http = spawn_app(settings, a, &database_url)?;
-    let signup = |name: &str| -> Result<String> {
-        let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
-        let (status, bytes) = http.send(Method::POST, "/api/users", None, Some(body))?;
-        anyhow::ensure!(status == 201, "signup answered {status}");
-        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
-        Ok(v["token"].as_str().context("token")?.to_string())
-    };
     let import = |http: &Http, token: &str| -> Result<(f64, serde_json::Value)> {
         let started = Instant::now();
         let body = http.runtime.block_on(async {
@@ -78,7 +71,7 @@ pub(super) fn run(settings: &Settings, rows: usize, store: StoreKind) -> Result<
         })?;
         Ok((started.elapsed().as_secs_f64() * 1000.0, body))
     };
-    let token = signup("bench-import")?;
+    let token = http.signup("bench-import")?;
     let (first_ms, first) = import(&http, &token)?;
     let (again_ms, again) = import(&http, &token)?;
     anyhow::ensure!(
@@ -86,7 +79,7 @@ pub(super) fn run(settings: &Settings, rows: usize, store: StoreKind) -> Result<
         "the second import changed something: {again}"
     );
     // The peer: the same films, one PUT each.
-    let peer = signup("bench-one-by-one")?;
+    let peer = http.signup("bench-one-by-one")?;
     let started = Instant::now();
     for (id, _) in ids.iter().take(films) {
         let (status, _) = http.send(

@@ -11,7 +11,6 @@ use cinesense::index;
 use cinesense::store::scratch::ScratchDatabase;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use reqwest::Method;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -78,11 +77,7 @@ pub(super) fn run(
     let mut tokens = Vec::new();
     for u in 0..MEMBERS {
         let name = format!("load-{}-{u}", std::process::id());
-        let body = json!({"username": name, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
-        let (status, bytes) = http.send(Method::POST, "/api/users", None, Some(body))?;
-        anyhow::ensure!(status == 201, "signup answered {status}");
-        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
-        tokens.push(v["token"].as_str().context("token")?.to_string());
+        tokens.push(http.signup(&name)?);
     }
     let base = http.base.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -210,4 +210,16 @@ impl Http {
             Ok((status, response.bytes().await?.to_vec()))
         })
     }
+
+    /// Signs up `username` (three genres, a good password); its session token.
+    fn signup(&self, username: &str) -> Result<String> {
+        let body = serde_json::json!({"username": username, "password": "a good password", "genres": ["Drama", "Comedy", "Thriller"]});
+        let (status, bytes) = self.send(reqwest::Method::POST, "/api/users", None, Some(body))?;
+        anyhow::ensure!(status == 201, "signup answered {status}");
+        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+        v["token"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| anyhow::anyhow!("signup answered no token"))
+    }
 }
