@@ -115,7 +115,7 @@ pub(crate) struct UnmatchedRow {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ImportResponse {
     /// letterboxd | imdb | diary (cinesense's own export)
-    pub format: String,
+    pub format: HistoryFormat,
     /// Films rated now.
     pub imported: u64,
     /// Films already rated here: their rating stays.
@@ -193,12 +193,7 @@ pub(crate) async fn import(
     })
     .await?;
     Ok(HttpResponse::Ok().json(ImportResponse {
-        format: match report.format {
-            HistoryFormat::Letterboxd => "letterboxd",
-            HistoryFormat::Imdb => "imdb",
-            HistoryFormat::Diary => "diary",
-        }
-        .into(),
+        format: report.format,
         imported: report.imported,
         already_rated: report.already_rated,
         without_rating: report.without_rating,

@@ -83,19 +83,32 @@ pub async fn popular(
     };
     let band = params::choice(&query, "band", &PopularityBand::ALL)?;
     let hidden = hidden_for(&state, &req, &query).await?;
-    let movies = state
-        .recommendations
-        .popular(genre.as_deref(), band, min_votes, limit + hidden.len())
-        .into_iter()
-        .filter(|&row| !hidden.contains(&c.at(row).id))
-        .take(limit)
-        .map(|row| state.summary(c.at(row)))
-        .collect();
+    let rows =
+        state
+            .recommendations
+            .popular(genre.as_deref(), band, min_votes, limit + hidden.len());
+    let movies = summaries(&state, rows, &hidden, limit);
     Ok(HttpResponse::Ok().json(PopularResponse {
         genre,
         band,
         movies,
     }))
+}
+
+/// The first `limit` of `rows` (catalog rows, asked for `limit + hidden.len()`) that are not
+/// `hidden`, as lists show them.
+fn summaries(
+    state: &AppState,
+    rows: Vec<usize>,
+    hidden: &HashSet<u32>,
+    limit: usize,
+) -> Vec<MovieSummary> {
+    let c = &state.artifacts.catalog;
+    rows.into_iter()
+        .filter(|&row| !hidden.contains(&c.at(row).id))
+        .take(limit)
+        .map(|row| state.summary(c.at(row)))
+        .collect()
 }
 
 /// With `hide_rated`, the films the member rated or turned down (none without it).
@@ -128,15 +141,8 @@ pub async fn hidden_gems(
 ) -> Result<HttpResponse, ApiError> {
     let limit = params::limit(&query, 12)?;
     let hidden = hidden_for(&state, &req, &query).await?;
-    let c = &state.artifacts.catalog;
-    let movies = state
-        .recommendations
-        .hidden_gems(limit + hidden.len())
-        .into_iter()
-        .filter(|&row| !hidden.contains(&c.at(row).id))
-        .take(limit)
-        .map(|row| state.summary(c.at(row)))
-        .collect();
+    let rows = state.recommendations.hidden_gems(limit + hidden.len());
+    let movies = summaries(&state, rows, &hidden, limit);
     Ok(HttpResponse::Ok().json(PopularResponse {
         genre: None,
         band: None,

@@ -18,7 +18,8 @@ use std::collections::HashMap;
 const MAX_ROWS: usize = 100_000;
 
 /// The exports understood, told apart by their header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum HistoryFormat {
     Letterboxd,
     Imdb,
