@@ -99,33 +99,45 @@ function cardActions(movie, title, card) {
   hide.addEventListener('click', async () => {
     try {
       await setHidden(movie.id, true);
-      const undo = h('button', { type: 'button', class: 'act', 'data-act': 'undo', 'aria-label': `Undo: show ${title} again` }, 'Undo');
-      const gone = h('div', { class: 'card gone', role: 'status', 'data-gone': movie.id }, h('p', {}, `We won't suggest “${title}” again.`), undo);
-      const timer = setTimeout(() => undo.remove(), UNDO_MS);
-      undo.addEventListener('click', async () => {
-        try { await setHidden(movie.id, false); clearTimeout(timer); gone.replaceWith(card); card.hidden = false; hide.focus(); }
-        catch { /* stays hidden */ }
+      replaceWithUndo(card, {
+        words: `We won't suggest “${title}” again.`, undoLabel: `Undo: show ${title} again`,
+        undo: () => setHidden(movie.id, false), focusAfter: hide,
       });
-      card.replaceWith(gone);
-      undo.focus();
     } catch { note.textContent = "Couldn't hide it."; }
   });
   return h('div', { class: 'actions' }, h('div', { class: 'buttons' }, seen, wl, hide), stars, note);
 }
 
+// Puts a note in the card's place ("We won't suggest it again.") with "Undo" for UNDO_MS;
+// undo() (a promise) brings the card back where it was. The list around it does not move.
+export function replaceWithUndo(card, { words, undoLabel, undo, focusAfter }) {
+  const button = h('button', { type: 'button', class: 'act', 'data-act': 'undo', 'aria-label': undoLabel }, 'Undo');
+  const gone = h('div', { class: 'card gone', role: 'status', 'data-gone': card.dataset.id }, h('p', {}, words), button);
+  const timer = setTimeout(() => button.remove(), UNDO_MS);
+  button.addEventListener('click', async () => {
+    try { await undo(); clearTimeout(timer); gone.replaceWith(card); card.hidden = false; focusAfter.focus(); }
+    catch { /* stays as it is */ }
+  });
+  card.replaceWith(gone);
+  button.focus();
+}
+
 // Keeps a row of cards to whole lines: on a wide screen the cards past the first line hide
 // (a row of 12 in a 7-column grid shows 7); a phone's sliding row shows them all.
 export function wholeLines(row, lines = 1) {
-  const fit = () => {
-    const cards = [...row.children].filter(c => !c.hidden || c.dataset.overflow);
-    const sliding = getComputedStyle(row).gridAutoFlow.startsWith('column');
-    const columns = sliding ? Infinity : getComputedStyle(row).gridTemplateColumns.split(' ').length;
-    cards.forEach((c, i) => {
-      const over = i >= columns * lines;
-      if (over) { c.hidden = true; c.dataset.overflow = '1'; }
-      else if (c.dataset.overflow) { c.hidden = false; delete c.dataset.overflow; }
-    });
-  };
-  new ResizeObserver(fit).observe(row);
-  fit();
+  // Once per row: a row refilled (another genre) keeps its one observer.
+  if (!row.fitLines) {
+    row.fitLines = () => {
+      const cards = [...row.children].filter(c => !c.hidden || c.dataset.overflow);
+      const sliding = getComputedStyle(row).gridAutoFlow.startsWith('column');
+      const columns = sliding ? Infinity : getComputedStyle(row).gridTemplateColumns.split(' ').length;
+      cards.forEach((c, i) => {
+        const over = i >= columns * lines;
+        if (over) { c.hidden = true; c.dataset.overflow = '1'; }
+        else if (c.dataset.overflow) { c.hidden = false; delete c.dataset.overflow; }
+      });
+    };
+    new ResizeObserver(row.fitLines).observe(row);
+  }
+  row.fitLines();
 }

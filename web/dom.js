@@ -63,6 +63,17 @@ export function poster(movie, alt) {
 
 export function year(m) { return m.year ? ` (${m.year})` : ''; }
 
+// Decades for filters, newest first, as [value, words] pairs.
+export const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920].map(d => [String(d), `${d}s`]);
+
+// A labelled dropdown of [value, words] pairs, in the order given (an object would list '3'
+// and '4' before '3.5'), with an "any" choice first when `anyLabel` is given.
+export function select(id, label, options, value, anyLabel) {
+  return h('label', { for: id }, label, h('select', { id, name: id },
+    anyLabel ? h('option', { value: '' }, anyLabel) : null,
+    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+}
+
 export function field(id, label, attrs) {
   return h('label', { for: id }, label, h('input', { id, name: id, ...attrs }));
 }

@@ -1,13 +1,11 @@
 // Browse: filters and a sort, all in the address (so a page can be shared and reloaded), and
 // more films on demand.
 import { api } from '../api.js';
-import { h, pageShower, errorBox } from '../dom.js';
+import { DECADES, h, pageShower, errorBox, select } from '../dom.js';
 import { movieCard } from '../cards.js';
 import { currentUser } from '../store.js';
 
-// Options as [value, words] pairs, listed in this order (an object would put '3' and '4'
-// before '3.5').
-const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920].map(d => [String(d), `${d}s`]);
+// Options as [value, words] pairs, listed in this order.
 const RUNTIMES = { short: ['Under 90 min', 0, 89], medium: ['90 to 120 min', 90, 120], long: ['Over 2 hours', 121, 1000] };
 const RATINGS = [['4', '4 stars and up'], ['3.5', '3.5 stars and up'], ['3', '3 stars and up']];
 const VOTES = [['10', 'Rated by 10+'], ['50', 'Rated by 50+'], ['100', 'Rated by 100+']];
@@ -16,12 +14,6 @@ const known = (pairs, v) => pairs.some(([k]) => k === v);
 // Words for the orders the API offers (/api/options lists them; one it adds shows as named).
 const SORT_WORDS = { popularity: 'Most popular', rating: 'Highest rated', audience: 'Loved by reviewers', year: 'Newest', predicted: 'Best match for me' };
 const PAGE = 24;
-
-function select(id, label, options, value, anyLabel) {
-  return h('label', { for: id }, label, h('select', { id, name: id },
-    anyLabel ? h('option', { value: '' }, anyLabel) : null,
-    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
-}
 
 export async function browsePage() {
   const show = pageShower();

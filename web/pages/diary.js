@@ -2,22 +2,16 @@
 // stars to change, and "Remove"; filters by genre and decade, all in the address; the list as
 // a CSV file; and the import of a Letterboxd or IMDb export.
 import { api } from '../api.js';
-import { h, pageShower, poster, splitTitle, errorBox } from '../dom.js';
+import { DECADES, h, pageShower, poster, select, splitTitle, errorBox } from '../dom.js';
 import { starRating } from '../stars.js';
 import { currentUser, logout, rate } from '../store.js';
 import { importBox } from '../import.js';
 
 const SORTS = [['date', 'Date rated'], ['rating', 'Your stars'], ['title', 'Title']];
-const DECADES = [2010, 2000, 1990, 1980, 1970, 1960, 1950, 1940, 1930, 1920];
 const PAGE = 50;
 
 function dateWords(unix) {
   return new Date(unix * 1000).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-}
-
-function select(id, label, options, value) {
-  return h('label', { for: id }, label, h('select', { id, name: id },
-    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
 }
 
 export async function diaryPage() {
@@ -32,8 +26,8 @@ export async function diaryPage() {
 
   const form = h('form', { class: 'filters', id: 'diary-filters', 'aria-label': 'Sort and filter' },
     select('sort', 'Sort by', SORTS, sort),
-    select('genre', 'Genre', [['', 'Any genre'], ...genres.map(g => [g.name, g.name])], p.get('genre') || ''),
-    select('decade', 'Decade', [['', 'Any decade'], ...DECADES.map(d => [String(d), `${d}s`])], p.get('decade') || ''));
+    select('genre', 'Genre', genres.map(g => [g.name, g.name]), p.get('genre') || '', 'Any genre'),
+    select('decade', 'Decade', DECADES, p.get('decade') || '', 'Any decade'));
   form.addEventListener('change', () => {
     const next = new URLSearchParams();
     for (const el of form.elements) if (el.value && !(el.name === 'sort' && el.value === 'date')) next.set(el.name, el.value);

@@ -2,7 +2,7 @@
 // (rate it, which takes it off) and "Remove".
 import { api } from '../api.js';
 import { h, pageShower, splitTitle, errorBox } from '../dom.js';
-import { cardLink, seenIt } from '../cards.js';
+import { cardLink, replaceWithUndo, seenIt } from '../cards.js';
 import { currentUser, rate, setWatchlisted } from '../store.js';
 
 const SORTS = { added: 'Recently added', match: 'Best match for you' };
@@ -27,13 +27,10 @@ export async function watchlistPage() {
     remove.addEventListener('click', async () => {
       try {
         await setWatchlisted(m.id, false);
-        const undo = h('button', { type: 'button', class: 'act', 'data-act': 'undo', 'aria-label': `Undo: put ${title} back on your watchlist` }, 'Undo');
-        const gone = h('div', { class: 'card gone', role: 'status' }, h('p', {}, `“${title}” is off your watchlist.`), undo);
-        const timer = setTimeout(() => undo.remove(), 5000);
-        undo.addEventListener('click', async () => {
-          try { await setWatchlisted(m.id, true); clearTimeout(timer); gone.replaceWith(card); remove.focus(); } catch { /* stays off */ }
+        replaceWithUndo(card, {
+          words: `“${title}” is off your watchlist.`, undoLabel: `Undo: put ${title} back on your watchlist`,
+          undo: () => setWatchlisted(m.id, true), focusAfter: remove,
         });
-        card.replaceWith(gone); undo.focus();
         status.textContent = `“${title}” taken off your watchlist.`;
       } catch (x) { status.replaceChildren(errorBox(x)); }
     });
