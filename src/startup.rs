@@ -138,7 +138,7 @@ impl Application {
             ),
             recommendations,
             accounts: Accounts::new(services.store.clone()),
-            history: History::new(&artifacts.catalog, members.clone()),
+            history: History::new(members.clone()),
             members,
             movies: Movies::new(services.tmdb.clone()),
             artifacts,

@@ -396,7 +396,8 @@ pub fn plan_import(
 
 /// Imports a file for one member.
 pub struct History {
-    matcher: TitleMatcher,
+    /// Built by the first import: most servers never see one, so start-up does not pay for it.
+    matcher: std::sync::OnceLock<TitleMatcher>,
     members: Members,
 }
 
@@ -410,9 +411,9 @@ pub enum ImportFailure {
 }
 
 impl History {
-    pub fn new(catalog: &Catalog, members: Members) -> Self {
+    pub fn new(members: Members) -> Self {
         History {
-            matcher: TitleMatcher::new(catalog),
+            matcher: std::sync::OnceLock::new(),
             members,
         }
     }
@@ -425,8 +426,9 @@ impl History {
         catalog: &Catalog,
     ) -> Result<ImportReport, ImportFailure> {
         let (format, rows) = parse_history(text)?;
+        let matcher = self.matcher.get_or_init(|| TitleMatcher::new(catalog));
         let (ratings, without_rating, unmatched) =
-            plan_import(&rows, &self.matcher, catalog, crate::store::now());
+            plan_import(&rows, matcher, catalog, crate::store::now());
         let imported = self.members.import(user_id, &ratings)?;
         Ok(ImportReport {
             format,
