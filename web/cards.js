@@ -37,10 +37,10 @@ onMarksChange((id) => {
   for (const b of document.querySelectorAll(`.card[data-id="${id}"] [data-act="watchlist"]`)) if (b.redraw) b.redraw();
 });
 
-export function movieCard(movie, extra, { actions = true } = {}) {
+export function movieCard(movie, extra) {
   const card = h('div', { class: 'card', 'data-id': movie.id }, cardLink(movie, extra));
   if (isHidden(movie.id)) card.hidden = true;
-  if (currentUser() && actions) card.append(cardActions(movie, splitTitle(movie.title).main, card));
+  if (currentUser()) card.append(cardActions(movie, splitTitle(movie.title).main, card));
   return card;
 }
 
@@ -55,6 +55,11 @@ export function cardLink(movie, extra) {
       markLine(movie.id),
       movie.audience ? h('div', { class: 'audience' }, audienceWords(movie.audience)) : null,
       extra || null));
+}
+
+// "★ 4.2 · 329 ratings": how the film is rated here, in a line under the card's title.
+export function ratedLine(m) {
+  return h('div', { class: 'sub' }, m.rating_count ? `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} rating${m.rating_count === 1 ? '' : 's'}` : 'Not rated yet');
 }
 
 // "82% of 25 reviews positive": what reviewers felt, in a line.

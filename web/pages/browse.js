@@ -2,7 +2,7 @@
 // more films on demand.
 import { api } from '../api.js';
 import { DECADES, h, pageShower, errorBox, select } from '../dom.js';
-import { movieCard } from '../cards.js';
+import { movieCard, ratedLine } from '../cards.js';
 import { currentUser } from '../store.js';
 
 // Options as [value, words] pairs, listed in this order.
@@ -58,7 +58,7 @@ export async function browsePage() {
     try {
       query.set('offset', String(offset));
       const body = await api(`/api/browse?${query}`);
-      row.append(...body.movies.map(m => movieCard(m, h('div', { class: 'sub' }, m.rating_count ? `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} rating${m.rating_count === 1 ? '' : 's'}` : 'Not rated yet'))));
+      row.append(...body.movies.map(m => movieCard(m, ratedLine(m))));
       count.textContent = body.total ? `${body.total} films` : 'No films match. Try fewer filters.';
       offset = body.next_offset ?? offset;
       more.hidden = body.next_offset === null;

@@ -4,10 +4,8 @@
 // member rated or turned down. Every row fills whole lines.
 import { api } from '../api.js';
 import { h, pageShower, errorBox, splitTitle } from '../dom.js';
-import { movieCard, wholeLines } from '../cards.js';
+import { movieCard, ratedLine, wholeLines } from '../cards.js';
 import { currentUser } from '../store.js';
-
-function ratedLine(m) { return h('div', { class: 'sub' }, `★ ${m.rating_mean.toFixed(1)} · ${m.rating_count} ratings`); }
 
 function rowTitle(r) {
   switch (r.kind) {
