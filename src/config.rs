@@ -10,10 +10,43 @@ use crate::models::hybrid::BlendParams;
 use crate::sentiment::DeviceChoice;
 use crate::store::Database;
 use anyhow::{bail, Context, Result};
-use std::net::SocketAddr;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+
+/// The proxies whose forwarding headers are believed (TRUSTED_PROXIES).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// "10.0.0.0/8, 192.168.1.4, ::1": CIDRs or single addresses, comma-separated.
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<IpNet>()
+                    .or_else(|_| part.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{part:?} is not an address or a CIDR like 10.0.0.0/8"))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+}
 
 /// Largest `limit` any list endpoint accepts.
 pub(crate) const MAX_LIMIT: usize = 100;
@@ -36,6 +69,14 @@ pub struct Settings {
     /// COOKIE_SECURE: mark the session cookie Secure (set it where the site is served over
     /// HTTPS, e.g. behind a TLS-terminating proxy).
     pub cookie_secure: bool,
+    /// TRUSTED_PROXIES: the balancers in front (addresses or CIDRs, comma-separated). Only
+    /// from these is `X-Forwarded-For` / `Forwarded` believed; empty: never.
+    pub trusted_proxies: TrustedProxies,
+    /// SIGNUPS_PER_ADDRESS: signups from one client address before each further one waits
+    /// (2 s, doubling, at most 5 min); the count is forgotten after an hour without one.
+    pub signups_per_address: i64,
+    /// METRICS_ADDR: where `GET /metrics` (Prometheus) is served; off when unset.
+    pub metrics_addr: Option<SocketAddr>,
     /// SIMILAR_K: neighbours kept per movie.
     pub similar_k: usize,
     /// SIMILAR_POPULARITY_WEIGHT: share of popularity in "more like this" ranking (0..1).
@@ -77,6 +118,9 @@ impl Default for Settings {
             index_dir: "index".into(),
             web_dir: "web".into(),
             cookie_secure: false,
+            trusted_proxies: TrustedProxies::default(),
+            signups_per_address: 10,
+            metrics_addr: None,
             similar_k: 50,
             similar_popularity_weight: 0.15,
             popularity_quantile: 0.90,
@@ -156,6 +200,16 @@ impl Settings {
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
         read("CINESENSE_WEB_DIR", &mut s.web_dir)?;
         read("COOKIE_SECURE", &mut s.cookie_secure)?;
+        read("TRUSTED_PROXIES", &mut s.trusted_proxies)?;
+        read("SIGNUPS_PER_ADDRESS", &mut s.signups_per_address)?;
+        if let Ok(raw) = std::env::var("METRICS_ADDR") {
+            let raw = raw.trim();
+            if !raw.is_empty() {
+                s.metrics_addr = Some(raw.parse().map_err(|e| {
+                    anyhow::anyhow!("setting METRICS_ADDR={raw:?} is invalid: {e}")
+                })?);
+            }
+        }
         read("SIMILAR_K", &mut s.similar_k)?;
         read_number(
             "SIMILAR_POPULARITY_WEIGHT",
@@ -214,6 +268,9 @@ impl Settings {
 
     pub(crate) fn validate(&self) -> Result<()> {
         self.database()?;
+        if self.signups_per_address < 1 {
+            bail!("setting SIGNUPS_PER_ADDRESS must be at least 1");
+        }
         if !(1..=500).contains(&self.similar_k) {
             bail!(
                 "setting SIMILAR_K={} must be between 1 and 500",

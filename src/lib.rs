@@ -17,6 +17,7 @@ pub mod eval;
 mod fnv;
 pub mod index;
 mod jsonl;
+pub mod metrics;
 pub mod models;
 pub mod records;
 pub mod sentiment;

@@ -26,6 +26,8 @@ use std::sync::Arc;
 /// A wired app bound to its address, ready to run.
 pub struct Application {
     listener: TcpListener,
+    /// METRICS_ADDR's listener, when set.
+    metrics: Option<TcpListener>,
     state: AppState,
     store: Arc<Store>,
 }
@@ -127,6 +129,13 @@ impl Application {
         let services = Services::open(&settings, classifier)?;
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let metrics = settings
+            .metrics_addr
+            .map(|addr| {
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on METRICS_ADDR {addr}"))
+            })
+            .transpose()?;
         let recommendations = Arc::new(Recommendations::new(artifacts.clone(), &settings));
         let members = Members::new(services.store.clone());
         let state = AppState {
@@ -137,7 +146,7 @@ impl Application {
                 recommendations.clone(),
             ),
             recommendations,
-            accounts: Accounts::new(services.store.clone()),
+            accounts: Accounts::new(services.store.clone(), settings.signups_per_address),
             history: History::new(members.clone()),
             members,
             movies: Movies::new(services.tmdb.clone()),
@@ -148,6 +157,7 @@ impl Application {
         };
         Ok(Application {
             listener,
+            metrics,
             state,
             store: services.store,
         })
@@ -155,6 +165,14 @@ impl Application {
 
     pub(crate) fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The port `/metrics` is served on, when METRICS_ADDR is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// The store the app writes to (tests read it back).
@@ -169,7 +187,19 @@ impl Application {
             self.state.artifacts.catalog.len(),
             self.listener.local_addr()?
         );
-        serve(self.listener, self.state)?.await
+        let app = serve(self.listener, self.state)?;
+        match self.metrics {
+            Some(listener) => {
+                log::info!("metrics on http://{}/metrics", listener.local_addr()?);
+                let metrics = serve_metrics(listener)?;
+                // Either stopping stops both.
+                tokio::select! {
+                    r = app => r,
+                    r = metrics => r,
+                }
+            }
+            None => app.await,
+        }
     }
 
     /// Serves from a thread of its own (tests, benchmarks); returns the port.
@@ -183,6 +213,32 @@ impl Application {
             })
         });
         port
+    }
+}
+
+/// `GET /metrics` alone, on its own address (METRICS_ADDR), so it is never public by accident.
+fn serve_metrics(listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
+    Ok(HttpServer::new(|| {
+        App::new().route(
+            "/metrics",
+            web::get().to(|| async {
+                actix_web::HttpResponse::Ok()
+                    .content_type("text/plain; version=0.0.4; charset=utf-8")
+                    .body(crate::metrics::render())
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)?
+    .run())
+}
+
+/// The route a request took, for the metrics: its pattern under /api, else "web".
+fn route_label(req: &HttpRequest) -> String {
+    match req.match_pattern() {
+        Some(p) if p.starts_with("/api") => p,
+        _ if req.path().starts_with("/api") => "/api (no route)".into(),
+        _ => "web".into(),
     }
 }
 
@@ -259,6 +315,13 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
                 let answer = srv.call(req);
                 async move {
                     let mut res = answer.await?;
+                    let took = started.elapsed();
+                    crate::metrics::request(
+                        &route_label(res.request()),
+                        res.request().method().as_str(),
+                        res.status().as_u16(),
+                        took,
+                    );
                     let headers = res.headers_mut();
                     if private {
                         headers.insert(
@@ -267,7 +330,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::d
                         );
                     }
                     // How long the server worked on it (what `bench load` reports as server-side).
-                    let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    let ms = took.as_secs_f64() * 1000.0;
                     if let Ok(v) = header::HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
                         headers.insert(header::HeaderName::from_static("server-timing"), v);
                     }

@@ -1,6 +1,8 @@
 //! Accounts and sessions: POST /api/users, POST and DELETE /api/sessions, GET and DELETE /api/me.
 
 use super::auth::{self, AuthUser};
+use super::client::client_address;
+use super::json::JsonBody;
 use super::{blocking, ApiError, AppState};
 use crate::domain::{GenreChoice, Password, Username};
 use crate::records::User;
@@ -66,26 +68,38 @@ async fn start_session(
         }))
 }
 
-/// Sign up with a username, a password and at least 3 genres; logs the new user in.
+/// Sign up with a username, a password and at least 3 genres; logs the new user in. Past 10
+/// signups from one address within the hour (SIGNUPS_PER_ADDRESS), each further one waits (429).
 #[utoipa::path(post, path = "/api/users", request_body = SignupRequest,
-    responses((status = 201, body = SessionResponse), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 201, body = SessionResponse), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 429, body = super::ErrorBody)))]
 pub async fn signup(
     state: web::Data<AppState>,
-    body: web::Json<SignupRequest>,
+    req: HttpRequest,
+    body: JsonBody<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let username =
         Username::parse(&body.username).map_err(|m| ApiError::bad_parameter("username", m))?;
     let password = Password::parse(&body.password, &username)
         .map_err(|m| ApiError::bad_parameter("password", m))?;
     let genres = GenreChoice::parse(&body.genres, &state.artifacts.catalog)
         .map_err(|m| ApiError::bad_parameter("genres", m))?;
+    let client = client_address(&req, &state.settings.trusted_proxies);
     let user = blocking(&state, move |s| {
         s.accounts
-            .signup(&username, &password, genres)
+            .signup(&username, &password, genres, &client)
             .map_err(|e| match e {
                 SignupError::Taken(_) => ApiError::Conflict(e.to_string()),
-                SignupError::Store(e) => ApiError::Internal(e),
+                SignupError::Throttled {
+                    retry_after_seconds,
+                } => {
+                    crate::metrics::throttled("signup");
+                    ApiError::TooManyRequests {
+                        message: e.to_string(),
+                        retry_after_seconds,
+                    }
+                }
+                SignupError::Store(e) => e.into(),
             })
     })
     .await?;
@@ -93,21 +107,19 @@ pub async fn signup(
     start_session(&state, user, actix_web::http::StatusCode::CREATED).await
 }
 
-/// Log in. After 5 failures in a row for a username from one client address, each further try
-/// from it waits (429, Retry-After); other addresses are not held up.
+/// Log in. After 5 failures in a row for a username from one client address, or 20 from it
+/// for any usernames, each further try from it waits (429, Retry-After); other addresses are
+/// not held up. Behind a balancer listed in TRUSTED_PROXIES the address is the forwarded one.
 #[utoipa::path(post, path = "/api/sessions", request_body = LoginRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = super::ErrorBody), (status = 429, body = super::ErrorBody)))]
 pub(crate) async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { username, password } = body.into_inner();
+    let LoginRequest { username, password } = body.0;
     // Failures count per client address: a stranger's guesses never lock the owner out.
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = client_address(&req, &state.settings.trusted_proxies);
     let user = blocking(&state, move |s| {
         s.accounts
             .login(&username, &password, &client)
@@ -115,11 +127,14 @@ pub(crate) async fn login(
                 LoginError::WrongCredentials => ApiError::Unauthorized(e.to_string()),
                 LoginError::Throttled {
                     retry_after_seconds,
-                } => ApiError::TooManyRequests {
-                    message: e.to_string(),
-                    retry_after_seconds,
-                },
-                LoginError::Store(e) => ApiError::Internal(e),
+                } => {
+                    crate::metrics::throttled("login");
+                    ApiError::TooManyRequests {
+                        message: e.to_string(),
+                        retry_after_seconds,
+                    }
+                }
+                LoginError::Store(e) => e.into(),
             })
     })
     .await?;

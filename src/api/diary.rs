@@ -188,7 +188,7 @@ pub(crate) async fn import(
             .import(uid, &text, &s.artifacts.catalog)
             .map_err(|f| match f {
                 ImportFailure::File(e) => ApiError::bad_parameter("file", e.to_string()),
-                ImportFailure::Store(e) => ApiError::Internal(e),
+                ImportFailure::Store(e) => e.into(),
             })
     })
     .await?;

@@ -14,6 +14,9 @@ pub(crate) enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path is there, not with this method; `allow` lists the ones it takes.
+    #[error("{message}")]
+    MethodNotAllowed { message: String, allow: String },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -38,7 +41,28 @@ pub(crate) enum ApiError {
     },
     /// Logged in full, shown to the client as a generic message.
     #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// How long a client is told to wait when the database is out of reach.
+const STORE_RETRY_SECONDS: u64 = 5;
+
+/// A failure below the API: the database out of reach is 503 with Retry-After (the client
+/// may try again; a balancer's readiness check sees it too), anything else 500.
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        let unavailable = crate::store::is_unavailable(&e);
+        crate::metrics::request_failure(unavailable);
+        if unavailable {
+            log::warn!("{e:#}");
+            ApiError::Busy {
+                message: "your films can't be reached just now; try again in a few seconds".into(),
+                retry_after_seconds: STORE_RETRY_SECONDS,
+            }
+        } else {
+            ApiError::Internal(e)
+        }
+    }
 }
 
 impl ApiError {
@@ -54,6 +78,7 @@ impl ApiError {
             ApiError::BadParameter { .. } => ErrorCode::BadParameter,
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
@@ -72,6 +97,7 @@ pub(crate) enum ErrorCode {
     BadParameter,
     BadRequest,
     NotFound,
+    MethodNotAllowed,
     Unauthorized,
     Conflict,
     PayloadTooLarge,
@@ -101,6 +127,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -129,6 +156,9 @@ impl ResponseError for ApiError {
                 actix_web::http::header::RETRY_AFTER,
                 retry_after_seconds.to_string(),
             ));
+        }
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((actix_web::http::header::ALLOW, allow.clone()));
         }
         response.json(ErrorBody {
             error: ErrorDetail {

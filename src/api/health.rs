@@ -1,6 +1,6 @@
-//! GET /api/health
+//! GET /api/health (liveness) and GET /api/health/ready (readiness).
 
-use super::AppState;
+use super::{blocking, AppState, ErrorBody};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,7 +21,8 @@ pub(crate) struct Health {
     pub index_built_at_unix: u64,
 }
 
-/// Liveness and what the server has loaded.
+/// Liveness and what the server has loaded. It says nothing of the database: a replica whose
+/// database is down is alive (restarting it would not help) but not ready.
 #[utoipa::path(get, path = "/api/health", responses((status = 200, body = Health)))]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let a = &state.artifacts;
@@ -32,4 +33,26 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         ratings: a.ratings.len(),
         index_built_at_unix: a.manifest.built_at_unix,
     })
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Readiness {
+    Ready,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Ready {
+    pub status: Readiness,
+}
+
+/// Readiness, for a balancer or Kubernetes: 200 while the database answers, 503 (with
+/// Retry-After) within about 2 s while it can't be reached.
+#[utoipa::path(get, path = "/api/health/ready",
+    responses((status = 200, body = Ready), (status = 503, body = ErrorBody)))]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, super::ApiError> {
+    blocking(&state, |s| Ok(s.members.ping()?)).await?;
+    Ok(HttpResponse::Ok().json(Ready {
+        status: Readiness::Ready,
+    }))
 }

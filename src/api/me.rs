@@ -2,6 +2,7 @@
 //! "not interested" have files of their own).
 
 use super::auth::AuthUser;
+use super::json::JsonBody;
 use super::params::{self, Query};
 use super::users::{to_recommendations, Recommendation};
 use super::{blocking, ApiError, AppState, MovieSummary};
@@ -78,10 +79,10 @@ pub(crate) async fn put_rating(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
-    body: web::Json<RatingRequest>,
+    body: JsonBody<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, row) = movie_row(&state, &path)?;
-    let stars = Stars::parse(body.rating).map_err(|m| ApiError::bad_parameter("rating", m))?;
+    let stars = Stars::parse(body.0.rating).map_err(|m| ApiError::bad_parameter("rating", m))?;
     let uid = user.0.id;
     let rated = blocking(&state, move |s| Ok(s.members.rate(uid, id, stars)?)).await?;
     Ok(HttpResponse::Ok().json(RatingView {

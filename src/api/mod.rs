@@ -4,9 +4,11 @@ mod accounts;
 pub mod auth;
 pub(crate) mod body;
 mod browse;
+mod client;
 mod diary;
 mod error;
 mod health;
+mod json;
 mod me;
 mod movie_lists;
 mod movies;
@@ -34,6 +36,8 @@ use crate::services::members::Members;
 use crate::services::movies::Movies;
 use crate::services::recommendations::Recommendations;
 use crate::services::reviews::ReviewsService;
+use actix_web::dev::ResourceDef;
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use std::sync::Arc;
@@ -115,67 +119,127 @@ impl From<Audience> for AudienceView {
     }
 }
 
+/// The /api routes being mounted, and a table of their patterns and methods for answering
+/// OPTIONS (`Allow`) and a method a path does not take (405).
+struct Routes {
+    scope: actix_web::Scope,
+    table: Vec<(ResourceDef, Method)>,
+}
+
+impl Routes {
+    fn add<F, Args>(mut self, method: Method, path: &'static str, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.table
+            .push((ResourceDef::new(format!("/api{path}")), method.clone()));
+        self.scope = self.scope.route(path, web::method(method).to(handler));
+        self
+    }
+}
+
+/// The methods each /api path takes.
+struct AllowedMethods(Vec<(ResourceDef, Method)>);
+
+impl AllowedMethods {
+    /// "GET, HEAD, OPTIONS" for `path`; None when no route has it.
+    fn allow(&self, path: &str) -> Option<String> {
+        let mut methods: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .map(|(_, m)| m.as_str())
+            .collect();
+        if methods.is_empty() {
+            return None;
+        }
+        if methods.contains(&"GET") {
+            methods.push("HEAD");
+        }
+        methods.push("OPTIONS");
+        Some(methods.join(", "))
+    }
+}
+
 /// Mounts every /api route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    use Method as M;
+    let routes = Routes {
+        scope: web::scope("/api"),
+        table: Vec::new(),
+    }
+    .add(M::GET, "/health", health::health)
+    .add(M::GET, "/health/ready", health::ready)
+    .add(M::GET, "/openapi.json", openapi::document)
+    .add(M::GET, "/genres", popular::genres)
+    .add(M::GET, "/options", options::options)
+    .add(M::GET, "/popular", popular::popular)
+    .add(M::GET, "/hidden-gems", popular::hidden_gems)
+    .add(M::GET, "/search", search::search)
+    .add(M::GET, "/movies/{id}", movies::movie)
+    .add(M::GET, "/movies/{id}/similar", movies::similar)
+    .add(M::GET, "/movies/{id}/reviews", reviews::reviews)
+    .add(
+        M::GET,
+        "/users/{id}/recommendations",
+        users::recommendations,
+    )
+    .add(M::POST, "/users", accounts::signup)
+    .add(M::POST, "/sessions", accounts::login)
+    .add(M::DELETE, "/sessions", accounts::logout)
+    .add(M::GET, "/sessions/current", accounts::current)
+    .add(M::GET, "/me", accounts::me)
+    .add(M::DELETE, "/me", accounts::delete_me)
+    .add(M::GET, "/me/onboarding", me::onboarding)
+    .add(M::GET, "/me/marks", me::marks)
+    .add(M::GET, "/me/home", me::home)
+    .add(M::GET, "/me/diary", diary::diary)
+    .add(M::GET, "/me/diary.csv", diary::diary_csv)
+    .add(M::POST, "/me/import", diary::import)
+    .add(M::GET, "/me/ratings", me::ratings)
+    .add(M::PUT, "/me/ratings/{movie_id}", me::put_rating)
+    .add(M::DELETE, "/me/ratings/{movie_id}", me::delete_rating)
+    .add(M::GET, "/me/watchlist", watchlist::list)
+    .add(M::PUT, "/me/watchlist/{movie_id}", watchlist::add)
+    .add(M::DELETE, "/me/watchlist/{movie_id}", watchlist::remove)
+    .add(M::GET, "/me/not-interested", not_interested::list)
+    .add(M::PUT, "/me/not-interested/{movie_id}", not_interested::add)
+    .add(
+        M::DELETE,
+        "/me/not-interested/{movie_id}",
+        not_interested::remove,
+    )
+    .add(M::GET, "/me/recommendations", me::recommendations)
+    .add(M::GET, "/browse", browse::browse_catalog);
+    let allowed = web::Data::new(AllowedMethods(routes.table));
     cfg.service(
-        web::scope("/api")
-            .route("/health", web::get().to(health::health))
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/genres", web::get().to(popular::genres))
-            .route("/options", web::get().to(options::options))
-            .route("/popular", web::get().to(popular::popular))
-            .route("/hidden-gems", web::get().to(popular::hidden_gems))
-            .route("/search", web::get().to(search::search))
-            .route("/movies/{id}", web::get().to(movies::movie))
-            .route("/movies/{id}/similar", web::get().to(movies::similar))
-            .route("/movies/{id}/reviews", web::get().to(reviews::reviews))
-            .route(
-                "/users/{id}/recommendations",
-                web::get().to(users::recommendations),
-            )
-            .route("/users", web::post().to(accounts::signup))
-            .route("/sessions", web::post().to(accounts::login))
-            .route("/sessions", web::delete().to(accounts::logout))
-            .route("/sessions/current", web::get().to(accounts::current))
-            .route("/me", web::get().to(accounts::me))
-            .route("/me", web::delete().to(accounts::delete_me))
-            .route("/me/onboarding", web::get().to(me::onboarding))
-            .route("/me/marks", web::get().to(me::marks))
-            .route("/me/home", web::get().to(me::home))
-            .route("/me/diary", web::get().to(diary::diary))
-            .route("/me/diary.csv", web::get().to(diary::diary_csv))
-            .route("/me/import", web::post().to(diary::import))
-            .route("/me/ratings", web::get().to(me::ratings))
-            .route("/me/ratings/{movie_id}", web::put().to(me::put_rating))
-            .route(
-                "/me/ratings/{movie_id}",
-                web::delete().to(me::delete_rating),
-            )
-            .route("/me/watchlist", web::get().to(watchlist::list))
-            .route("/me/watchlist/{movie_id}", web::put().to(watchlist::add))
-            .route(
-                "/me/watchlist/{movie_id}",
-                web::delete().to(watchlist::remove),
-            )
-            .route("/me/not-interested", web::get().to(not_interested::list))
-            .route(
-                "/me/not-interested/{movie_id}",
-                web::put().to(not_interested::add),
-            )
-            .route(
-                "/me/not-interested/{movie_id}",
-                web::delete().to(not_interested::remove),
-            )
-            .route("/me/recommendations", web::get().to(me::recommendations))
-            .route("/browse", web::get().to(browse::browse_catalog))
-            .default_service(web::to(not_found)),
+        routes
+            .scope
+            .app_data(allowed)
+            .default_service(web::to(no_route)),
     );
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no API route {} {}",
-        req.method(),
-        req.path()
-    )))
+/// What no route answers: OPTIONS on a path gets its methods (204, `Allow`), another method
+/// than the path takes 405 (with `Allow`), a path that is not there 404.
+async fn no_route(
+    req: HttpRequest,
+    allowed: web::Data<AllowedMethods>,
+) -> Result<HttpResponse, ApiError> {
+    match allowed.allow(req.path()) {
+        Some(allow) if req.method() == Method::OPTIONS => Ok(HttpResponse::NoContent()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish()),
+        Some(allow) => Err(ApiError::MethodNotAllowed {
+            message: format!("{} takes {allow}, not {}", req.path(), req.method()),
+            allow,
+        }),
+        None => Err(ApiError::NotFound(format!(
+            "no API route {} {}",
+            req.method(),
+            req.path()
+        ))),
+    }
 }

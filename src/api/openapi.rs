@@ -12,6 +12,7 @@ use utoipa::OpenApi;
     ),
     paths(
         super::health::health,
+        super::health::ready,
         super::movies::movie,
         super::movies::similar,
         super::reviews::reviews,

@@ -31,7 +31,7 @@ pub async fn reviews(
                 .into(),
             retry_after_seconds: 5,
         },
-        ReviewsError::Failed(e) => ApiError::Internal(e),
+        ReviewsError::Failed(e) => e.into(),
     })?;
     Ok(HttpResponse::Ok().json(response))
 }

@@ -22,6 +22,13 @@ pub(super) fn replace_dir<T>(
         std::process::id(),
         stamp.as_nanos()
     ));
+    std::fs::create_dir(&tmp).with_context(|| {
+        format!(
+            "cannot write the index in {} (a read-only copy can be served but not rebuilt: \
+             run `cinesense build` where it can be written)",
+            index_dir.display()
+        )
+    })?;
     match write(&tmp) {
         Ok(value) => {
             let old = index_dir.join(format!(".old-{}", stamp.as_nanos()));

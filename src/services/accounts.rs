@@ -4,7 +4,7 @@
 
 use crate::domain::{GenreChoice, Password, Username};
 use crate::records::User;
-use crate::store::{CreateUserError, Store};
+use crate::store::{Attempt, CreateUserError, Store};
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use blake2::{Blake2b512, Digest};
@@ -15,8 +15,12 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 /// How long a session lives.
 pub(crate) const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
-/// Failed logins in a row before each further try must wait (2 s, doubling, at most 5 min).
+/// Failed logins in a row for one username from one address before each further try must
+/// wait (2 s, doubling, at most 5 min).
 const FREE_FAILURES: i64 = 5;
+/// Failed logins from one address, whatever the usernames, before each further try must wait
+/// (guessing a common password for many accounts).
+const FREE_FAILURES_PER_ADDRESS: i64 = 20;
 const MAX_LOCK_SECONDS: i64 = 300;
 /// The longest password signup takes (`domain::Password`).
 const MAX_PASSWORD_CHARS: usize = 128;
@@ -25,6 +29,8 @@ const MAX_PASSWORD_CHARS: usize = 128;
 pub(crate) enum SignupError {
     #[error("the username {0:?} is taken")]
     Taken(String),
+    #[error("too many signups from this address; try again in {retry_after_seconds} s")]
+    Throttled { retry_after_seconds: u64 },
     #[error(transparent)]
     Store(#[from] anyhow::Error),
 }
@@ -33,7 +39,7 @@ pub(crate) enum SignupError {
 pub(crate) enum LoginError {
     #[error("wrong username or password")]
     WrongCredentials,
-    #[error("too many failed logins for this username; try again in {retry_after_seconds} s")]
+    #[error("too many failed logins; try again in {retry_after_seconds} s")]
     Throttled { retry_after_seconds: u64 },
     #[error(transparent)]
     Store(#[from] anyhow::Error),
@@ -41,19 +47,36 @@ pub(crate) enum LoginError {
 
 pub struct Accounts {
     store: Arc<Store>,
+    /// Signups from one address before each further one waits.
+    signups_per_address: i64,
 }
 
 impl Accounts {
-    pub(crate) fn new(store: Arc<Store>) -> Self {
-        Accounts { store }
+    pub(crate) fn new(store: Arc<Store>, signups_per_address: i64) -> Self {
+        Accounts {
+            store,
+            signups_per_address,
+        }
     }
 
+    /// A new account. Each signup from `client` counts; past `signups_per_address` of them
+    /// (forgotten after an hour's quiet), each further one waits.
     pub(crate) fn signup(
         &self,
         username: &Username,
         password: &Password,
         genres: GenreChoice,
+        client: &str,
     ) -> Result<User, SignupError> {
+        let limits = [(Attempt::Signup, self.signups_per_address)];
+        if let Some(left) = self
+            .store
+            .count_attempt(&limits, client, MAX_LOCK_SECONDS)?
+        {
+            return Err(SignupError::Throttled {
+                retry_after_seconds: left,
+            });
+        }
         let hash = hash_password(password)?;
         self.store
             .create_user(username.as_str(), &hash, &genres.into_vec())
@@ -64,8 +87,9 @@ impl Accounts {
     }
 
     /// Checks a password. After `FREE_FAILURES` failures in a row for a username from one
-    /// client (address), each further try from that client must wait; other clients, the
-    /// account's owner among them, are not held up. Unknown names take as long as known ones.
+    /// client (address), or `FREE_FAILURES_PER_ADDRESS` from it for any usernames, each
+    /// further try from that client must wait; other clients, the account's owner among them,
+    /// are not held up. Unknown names take as long as known ones.
     pub(crate) fn login(
         &self,
         username: &str,
@@ -82,9 +106,13 @@ impl Accounts {
             return Err(LoginError::WrongCredentials);
         }
         let username = username.as_str();
-        if let Some(left) =
-            self.store
-                .begin_login(username, client, FREE_FAILURES, MAX_LOCK_SECONDS)?
+        let limits = [
+            (Attempt::AnyLogin, FREE_FAILURES_PER_ADDRESS),
+            (Attempt::Login(username), FREE_FAILURES),
+        ];
+        if let Some(left) = self
+            .store
+            .count_attempt(&limits, client, MAX_LOCK_SECONDS)?
         {
             return Err(LoginError::Throttled {
                 retry_after_seconds: left,
@@ -103,7 +131,7 @@ impl Accounts {
                 self.store.clear_login_failures(username, client)?;
                 Ok(user)
             }
-            // `begin_login` counted the failure already.
+            // `count_attempt` counted the failure already.
             _ => Err(LoginError::WrongCredentials),
         }
     }

@@ -113,6 +113,11 @@ impl Members {
         self.store.delete_rating(user_id, movie_id)
     }
 
+    /// Whether the store answers now (readiness).
+    pub(crate) fn ping(&self) -> Result<()> {
+        self.store.ping()
+    }
+
     /// Every rating, newest first.
     pub fn ratings(&self, user_id: i64) -> Result<Vec<UserRating>> {
         self.store.ratings(user_id)

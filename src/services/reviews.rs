@@ -156,7 +156,8 @@ struct Pending<'a>(&'a AtomicUsize);
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        let before = self.0.fetch_sub(1, Ordering::AcqRel);
+        crate::metrics::sentiment_pending(before.saturating_sub(1));
     }
 }
 
@@ -182,10 +183,12 @@ impl ReviewsService {
     }
 
     fn enter(&self) -> Result<Pending<'_>, ReviewsError> {
-        if self.pending.fetch_add(1, Ordering::AcqRel) >= MAX_PENDING {
+        let before = self.pending.fetch_add(1, Ordering::AcqRel);
+        if before >= MAX_PENDING {
             self.pending.fetch_sub(1, Ordering::AcqRel);
             return Err(ReviewsError::Busy);
         }
+        crate::metrics::sentiment_pending(before + 1);
         Ok(Pending(&self.pending))
     }
 

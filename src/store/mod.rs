@@ -38,15 +38,32 @@ pub enum CreateUserError {
     Other(#[from] anyhow::Error),
 }
 
-/// Unix seconds.
 /// How long failed logins are remembered after the last one: a day.
 pub const FAILURES_KEPT_SECONDS: i64 = 24 * 3600;
 
+/// Unix seconds.
 pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// The database could not be reached in time: PostgreSQL down, frozen or every connection
+/// busy. Worth trying again shortly (the API answers 503 with Retry-After).
+#[derive(Debug, thiserror::Error)]
+#[error("the database is out of reach: {0}")]
+pub struct Unavailable(String);
+
+impl Unavailable {
+    pub(crate) fn new(why: impl Into<String>) -> Self {
+        Unavailable(why.into())
+    }
+}
+
+/// Whether `e` (or what caused it) is [`Unavailable`].
+pub fn is_unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Unavailable>())
 }
 
 /// A statement broke a uniqueness rule (an engine's errors carry it for the store to read).
@@ -128,21 +145,42 @@ impl fmt::Debug for Database {
 /// The store the app uses: one engine, chosen by `DATABASE_URL`, and the policy over it.
 pub struct Store(Box<dyn Engine>);
 
-/// The seconds a client must wait before its next login attempt after `failures` (the first
-/// `free` cost nothing), the last at `last`; None when it may try now. The wait doubles with
-/// every failure past the free ones (2, 4, 8 s...), up to `max_wait`.
-fn login_wait(failures: i64, last: i64, free: i64, max_wait: i64, now: i64) -> Option<u64> {
-    if failures < free {
-        return None;
-    }
-    let wait = (2i64 << (failures - free).min(16)).min(max_wait);
-    let left = last + wait - now;
-    (left > 0).then_some(left as u64)
+/// What the store counts per client address to slow a guesser down: one row of
+/// `login_failures` per (attempt key, client). Usernames start with a letter or a digit, so the
+/// address-wide keys (`*...`) never meet one.
+#[derive(Debug, Clone, Copy)]
+pub enum Attempt<'a> {
+    /// A login for this username (any case) not yet followed by a good password.
+    Login(&'a str),
+    /// Any failed login from the address, whatever the username (password spraying).
+    AnyLogin,
+    /// A signup from the address.
+    Signup,
 }
 
-/// Failed logins are counted per username whatever its case.
-fn login_key(username: &str) -> Value {
-    Value::from(username.to_lowercase())
+impl Attempt<'_> {
+    fn key(self) -> Value {
+        match self {
+            Attempt::Login(username) => Value::from(username.to_lowercase()),
+            Attempt::AnyLogin => Value::from("*login"),
+            Attempt::Signup => Value::from("*signup"),
+        }
+    }
+}
+
+/// Attempts quiet this long are forgotten: the count starts again.
+pub const ATTEMPTS_QUIET_SECONDS: i64 = 3600;
+
+/// The seconds a client must wait before its next attempt after `attempts` (the first `free`
+/// cost nothing), the last at `last`; None when it may try now. The wait doubles with every
+/// attempt past the free ones (2, 4, 8 s...), up to `max_wait`.
+fn attempt_wait(attempts: i64, last: i64, free: i64, max_wait: i64, now: i64) -> Option<u64> {
+    if attempts < free {
+        return None;
+    }
+    let wait = (2i64 << (attempts - free).min(16)).min(max_wait);
+    let left = last + wait - now;
+    (left > 0).then_some(left as u64)
 }
 
 impl Store {
@@ -232,34 +270,45 @@ impl Store {
         Ok(())
     }
 
-    // ---------- failed logins ----------
+    // ---------- attempts (the login and signup throttle) ----------
 
-    /// Counts a login attempt by `client` for `username` (any case) before the password is
-    /// checked, so parallel guesses are counted, each once. None: go ahead; Some(seconds):
-    /// wait that long first (nothing is counted).
-    pub fn begin_login(
+    /// Counts an attempt by `client` against each of `limits` (an attempt and how many are
+    /// free), in one transaction, before the work it guards: parallel attempts are counted
+    /// each once. None: go ahead; Some(seconds): the longest wait one of them asks for
+    /// (nothing is counted then). Attempts quiet for `ATTEMPTS_QUIET_SECONDS` are forgotten.
+    pub fn count_attempt(
         &self,
-        username: &str,
+        limits: &[(Attempt, i64)],
         client: &str,
-        free: i64,
         max_wait: i64,
     ) -> Result<Option<u64>> {
-        let key = [login_key(username), client.into()];
         let mut wait = None;
         self.0.transaction(&mut |tx| {
-            // The row exists before it is read and locked, so parallel attempts queue on it.
-            tx.execute(Query::EnsureLoginRow, &key)?;
-            let found = tx.query(Query::LoginFailures, &key)?;
-            let row = found
-                .first()
-                .ok_or_else(|| anyhow::anyhow!("no login row"))?;
             let t = now();
-            wait = login_wait(rows::int(row, 0)?, rows::int(row, 1)?, free, max_wait, t);
+            let mut counted = Vec::with_capacity(limits.len());
+            wait = None;
+            for &(attempt, free) in limits {
+                let key = [attempt.key(), client.into()];
+                // The row exists before it is read and locked, so parallel attempts queue on it.
+                tx.execute(Query::EnsureLoginRow, &key)?;
+                let found = tx.query(Query::LoginFailures, &key)?;
+                let row = found
+                    .first()
+                    .ok_or_else(|| anyhow::anyhow!("no attempts row"))?;
+                let (last, mut attempts) = (rows::int(row, 1)?, rows::int(row, 0)?);
+                if t - last >= ATTEMPTS_QUIET_SECONDS {
+                    attempts = 0;
+                }
+                wait = wait.max(attempt_wait(attempts, last, free, max_wait, t));
+                counted.push((key, attempts + 1));
+            }
             if wait.is_none() {
-                tx.execute(
-                    Query::CountLoginFailure,
-                    &[key[0].clone(), key[1].clone(), t.into()],
-                )?;
+                for ([key, client], attempts) in counted {
+                    tx.execute(
+                        Query::CountLoginFailure,
+                        &[key, client, attempts.into(), t.into()],
+                    )?;
+                }
             }
             Ok(())
         })?;
@@ -278,12 +327,19 @@ impl Store {
         Ok((sessions, failures))
     }
 
-    /// Forgets `client`'s failed logins for `username` (after a good password).
+    /// Forgets `client`'s failed logins for `username` (after a good password; its failures
+    /// with other usernames still count).
     pub fn clear_login_failures(&self, username: &str, client: &str) -> Result<()> {
         self.0.execute(
             Query::ClearLoginFailures,
-            &[login_key(username), client.into()],
+            &[Attempt::Login(username).key(), client.into()],
         )?;
+        Ok(())
+    }
+
+    /// Whether the database answers now (readiness).
+    pub fn ping(&self) -> Result<()> {
+        self.0.query(Query::Ping, &[])?;
         Ok(())
     }
 

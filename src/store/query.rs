@@ -21,11 +21,13 @@ pub(super) enum Query {
     SessionUser,
     /// (token hash)
     DeleteSession,
-    /// (username, client): a row with no failures, when there is none.
+    /// () -> 1: the database answers.
+    Ping,
+    /// (attempt key, client): a row with no attempts, when there is none.
     EnsureLoginRow,
-    /// (username, client) -> failures, last failure; locked until the transaction ends.
+    /// (attempt key, client) -> attempts, last attempt; locked until the transaction ends.
     LoginFailures,
-    /// (username, client, now): one more failure.
+    /// (attempt key, client, attempts, now)
     CountLoginFailure,
     /// (username, client)
     ClearLoginFailures,
@@ -69,7 +71,8 @@ pub(super) enum Query {
 impl Query {
     /// Every statement, for the dialect tables' tests.
     #[cfg(test)]
-    pub(super) const ALL: [Query; 31] = [
+    pub(super) const ALL: [Query; 32] = [
+        Query::Ping,
         Query::InsertUser,
         Query::UserByName,
         Query::DeleteUser,
@@ -107,7 +110,8 @@ impl Query {
     pub(super) fn writes(self) -> bool {
         !matches!(
             self,
-            Query::UserByName
+            Query::Ping
+                | Query::UserByName
                 | Query::CountUsers
                 | Query::SessionUser
                 | Query::LoginFailures
@@ -125,7 +129,7 @@ impl Query {
     #[cfg(test)]
     pub(super) fn arity(self) -> usize {
         match self {
-            Query::CountUsers | Query::Audiences => 0,
+            Query::Ping | Query::CountUsers | Query::Audiences => 0,
             Query::UserByName
             | Query::DeleteUser
             | Query::DeleteSession
@@ -144,11 +148,12 @@ impl Query {
             | Query::ImportRatings
             | Query::CacheEntries
             | Query::RemoveFromList(_) => 2,
-            Query::CountLoginFailure
-            | Query::RatingsPage
-            | Query::CachePut
-            | Query::AddToList(_) => 3,
-            Query::InsertUser | Query::InsertSession | Query::PutRating | Query::PutAudience => 4,
+            Query::RatingsPage | Query::CachePut | Query::AddToList(_) => 3,
+            Query::InsertUser
+            | Query::InsertSession
+            | Query::CountLoginFailure
+            | Query::PutRating
+            | Query::PutAudience => 4,
         }
     }
 }

@@ -147,7 +147,9 @@ fn prune_deletes_what_has_expired_and_keeps_the_rest() {
             .id;
         store.create_session("live", id, 3600).unwrap();
         store.create_session("gone", id, 1).unwrap();
-        store.begin_login("ghost", "10.0.0.9", 5, 300).unwrap();
+        store
+            .count_attempt(&[(Attempt::Login("ghost"), 5)], "10.0.0.9", 300)
+            .unwrap();
         let t = now();
         // Nothing is old yet.
         assert_eq!(store.prune(t).unwrap(), (0, 0));
@@ -159,7 +161,7 @@ fn prune_deletes_what_has_expired_and_keeps_the_rest() {
         assert!(store.session_user("live").unwrap().is_none());
         // A username forgotten starts with no failures.
         assert!(store
-            .begin_login("ghost", "10.0.0.9", 1, 300)
+            .count_attempt(&[(Attempt::Login("ghost"), 1)], "10.0.0.9", 300)
             .unwrap()
             .is_none());
     });
@@ -170,7 +172,13 @@ fn login_throttle_counts_parallel_attempts_once() {
     on_both("login_throttle", |store| {
         let waits: Vec<Option<u64>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..40)
-                .map(|_| s.spawn(|| store.begin_login("Cy", "10.0.0.1", 5, 300).unwrap()))
+                .map(|_| {
+                    s.spawn(|| {
+                        store
+                            .count_attempt(&[(Attempt::Login("Cy"), 5)], "10.0.0.1", 300)
+                            .unwrap()
+                    })
+                })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
@@ -178,18 +186,18 @@ fn login_throttle_counts_parallel_attempts_once() {
         assert!(waits.iter().flatten().all(|&w| (1..=300).contains(&w)));
         assert!(
             store
-                .begin_login("cy", "10.0.0.1", 5, 300)
+                .count_attempt(&[(Attempt::Login("cy"), 5)], "10.0.0.1", 300)
                 .unwrap()
                 .is_some(),
             "any case"
         );
         assert!(store
-            .begin_login("cy", "10.0.0.2", 5, 300)
+            .count_attempt(&[(Attempt::Login("cy"), 5)], "10.0.0.2", 300)
             .unwrap()
             .is_none());
         store.clear_login_failures("CY", "10.0.0.1").unwrap();
         assert!(store
-            .begin_login("cy", "10.0.0.1", 5, 300)
+            .count_attempt(&[(Attempt::Login("cy"), 5)], "10.0.0.1", 300)
             .unwrap()
             .is_none());
     });
@@ -260,11 +268,11 @@ fn every_statement_is_written_in_both_dialects() {
 
 #[test]
 fn login_waits_double_past_the_free_attempts() {
-    assert_eq!(login_wait(4, 100, 5, 300, 100), None);
-    assert_eq!(login_wait(5, 100, 5, 300, 101), Some(1));
-    assert_eq!(login_wait(6, 100, 5, 300, 100), Some(4));
-    assert_eq!(login_wait(6, 100, 5, 300, 104), None);
-    assert_eq!(login_wait(40, 100, 5, 300, 100), Some(300));
+    assert_eq!(attempt_wait(4, 100, 5, 300, 100), None);
+    assert_eq!(attempt_wait(5, 100, 5, 300, 101), Some(1));
+    assert_eq!(attempt_wait(6, 100, 5, 300, 100), Some(4));
+    assert_eq!(attempt_wait(6, 100, 5, 300, 104), None);
+    assert_eq!(attempt_wait(40, 100, 5, 300, 100), Some(300));
 }
 
 #[test]
@@ -309,4 +317,39 @@ fn database_urls() {
         !shown.contains("secret") && shown.contains("u:***@db/cs"),
         "{shown}"
     );
+}
+
+/// Failures count per address across usernames too: guessing one password for many accounts
+/// (spraying) is held up once the address has used its free failures, while another address
+/// and a good password's reset of one username do not lift it.
+#[test]
+fn attempts_count_per_address_across_usernames() {
+    on_both("spraying", |store| {
+        let limits = |name| [(Attempt::AnyLogin, 20), (Attempt::Login(name), 5)];
+        let names: Vec<String> = (0..30).map(|i| format!("member{i}")).collect();
+        let waits: Vec<Option<u64>> = names
+            .iter()
+            .map(|n| store.count_attempt(&limits(n), "10.0.0.7", 300).unwrap())
+            .collect();
+        assert_eq!(waits.iter().filter(|w| w.is_none()).count(), 20);
+        assert!(waits[20..].iter().all(|w| w.is_some()), "{waits:?}");
+        store.clear_login_failures("member3", "10.0.0.7").unwrap();
+        assert!(store
+            .count_attempt(&limits("member3"), "10.0.0.7", 300)
+            .unwrap()
+            .is_some());
+        assert!(store
+            .count_attempt(&limits("member3"), "10.0.0.8", 300)
+            .unwrap()
+            .is_none());
+        // Signups count apart from logins.
+        assert!(store
+            .count_attempt(&[(Attempt::Signup, 1)], "10.0.0.7", 300)
+            .unwrap()
+            .is_none());
+        assert!(store
+            .count_attempt(&[(Attempt::Signup, 1)], "10.0.0.7", 300)
+            .unwrap()
+            .is_some());
+    });
 }

@@ -88,7 +88,8 @@ async fn bad_signups_are_400s_or_409_and_write_nothing() {
             Some(json!({"username": "bob"})),
         )
         .await;
-    assert_error(s, &b, 400, "bad_request");
+    let err = assert_error(s, &b, 400, "bad_parameter");
+    assert_eq!(err["parameter"], "password", "a missing field is named");
     assert_eq!(app.store.count_users().unwrap(), before);
 }
 
@@ -337,4 +338,156 @@ async fn signup_refuses_the_commonest_passwords_and_the_username() {
     }
     app.signup("erin_reads", &["Comedy", "Drama", "Romance"])
         .await;
+}
+
+/// A login from `via` (a client bound to that local address) carrying `forwarded_for`.
+async fn login_via(
+    app: &crate::helpers::TestApp,
+    via: &str,
+    forwarded_for: Option<&str>,
+    username: &str,
+    password: &str,
+) -> u16 {
+    let client = reqwest::Client::builder()
+        .local_address(Some(via.parse().unwrap()))
+        .build()
+        .unwrap();
+    let mut req = client
+        .post(format!("{}/api/sessions", app.address))
+        .json(&json!({"username": username, "password": password}));
+    if let Some(f) = forwarded_for {
+        req = req.header("X-Forwarded-For", f);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+/// Behind a balancer every request comes from its address. With the balancer in
+/// TRUSTED_PROXIES a stranger's guesses count against the stranger's forwarded address, so the
+/// owner still gets in; before, five guesses through the balancer locked everyone out. From a
+/// peer that is not trusted the header is ignored: a guesser can't dodge the count with it.
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_strangers_guesses_do_not_lock_the_owner_out() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    app.signup("owner", &["Comedy", "Drama", "Romance"]).await;
+    let balancer = "127.0.0.1";
+    for _ in 0..6 {
+        login_via(
+            &app,
+            balancer,
+            Some("203.0.113.9"),
+            "owner",
+            "wrong password",
+        )
+        .await;
+    }
+    assert_eq!(
+        login_via(
+            &app,
+            balancer,
+            Some("203.0.113.9"),
+            "owner",
+            "a good password"
+        )
+        .await,
+        429,
+        "the stranger waits"
+    );
+    assert_eq!(
+        login_via(
+            &app,
+            balancer,
+            Some("198.51.100.4"),
+            "owner",
+            "a good password"
+        )
+        .await,
+        200,
+        "the owner, through the same balancer, gets in"
+    );
+    // 127.0.0.3 is not trusted: its X-Forwarded-For counts for nothing.
+    for n in 0..5 {
+        let claimed = format!("192.0.2.{n}");
+        login_via(&app, "127.0.0.3", Some(&claimed), "owner", "wrong password").await;
+    }
+    assert_eq!(
+        login_via(
+            &app,
+            "127.0.0.3",
+            Some("192.0.2.200"),
+            "owner",
+            "wrong password"
+        )
+        .await,
+        429,
+        "a made-up header does not reset the count"
+    );
+}
+
+/// One guess for many accounts from one address (password spraying): after 20 failures from
+/// it, whatever the usernames, it waits; before, 20 accounts x 4 guesses got 80 answers of 401.
+#[tokio::test]
+async fn guessing_across_many_usernames_from_one_address_is_held_up() {
+    let app = spawn_app().await;
+    let mut statuses = Vec::new();
+    for account in 0..20 {
+        for _ in 0..2 {
+            let username = format!("member{account}");
+            statuses.push(login_via(&app, "127.0.0.4", None, &username, "Summer2024!").await);
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 401).count(),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        20,
+        "{statuses:?}"
+    );
+    // Another address is not held up.
+    assert_eq!(
+        login_via(&app, "127.0.0.5", None, "member1", "Summer2024!").await,
+        401
+    );
+}
+
+/// Signups from one address are limited (SIGNUPS_PER_ADDRESS); another address still signs up.
+#[tokio::test]
+async fn signups_from_one_address_are_limited() {
+    let app = crate::helpers::spawn_app_with(|s| s.signups_per_address = 3).await;
+    let signup = |via: &'static str, name: String| {
+        let url = format!("{}/api/users", app.address);
+        async move {
+            let client = reqwest::Client::builder()
+                .local_address(Some(via.parse().unwrap()))
+                .build()
+                .unwrap();
+            let body = json!({"username": name, "password": "a good password", "genres": ["Comedy", "Drama", "Romance"]});
+            let resp = client.post(url).json(&body).send().await.unwrap();
+            (
+                resp.status().as_u16(),
+                resp.headers().contains_key("retry-after"),
+            )
+        }
+    };
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        statuses.push(signup("127.0.0.6", format!("signer{n}")).await);
+    }
+    assert_eq!(
+        statuses,
+        [
+            (201, false),
+            (201, false),
+            (201, false),
+            (429, true),
+            (429, true)
+        ]
+    );
+    assert_eq!(signup("127.0.0.7", "elsewhere".into()).await.0, 201);
+    assert_eq!(app.store.count_users().unwrap(), 4);
 }

@@ -44,6 +44,8 @@ pub fn shared_artifacts() -> Arc<Artifacts> {
 
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served, when the settings gave METRICS_ADDR.
+    pub metrics_address: Option<String>,
     /// The settings the app was wired with.
     pub settings: Settings,
     pub client: reqwest::Client,
@@ -139,9 +141,13 @@ pub async fn spawn_app_over(
     let classifier = reviews.then(|| shared_classifier() as Arc<dyn Classifier>);
     let app = Application::build_with(settings.clone(), artifacts, classifier).expect("app wires");
     let store = app.store();
+    let metrics_address = app
+        .metrics_port()
+        .map(|p| format!("http://127.0.0.1:{p}/metrics"));
     let port = app.spawn();
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        metrics_address,
         settings,
         client: reqwest::Client::new(),
         store,

@@ -14,22 +14,33 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The test index's folder.
+pub fn test_index() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("test-index")
+}
+
 /// `serve` over the test index and the store `db`.
 pub fn start(db: &str, port: u16) -> Child {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    Command::new(env!("CARGO_BIN_EXE_cinesense"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .current_dir(&root)
-        .env("DATABASE_URL", db)
-        .env(
-            "CINESENSE_INDEX_DIR",
-            root.join("target").join("test-index"),
-        )
-        .env("RUST_LOG", "warn")
+    serve_command(Command::new(env!("CARGO_BIN_EXE_cinesense")), db, port)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("server starts")
+}
+
+/// `program` (the cinesense binary, or a wrapper that runs it) given `serve`'s arguments and
+/// settings: the test index, the store `db`, the address.
+pub fn serve_command(mut program: Command, db: &str, port: u16) -> Command {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    program
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .current_dir(&root)
+        .env("DATABASE_URL", db)
+        .env("CINESENSE_INDEX_DIR", test_index())
+        .env("RUST_LOG", "warn");
+    program
 }
 
 pub async fn wait_healthy(client: &reqwest::Client, base: &str) {

@@ -24,6 +24,19 @@ pub enum FetchError {
     Parse(#[from] ParseError),
 }
 
+impl FetchError {
+    /// For the metrics: one word per kind.
+    fn label(&self) -> &'static str {
+        match self {
+            FetchError::Status(404) => "not_found",
+            FetchError::Status(429) => "rate_limited",
+            FetchError::Status(_) => "upstream_error",
+            FetchError::Transport(_) => "transport_error",
+            FetchError::Parse(_) => "parse_error",
+        }
+    }
+}
+
 /// Tries after the first when IMDb fails for a moment (a transport error, 429 or 5xx).
 const MAX_RETRIES: u32 = 1;
 
@@ -107,9 +120,15 @@ impl ImdbClient {
             |e| log::info!("IMDb reviews of {imdb_id}: {e}; retrying"),
         )
         .await
-        .inspect_err(|e| log::warn!("IMDb reviews of {imdb_id}: {e}"))?;
-        let reviews =
-            parse_reviews(&html).inspect_err(|e| log::error!("IMDb reviews of {imdb_id}: {e}"))?;
+        .inspect_err(|e| {
+            log::warn!("IMDb reviews of {imdb_id}: {e}");
+            crate::metrics::upstream_call("imdb", e.label());
+        })?;
+        let reviews = parse_reviews(&html).inspect_err(|e| {
+            log::error!("IMDb reviews of {imdb_id}: {e}");
+            crate::metrics::upstream_call("imdb", "parse_error");
+        })?;
+        crate::metrics::upstream_call("imdb", "ok");
         Ok(reviews
             .into_iter()
             .map(|mut r| {

@@ -31,6 +31,7 @@ impl Breaker {
                 // Half-open: let this call through; one more failure re-opens.
                 self.open_until = None;
                 self.failures = BREAKER_THRESHOLD - 1;
+                crate::metrics::tmdb_breaker(false);
                 false
             }
             None => false,
@@ -43,6 +44,7 @@ impl Breaker {
             None => {
                 self.failures = 0;
                 self.open_until = None;
+                crate::metrics::tmdb_breaker(false);
             }
             Some(p) if p.is_outage() => {
                 self.failures += if *p == Problem::Timeout {
@@ -53,6 +55,7 @@ impl Breaker {
                 if self.failures >= BREAKER_THRESHOLD && self.open_until.is_none() {
                     log::warn!("TMDB circuit breaker open for {:?}", self.cooldown);
                     self.open_until = Some(Instant::now() + self.cooldown);
+                    crate::metrics::tmdb_breaker(true);
                 }
             }
             Some(_) => {}

@@ -213,6 +213,7 @@ impl TmdbClient {
         if let Err(p) = &result {
             log::warn!("TMDB GET {path}: {}", p.message());
         }
+        crate::metrics::upstream_call("tmdb", result.as_ref().err().map_or("ok", Problem::label));
         self.breaker().record(result.as_ref().err());
         result
     }

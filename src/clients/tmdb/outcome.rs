@@ -40,6 +40,20 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// For the metrics: one word per kind.
+    pub(super) fn label(&self) -> &'static str {
+        match self {
+            Problem::NotConfigured => "not_configured",
+            Problem::InvalidKey(_) => "invalid_key",
+            Problem::NotFound(_) => "not_found",
+            Problem::RateLimited => "rate_limited",
+            Problem::Timeout => "timeout",
+            Problem::CircuitOpen => "circuit_open",
+            Problem::Upstream(_) => "upstream_error",
+            Problem::Malformed(_) => "malformed",
+        }
+    }
+
     pub fn status(&self) -> TmdbStatus {
         match self {
             Problem::NotConfigured => TmdbStatus::NotConfigured,

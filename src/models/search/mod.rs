@@ -8,6 +8,7 @@
 mod cache;
 mod hit;
 mod query;
+mod read_only;
 mod schema;
 
 pub use hit::SearchHit;

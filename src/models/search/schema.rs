@@ -130,7 +130,10 @@ pub(crate) fn build_index(catalog: &Catalog, popularity: &[f32], dir: &Path) -> 
 
 impl SearchIndex {
     pub(crate) fn open(dir: &Path) -> Result<Self> {
-        let index = Index::open_in_dir(dir)
+        // Read-only: a replica's index/ may be a copy it can't write.
+        let index = super::read_only::ReadOnlyDirectory::open(dir)
+            .map_err(anyhow::Error::from)
+            .and_then(|d| Ok(Index::open(d)?))
             .with_context(|| format!("open search index {}", dir.display()))?;
         register_tokenizers(&index);
         let (expected, fields) = schema();

@@ -14,9 +14,11 @@ pub(super) use pool::PgStore;
 
 use super::query::Query;
 use super::rows::{Row, Value};
+use super::Unavailable;
 use super::{Engine, Statements, UniqueViolation};
 use anyhow::{anyhow, bail, Result};
-use pool::block_on;
+use pool::{wait_until, CALL_DEADLINE};
+use std::time::Instant;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Statement;
@@ -71,12 +73,29 @@ fn from_pg(row: &tokio_postgres::Row, i: usize) -> Result<Value> {
     Ok(v.unwrap_or(Value::Null))
 }
 
+/// A PostgreSQL error as the store reports it: a broken uniqueness rule, the server out of
+/// reach (no connection, a closed one, shutting down or starting up: `Unavailable`, which the
+/// API answers 503), or anything else.
 fn failed(e: tokio_postgres::Error) -> anyhow::Error {
-    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-        anyhow::Error::new(UniqueViolation).context(e.to_string())
-    } else {
-        e.into()
+    match e.code() {
+        Some(&SqlState::UNIQUE_VIOLATION) => {
+            anyhow::Error::new(UniqueViolation).context(e.to_string())
+        }
+        None => anyhow::Error::new(Unavailable::new(e.to_string())),
+        Some(code) if out_of_reach(code) => anyhow::Error::new(Unavailable::new(e.to_string())),
+        Some(_) => e.into(),
     }
+}
+
+/// Connection exceptions (class 08) and the server shutting down or not yet up.
+fn out_of_reach(code: &SqlState) -> bool {
+    code.code().starts_with("08")
+        || [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(code)
 }
 
 /// The parameters for `stmt`, typed as it takes them.
@@ -111,43 +130,50 @@ fn rows(found: Vec<tokio_postgres::Row>) -> Result<Vec<Row>> {
 
 impl Engine for PgStore {
     fn execute(&self, q: Query, values: &[Value]) -> Result<u64> {
-        let mut conn = self.conn()?;
-        let stmt = conn.prepared(dialect::sql(q))?;
+        let deadline = Instant::now() + CALL_DEADLINE;
+        let mut conn = self.conn(deadline)?;
+        let stmt = conn.prepared(dialect::sql(q), deadline)?;
         let boxed = params(&stmt, values)?;
-        block_on(conn.client.execute(&stmt, &refs(&boxed))).map_err(failed)
+        wait_until(conn.client.execute(&stmt, &refs(&boxed)), deadline)?.map_err(failed)
     }
 
     fn query(&self, q: Query, values: &[Value]) -> Result<Vec<Row>> {
-        let mut conn = self.conn()?;
-        let stmt = conn.prepared(dialect::sql(q))?;
+        let deadline = Instant::now() + CALL_DEADLINE;
+        let mut conn = self.conn(deadline)?;
+        let stmt = conn.prepared(dialect::sql(q), deadline)?;
         let boxed = params(&stmt, values)?;
-        rows(block_on(conn.client.query(&stmt, &refs(&boxed))).map_err(failed)?)
+        rows(wait_until(conn.client.query(&stmt, &refs(&boxed)), deadline)?.map_err(failed)?)
     }
 
     fn transaction(&self, work: &mut dyn FnMut(&mut dyn Statements) -> Result<()>) -> Result<()> {
-        let mut conn = self.conn()?;
-        let tx = block_on(conn.client.transaction())?;
-        let mut statements = Transaction(tx);
+        let deadline = Instant::now() + CALL_DEADLINE;
+        let mut conn = self.conn(deadline)?;
+        let tx = wait_until(conn.client.transaction(), deadline)?.map_err(failed)?;
+        let mut statements = Transaction { tx, deadline };
         work(&mut statements)?;
-        block_on(statements.0.commit())?;
+        wait_until(statements.tx.commit(), deadline)?.map_err(failed)?;
         Ok(())
     }
 }
 
-/// Statements inside a transaction on one connection (rolled back when dropped uncommitted).
-struct Transaction<'a>(tokio_postgres::Transaction<'a>);
+/// Statements inside a transaction on one connection (rolled back when dropped uncommitted),
+/// all within the call's deadline.
+struct Transaction<'a> {
+    tx: tokio_postgres::Transaction<'a>,
+    deadline: Instant,
+}
 
 impl Statements for Transaction<'_> {
     fn execute(&mut self, q: Query, values: &[Value]) -> Result<u64> {
-        let stmt = block_on(self.0.prepare(dialect::sql(q)))?;
+        let stmt = wait_until(self.tx.prepare(dialect::sql(q)), self.deadline)?.map_err(failed)?;
         let boxed = params(&stmt, values)?;
-        block_on(self.0.execute(&stmt, &refs(&boxed))).map_err(failed)
+        wait_until(self.tx.execute(&stmt, &refs(&boxed)), self.deadline)?.map_err(failed)
     }
 
     fn query(&mut self, q: Query, values: &[Value]) -> Result<Vec<Row>> {
-        let stmt = block_on(self.0.prepare(dialect::sql(q)))?;
+        let stmt = wait_until(self.tx.prepare(dialect::sql(q)), self.deadline)?.map_err(failed)?;
         let boxed = params(&stmt, values)?;
-        rows(block_on(self.0.query(&stmt, &refs(&boxed))).map_err(failed)?)
+        rows(wait_until(self.tx.query(&stmt, &refs(&boxed)), self.deadline)?.map_err(failed)?)
     }
 }
 

@@ -1,25 +1,35 @@
 //! The PostgreSQL connections: a bounded pool, each connection keeping its prepared
 //! statements, driven by a small runtime of the store's own. The store's methods block and
 //! callers may be on an async executor (the app is wired inside one) or off it, so a method
-//! waits for its query with [`block_on`], which parks the calling thread and never enters a
+//! waits for its query with [`wait_until`], which parks the calling thread and never enters a
 //! tokio runtime (entering one from another's executor panics).
+//!
+//! Every wait has a deadline: a store call (a free connection, connecting, its statements)
+//! that PostgreSQL does not answer within [`CALL_DEADLINE`] fails as [`Unavailable`], so a
+//! stopped or frozen server costs a request 2 s and a 503, never a hung worker.
 
 use super::migrations;
-use anyhow::{anyhow, Context as _, Result};
+use crate::store::Unavailable;
+use anyhow::{Context as _, Result};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 /// Connections one replica opens at most (PostgreSQL allows 100 by default).
 const MAX_CONNECTIONS: usize = 16;
-/// How long a request waits for a free connection before it fails.
-const CHECKOUT_WAIT: Duration = Duration::from_secs(10);
+/// How long one store call may wait for PostgreSQL in all (a free connection, connecting,
+/// its statements) before it fails as unavailable.
+pub(super) const CALL_DEADLINE: Duration = Duration::from_secs(2);
+/// Bringing the schema up to date at start may take longer.
+const MIGRATION_DEADLINE: Duration = Duration::from_secs(120);
 
-/// Runs a future to completion on the calling thread, whatever runtime it is in.
-pub(super) fn block_on<F: Future>(future: F) -> F::Output {
+/// Runs a future on the calling thread, whatever runtime it is in, until it completes or the
+/// deadline passes (then `Unavailable`; dropping the future leaves its connection usable:
+/// tokio-postgres discards an answer nobody waits for).
+pub(super) fn wait_until<F: Future>(future: F, deadline: Instant) -> Result<F::Output> {
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {
@@ -31,8 +41,14 @@ pub(super) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     loop {
         match future.as_mut().poll(&mut cx) {
-            Poll::Ready(out) => return out,
-            Poll::Pending => std::thread::park(),
+            Poll::Ready(out) => return Ok(out),
+            Poll::Pending => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Unavailable::new("PostgreSQL did not answer in time").into());
+                }
+                std::thread::park_timeout(left);
+            }
         }
     }
 }
@@ -45,14 +61,11 @@ pub(super) struct Conn {
 
 impl Conn {
     /// The statement for `sql`, prepared on this connection once.
-    pub(super) fn prepared(
-        &mut self,
-        sql: &'static str,
-    ) -> Result<Statement, tokio_postgres::Error> {
+    pub(super) fn prepared(&mut self, sql: &'static str, deadline: Instant) -> Result<Statement> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = block_on(self.client.prepare(sql))?;
+        let s = wait_until(self.client.prepare(sql), deadline)?.map_err(super::failed)?;
         self.statements.insert(sql, s.clone());
         Ok(s)
     }
@@ -117,7 +130,7 @@ impl PgStore {
             .parse()
             .with_context(|| format!("cannot read the PostgreSQL URL {}", super::redacted(url)))?;
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(5));
+            config.connect_timeout(CALL_DEADLINE);
         }
         if config.get_application_name().is_none() {
             config.application_name("cinesense");
@@ -136,10 +149,11 @@ impl PgStore {
             }),
             returned: Condvar::new(),
         };
+        let deadline = Instant::now() + MIGRATION_DEADLINE;
         let mut conn = store
-            .conn()
+            .conn(deadline)
             .with_context(|| format!("cannot connect to PostgreSQL at {}", super::redacted(url)))?;
-        block_on(migrations::migrate(&mut conn.client))?;
+        wait_until(migrations::migrate(&mut conn.client), deadline)??;
         drop(conn);
         Ok(store)
     }
@@ -149,7 +163,7 @@ impl PgStore {
     }
 
     /// A new connection, driven by the store's runtime.
-    fn open_connection(&self) -> Result<Conn> {
+    fn open_connection(&self, deadline: Instant) -> Result<Conn> {
         let config = self.config.clone();
         let runtime = self.runtime.as_ref().expect("open until dropped");
         let connecting = runtime.spawn(async move {
@@ -161,7 +175,7 @@ impl PgStore {
             });
             Ok::<_, tokio_postgres::Error>(client)
         });
-        let client = block_on(connecting)??;
+        let client = wait_until(connecting, deadline)??.map_err(super::failed)?;
         Ok(Conn {
             client,
             statements: HashMap::new(),
@@ -169,8 +183,15 @@ impl PgStore {
     }
 
     /// An idle connection, a new one while fewer than `MAX_CONNECTIONS` are open, or the
-    /// first one returned.
-    pub(super) fn conn(&self) -> Result<Lent<'_>> {
+    /// first one returned before `deadline`.
+    pub(super) fn conn(&self, deadline: Instant) -> Result<Lent<'_>> {
+        let started = Instant::now();
+        let lent = self.checkout(deadline);
+        crate::metrics::pool_wait(started.elapsed(), lent.is_ok());
+        lent
+    }
+
+    fn checkout(&self, deadline: Instant) -> Result<Lent<'_>> {
         let mut pool = self.lock();
         loop {
             if let Some(conn) = pool.idle.pop() {
@@ -192,27 +213,32 @@ impl PgStore {
                     store: self,
                 };
                 lent.conn = Some(
-                    self.open_connection()
+                    self.open_connection(deadline)
                         .context("cannot connect to PostgreSQL")?,
                 );
                 return Ok(lent);
             }
-            let (guard, timeout) = self
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(
+                    Unavailable::new("no PostgreSQL connection became free in time").into(),
+                );
+            }
+            let (guard, _) = self
                 .returned
-                .wait_timeout(pool, CHECKOUT_WAIT)
+                .wait_timeout(pool, left)
                 .unwrap_or_else(|e| e.into_inner());
             pool = guard;
-            if timeout.timed_out() && pool.idle.is_empty() && pool.open >= MAX_CONNECTIONS {
-                return Err(anyhow!(
-                    "no PostgreSQL connection became free in {CHECKOUT_WAIT:?}"
-                ));
-            }
         }
     }
 
     #[cfg(test)]
     pub(in crate::store) fn schema_version(&self) -> Result<i64> {
-        let conn = self.conn()?;
-        Ok(block_on(conn.client.query_one(migrations::VERSION_QUERY, &[]))?.get(0))
+        let conn = self.conn(Instant::now() + CALL_DEADLINE)?;
+        Ok(wait_until(
+            conn.client.query_one(migrations::VERSION_QUERY, &[]),
+            Instant::now() + CALL_DEADLINE,
+        )??
+        .get(0))
     }
 }

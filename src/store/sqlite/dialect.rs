@@ -36,9 +36,10 @@ pub(in crate::store) fn sql(q: Query) -> &'static str {
             "SELECT failures, last_failure FROM login_failures WHERE username = ?1 AND client = ?2"
         }
         Query::CountLoginFailure => {
-            "UPDATE login_failures SET failures = failures + 1, last_failure = ?3
+            "UPDATE login_failures SET failures = ?3, last_failure = ?4
              WHERE username = ?1 AND client = ?2"
         }
+        Query::Ping => "SELECT 1",
         Query::PruneSessions => "DELETE FROM sessions WHERE expires_at <= ?1",
         Query::PruneLoginFailures => "DELETE FROM login_failures WHERE last_failure < ?1",
         Query::ClearLoginFailures => {

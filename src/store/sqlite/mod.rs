@@ -3,6 +3,7 @@
 //! dialect.rs.
 
 mod dialect;
+mod group_commit;
 mod migrations;
 
 #[cfg(test)]
@@ -25,6 +26,8 @@ const POOLED_READERS: usize = 8;
 /// Callers run it off the async executor.
 pub(super) struct SqliteStore {
     writer: Mutex<Connection>,
+    /// Single-statement writes waiting for the next group commit.
+    writes: group_commit::Queue,
     readers: Mutex<Vec<Connection>>,
     path: PathBuf,
 }
@@ -62,13 +65,18 @@ impl SqliteStore {
         }
         let mut conn = Connection::open(path)
             .with_context(|| format!("cannot open database {}", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrations::migrate(&mut conn)?;
+        let mut set_up = || -> Result<()> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            migrations::migrate(&mut conn)
+        };
+        set_up().with_context(|| format!("cannot set up the database {}", path.display()))?;
+        check_writable(&conn, path)?;
         Ok(SqliteStore {
             writer: Mutex::new(conn),
+            writes: group_commit::Queue::default(),
             readers: Mutex::new(Vec::new()),
             path: path.to_path_buf(),
         })
@@ -107,6 +115,26 @@ impl SqliteStore {
             .conn()
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
+}
+
+/// Refuses a database that can't be written (a read-only file or folder) at start, rather than
+/// serving and failing every signup and rating: SQLite opens such a file read-only without a
+/// word. Rewriting the schema version is a real write that changes nothing.
+fn check_writable(conn: &Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let refused = || {
+        format!(
+            "the database {} can't be written: give this user write access to the file and \
+             its folder",
+            path.display()
+        )
+    };
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        anyhow::bail!(refused());
+    }
+    conn.pragma_update(None, "user_version", version)
+        .with_context(refused)?;
+    Ok(())
 }
 
 /// A value as SQLite takes it.
@@ -174,7 +202,10 @@ fn query(conn: &Connection, q: Query, params: &[Value]) -> Result<Vec<Row>> {
 impl Engine for SqliteStore {
     fn execute(&self, q: Query, params: &[Value]) -> Result<u64> {
         if q.writes() {
-            execute(&self.conn(), q, params)
+            match self.writes.write(&self.writer, q, params, false)? {
+                group_commit::Answer::Changed(n) => Ok(n),
+                group_commit::Answer::Rows(rows) => Ok(rows.len() as u64),
+            }
         } else {
             execute(&*self.reader()?, q, params)
         }
@@ -182,7 +213,10 @@ impl Engine for SqliteStore {
 
     fn query(&self, q: Query, params: &[Value]) -> Result<Vec<Row>> {
         if q.writes() {
-            query(&self.conn(), q, params)
+            match self.writes.write(&self.writer, q, params, true)? {
+                group_commit::Answer::Rows(rows) => Ok(rows),
+                group_commit::Answer::Changed(_) => Ok(Vec::new()),
+            }
         } else {
             query(&*self.reader()?, q, params)
         }
