@@ -62,6 +62,22 @@ pub(crate) fn live_session_user(s: &AppState, token: &str) -> Result<User, ApiEr
     })
 }
 
+/// A request's session token, not yet checked: a handler that goes off the executor anyway
+/// checks it there (`live_session_user`) in the same trip, where `AuthUser` would take a trip
+/// of its own. Without a token: 401.
+pub(crate) struct SessionToken(pub String);
+
+impl FromRequest for SessionToken {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(request_token(req).map(SessionToken).ok_or_else(|| {
+            ApiError::Unauthorized("log in first: no session cookie or bearer token".into())
+        }))
+    }
+}
+
 /// The logged-in user; a request without a live session is answered 401.
 pub(crate) struct AuthUser(pub User);
 

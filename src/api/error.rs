@@ -51,7 +51,7 @@ const STORE_RETRY_SECONDS: u64 = 5;
 /// may try again; a balancer's readiness check sees it too), anything else 500.
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
-        let unavailable = crate::store::is_unavailable(&e);
+        let unavailable = crate::services::store_unavailable(&e);
         crate::metrics::request_failure(unavailable);
         if unavailable {
             log::warn!("{e:#}");

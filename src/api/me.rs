@@ -1,7 +1,7 @@
 //! The logged-in user's data: onboarding, ratings and recommendations (the watchlist and
 //! "not interested" have files of their own).
 
-use super::auth::AuthUser;
+use super::auth::{live_session_user, AuthUser, SessionToken};
 use super::json::JsonBody;
 use super::params::{self, Query};
 use super::users::{to_recommendations, Recommendation};
@@ -77,14 +77,19 @@ pub(crate) struct RatingView {
     responses((status = 200, body = RatingView), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub(crate) async fn put_rating(
     state: web::Data<AppState>,
-    user: AuthUser,
+    session: SessionToken,
     path: web::Path<String>,
     body: JsonBody<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, row) = movie_row(&state, &path)?;
     let stars = Stars::parse(body.0.rating).map_err(|m| ApiError::bad_parameter("rating", m))?;
-    let uid = user.0.id;
-    let rated = blocking(&state, move |s| Ok(s.members.rate(uid, id, stars)?)).await?;
+    // The session and the write in one trip off the executor: under load each trip waits for
+    // a thread.
+    let rated = blocking(&state, move |s| {
+        let user = live_session_user(s, &session.0)?;
+        Ok(s.members.rate(user.id, id, stars)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RatingView {
         movie: state.summary(state.artifacts.catalog.at(row)),
         rating: rated.rating.rating,

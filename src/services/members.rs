@@ -91,10 +91,7 @@ impl Members {
     /// Rates a film (or changes the rating). A rated film has been seen: it leaves the
     /// watchlist.
     pub(crate) fn rate(&self, user_id: i64, movie_id: u32, stars: Stars) -> Result<Rated> {
-        let rating = self.store.put_rating(user_id, movie_id, stars.value())?;
-        let left_watchlist =
-            self.store
-                .remove_from_list(MovieList::Watchlist, user_id, movie_id)?;
+        let (rating, left_watchlist) = self.store.put_rating(user_id, movie_id, stars.value())?;
         Ok(Rated {
             rating,
             left_watchlist,

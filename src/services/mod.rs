@@ -13,3 +13,8 @@ pub(crate) mod onboarding;
 pub mod recommendations;
 pub mod reviews;
 pub mod top_reviews;
+
+/// Whether a service's error is the store out of reach (the API answers 503 then).
+pub(crate) fn store_unavailable(e: &anyhow::Error) -> bool {
+    crate::store::is_unavailable(e)
+}

@@ -80,6 +80,18 @@ trait Engine: Send + Sync {
     /// Runs `work` in one transaction: the rows it reads stay locked until it commits, which it
     /// does when `work` returns Ok (an error rolls back).
     fn transaction(&self, work: &mut dyn FnMut(&mut dyn Statements) -> Result<()>) -> Result<()>;
+    /// Runs write statements in one transaction, all or none; how many rows each changed.
+    fn write_all(&self, statements: &[(Query, Vec<Value>)]) -> Result<Vec<u64>> {
+        let mut changed = Vec::with_capacity(statements.len());
+        self.transaction(&mut |tx| {
+            changed.clear();
+            for (q, params) in statements {
+                changed.push(tx.execute(*q, params)?);
+            }
+            Ok(())
+        })?;
+        Ok(changed)
+    }
 }
 
 /// Statements inside a transaction.
@@ -345,18 +357,31 @@ impl Store {
 
     // ---------- ratings ----------
 
-    /// Rates a movie or changes the rating.
-    pub fn put_rating(&self, user_id: i64, movie_id: u32, rating: f32) -> Result<UserRating> {
+    /// Rates a movie or changes the rating, and takes it off the watchlist (a rated film has
+    /// been seen), in one transaction; whether it was on the watchlist.
+    pub fn put_rating(
+        &self,
+        user_id: i64,
+        movie_id: u32,
+        rating: f32,
+    ) -> Result<(UserRating, bool)> {
         let t = now();
-        self.0.execute(
-            Query::PutRating,
-            &[user_id.into(), movie_id.into(), rating.into(), t.into()],
-        )?;
-        Ok(UserRating {
+        let changed = self.0.write_all(&[
+            (
+                Query::PutRating,
+                vec![user_id.into(), movie_id.into(), rating.into(), t.into()],
+            ),
+            (
+                Query::RemoveFromList(MovieList::Watchlist),
+                vec![user_id.into(), movie_id.into()],
+            ),
+        ])?;
+        let rated = UserRating {
             movie_id,
             rating,
             updated_at: t,
-        })
+        };
+        Ok((rated, changed.get(1).is_some_and(|&n| n > 0)))
     }
 
     /// Rates many films at once, each with its own date, in one transaction: the films not

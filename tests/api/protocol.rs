@@ -251,3 +251,58 @@ async fn a_huge_query_string_is_refused_and_the_server_goes_on() {
     let (s, body) = app.get("/api/search?q=toy").await;
     assert_eq!(s, 200, "{body}");
 }
+
+/// OPTIONS answered 404; now 204 with the methods the path takes, and a method it does not take
+/// is a 405 naming them. A field of the wrong type is a 400 naming the field (before: no
+/// `parameter`, only serde's line and column).
+#[tokio::test]
+async fn options_allow_and_typed_body_errors_name_what_is_wrong() {
+    let app = spawn_app().await;
+    let options = |path: &'static str| {
+        let (client, url) = (app.client.clone(), format!("{}{path}", app.address));
+        async move {
+            let resp = client.request(Method::OPTIONS, url).send().await.unwrap();
+            let allow = resp
+                .headers()
+                .get("allow")
+                .map(|v| v.to_str().unwrap().to_string());
+            (resp.status().as_u16(), allow)
+        }
+    };
+    assert_eq!(
+        options("/api/me/ratings/1").await,
+        (204, Some("PUT, DELETE, OPTIONS".to_string()))
+    );
+    assert_eq!(
+        options("/api/search").await,
+        (204, Some("GET, HEAD, OPTIONS".to_string()))
+    );
+    assert_eq!(options("/api/nothing-here").await.0, 404);
+    let (s, b) = app.send(Method::DELETE, "/api/search", None, None).await;
+    let err = assert_error(s, &b, 405, "method_not_allowed");
+    assert!(err["message"].as_str().unwrap().contains("GET"), "{b}");
+
+    let me = app.signup("typed", &["Comedy", "Drama", "Romance"]).await;
+    for (body, field) in [(json!({"rating": "four"}), "rating"), (json!({}), "rating")] {
+        let (s, b) = app
+            .send(
+                Method::PUT,
+                "/api/me/ratings/1",
+                Some(&me.token),
+                Some(body),
+            )
+            .await;
+        let err = assert_error(s, &b, 400, "bad_parameter");
+        assert_eq!(err["parameter"], field, "{b}");
+    }
+    let (s, b) = app
+        .send(
+            Method::POST,
+            "/api/users",
+            None,
+            Some(json!({"username": "typed2", "password": "a good password", "genres": ["Comedy", 7, "Drama"]})),
+        )
+        .await;
+    let err = assert_error(s, &b, 400, "bad_parameter");
+    assert_eq!(err["parameter"], "genres[1]", "{b}");
+}

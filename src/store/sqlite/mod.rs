@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Read connections kept open for reuse (more are opened while many read at once).
-const POOLED_READERS: usize = 8;
+const POOLED_READERS: usize = 32;
 
 /// The SQLite store: one writer behind a mutex (SQLite writes one transaction at a time) and a
 /// pool of read-only connections, so a read never waits behind a write's fsync (WAL mode).
@@ -202,10 +202,7 @@ fn query(conn: &Connection, q: Query, params: &[Value]) -> Result<Vec<Row>> {
 impl Engine for SqliteStore {
     fn execute(&self, q: Query, params: &[Value]) -> Result<u64> {
         if q.writes() {
-            match self.writes.write(&self.writer, q, params, false)? {
-                group_commit::Answer::Changed(n) => Ok(n),
-                group_commit::Answer::Rows(rows) => Ok(rows.len() as u64),
-            }
+            Ok(self.write_all(&[(q, params.to_vec())])?[0])
         } else {
             execute(&*self.reader()?, q, params)
         }
@@ -213,13 +210,40 @@ impl Engine for SqliteStore {
 
     fn query(&self, q: Query, params: &[Value]) -> Result<Vec<Row>> {
         if q.writes() {
-            match self.writes.write(&self.writer, q, params, true)? {
-                group_commit::Answer::Rows(rows) => Ok(rows),
-                group_commit::Answer::Changed(_) => Ok(Vec::new()),
-            }
+            let statement = group_commit::Statement {
+                query: q,
+                params: params.to_vec(),
+                wants_rows: true,
+            };
+            let answers = self.writes.write(&self.writer, vec![statement])?;
+            Ok(match answers.into_iter().next() {
+                Some(group_commit::Answer::Rows(rows)) => rows,
+                _ => Vec::new(),
+            })
         } else {
             query(&*self.reader()?, q, params)
         }
+    }
+
+    /// Through the group commit: one savepoint in the next batch.
+    fn write_all(&self, statements: &[(Query, Vec<Value>)]) -> Result<Vec<u64>> {
+        let statements = statements
+            .iter()
+            .map(|(query, params)| group_commit::Statement {
+                query: *query,
+                params: params.clone(),
+                wants_rows: false,
+            })
+            .collect();
+        Ok(self
+            .writes
+            .write(&self.writer, statements)?
+            .into_iter()
+            .map(|a| match a {
+                group_commit::Answer::Changed(n) => n,
+                group_commit::Answer::Rows(rows) => rows.len() as u64,
+            })
+            .collect())
     }
 
     fn transaction(&self, work: &mut dyn FnMut(&mut dyn Statements) -> Result<()>) -> Result<()> {
@@ -276,6 +300,51 @@ mod tests {
         assert_eq!(ratings.len(), 1);
         assert!(found);
         assert!(engine.readers.lock().unwrap().len() <= POOLED_READERS);
+    }
+
+    /// Writes that arrive while the writer is busy go to disk together, in one batch (one
+    /// fsync), each acknowledged after it; a write that fails (a taken username) fails alone.
+    #[test]
+    fn writes_queued_behind_a_busy_writer_commit_as_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = std::sync::Arc::new(SqliteStore::open(&dir.path().join("t.sqlite")).unwrap());
+        let user = |name: &str| [name.into(), "hash".into(), "[]".into(), Value::Int(0)];
+        engine.query(Query::InsertUser, &user("bea")).unwrap();
+        let before = engine.writes.batches();
+        let writer = engine.conn();
+        let names: Vec<String> = (0..19)
+            .map(|i| format!("member{i}"))
+            .chain(["BEA".to_string()])
+            .collect();
+        let writes: Vec<_> = names
+            .into_iter()
+            .map(|name| {
+                let engine = engine.clone();
+                std::thread::spawn(move || engine.query(Query::InsertUser, &user(&name)))
+            })
+            .collect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while engine.writes.queued() < 20 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writes did not queue"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        drop(writer);
+        let results: Vec<_> = writes.into_iter().map(|w| w.join().unwrap()).collect();
+        assert_eq!(engine.writes.batches() - before, 1, "one batch for all 20");
+        let failed: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
+        assert_eq!(failed.len(), 1, "only the taken name fails");
+        assert!(failed[0]
+            .as_ref()
+            .unwrap_err()
+            .chain()
+            .any(|c| c.is::<UniqueViolation>()));
+        assert_eq!(
+            engine.query(Query::CountUsers, &[]).unwrap(),
+            vec![vec![Value::Int(20)]]
+        );
     }
 
     #[test]
