@@ -85,6 +85,23 @@ fn make_read_only(dir: &Path) {
     chmod(dir, 0o555);
 }
 
+/// `serve` as the unprivileged user over `index` and the store `db` stops with an error that
+/// names `named`.
+fn refused_at_start(db: &str, index: &Path, setting: Option<(&str, &str)>, named: &str) {
+    let mut serve = serve_command(unprivileged(), db, free_port());
+    serve.env("CINESENSE_INDEX_DIR", index);
+    if let Some((name, value)) = setting {
+        serve.env(name, value);
+    }
+    let out = serve.stdout(Stdio::null()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(named),
+        "the message names {named}: {stderr}"
+    );
+}
+
 #[tokio::test]
 async fn serve_runs_on_a_read_only_index_and_refuses_a_read_only_store() {
     if is_root() && Command::new("setpriv").arg("--version").output().is_err() {
@@ -151,32 +168,16 @@ async fn serve_runs_on_a_read_only_index_and_refuses_a_read_only_store() {
     assert_eq!(listing(&index), before, "serve changed the read-only index");
 
     // Stale (the build settings differ) and read-only: serve stops and names the folder.
-    let out = serve_command(unprivileged(), &db, free_port())
-        .env("CINESENSE_INDEX_DIR", &index)
-        .env("SIMILAR_K", "7")
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&index.display().to_string()),
-        "the message names the folder: {stderr}"
+    refused_at_start(
+        &db,
+        &index,
+        Some(("SIMILAR_K", "7")),
+        &index.display().to_string(),
     );
     assert_eq!(listing(&index), before);
 
     // A store this user can't write: refused at start, the file named.
     make_read_only(&built);
-    let out = serve_command(unprivileged(), &built_db, free_port())
-        .env("CINESENSE_INDEX_DIR", &index)
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&built_db),
-        "the message names the file: {stderr}"
-    );
+    refused_at_start(&built_db, &index, None, &built_db);
     chmod(&built, 0o755);
 }

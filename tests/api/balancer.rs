@@ -5,7 +5,7 @@
 //! owner out (finding 2), and with PostgreSQL down clients get 503 in time and everything
 //! answers again once it is back (finding 3). On a PostgreSQL of the test's own.
 
-use crate::helpers::{on_postgres, spawn_app_with, TestApp};
+use crate::helpers::{on_postgres, spawn_app_with, wait_for_status, TestApp};
 use crate::postgres::OwnPostgres;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::json;
@@ -143,25 +143,6 @@ async fn login(client: &reqwest::Client, proxy: &str, password: &str) -> u16 {
         .as_u16()
 }
 
-async fn wait_for(proxy: &str, path: &str, status: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let got = reqwest::get(format!("{proxy}{path}"))
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
-        if got == status {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} still {got}, waiting for {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn two_replicas_behind_a_proxy_keep_owners_in_and_say_503_while_postgres_is_down() {
     if on_postgres() {
@@ -180,7 +161,7 @@ async fn two_replicas_behind_a_proxy_keep_owners_in_and_say_503_while_postgres_i
     };
     let (a, b) = (replica().await, replica().await);
     let proxy = start_proxy(&[&a, &b]);
-    wait_for(&proxy, "/api/health/ready", 200).await;
+    wait_for_status(&proxy, "/api/health/ready", 200).await;
     let (status, body) = a
         .send(
             reqwest::Method::POST,
@@ -230,6 +211,6 @@ async fn two_replicas_behind_a_proxy_keep_owners_in_and_say_503_while_postgres_i
 
     // Back without restarting anything.
     pg.resume_service();
-    wait_for(&proxy, "/api/health/ready", 200).await;
+    wait_for_status(&proxy, "/api/health/ready", 200).await;
     assert_eq!(login(&owner, &proxy, "a good password").await, 200);
 }

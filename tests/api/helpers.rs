@@ -156,6 +156,24 @@ pub async fn spawn_app_over(
     }
 }
 
+/// Polls `GET {base}{path}` until it answers `status` (30 s at most).
+pub async fn wait_for_status(base: &str, path: &str, status: u16) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let got = reqwest::get(format!("{base}{path}"))
+            .await
+            .map_or(0, |r| r.status().as_u16());
+        if got == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} still {got} after 30 s, waiting for {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Asserts the JSON error shape and returns the error object.
 pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) -> Value {
     assert_eq!(status, expected_status, "{body}");

@@ -2,7 +2,7 @@
 //! a hang), readiness says not ready, what needs no database goes on, and everything answers
 //! again once PostgreSQL is back, without a restart. On a PostgreSQL of the test's own.
 
-use crate::helpers::{on_postgres, spawn_app_with, TestApp};
+use crate::helpers::{on_postgres, spawn_app_with, wait_for_status, TestApp};
 use crate::postgres::OwnPostgres;
 use reqwest::Method;
 use std::time::{Duration, Instant};
@@ -66,22 +66,6 @@ async fn assert_unavailable(app: &TestApp, token: &str, what: &str) {
     }
 }
 
-/// Polls readiness until PostgreSQL is back (no restart of the app).
-async fn wait_ready(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, _, _) = timed(app, "/api/health/ready", None).await;
-        if status == 200 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not ready again 30 s after PostgreSQL came back"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test]
 async fn postgres_down_or_frozen_is_503_in_time_and_recovers_without_a_restart() {
     if on_postgres() {
@@ -101,7 +85,8 @@ async fn postgres_down_or_frozen_is_503_in_time_and_recovers_without_a_restart()
     pg.crash();
     assert_unavailable(&app, &me.token, "crashed").await;
     pg.resume_service();
-    wait_ready(&app).await;
+    // Back without a restart of the app.
+    wait_for_status(&app.address, "/api/health/ready", 200).await;
     let (status, body) = app
         .send(Method::GET, "/api/me/ratings", Some(&me.token), None)
         .await;
@@ -114,6 +99,7 @@ async fn postgres_down_or_frozen_is_503_in_time_and_recovers_without_a_restart()
     pg.freeze();
     assert_unavailable(&app, &me.token, "frozen").await;
     pg.thaw();
-    wait_ready(&app).await;
+    // Back without a restart of the app.
+    wait_for_status(&app.address, "/api/health/ready", 200).await;
     assert_eq!(app.rate(&me, 2, 3.0).await.0, 200);
 }
