@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod movielens;
 pub mod ratings;
+pub mod reviews;
 pub mod tmdb_snapshot;
 
 pub use catalog::{load_catalog, Catalog, DataFiles, Movie, PopularityBand};
