@@ -735,13 +735,24 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     let notice = s.text("#tmdb-notice").await;
     assert!(notice.starts_with("Couldn't load the poster"), "{notice}");
     assert!(s.text("main").await.contains("Drama"));
-    // The review panel says its sources failed instead of showing nothing.
-    wait_until("the review panel's notice", async || {
-        s.text("#sentiment")
+    // The review panel says one true thing: its sources can't be reached (not also "no
+    // reviews found"), with a way to try again.
+    let unreachable = async || {
+        s.script("return document.getElementById('sentiment').getAttribute('aria-busy')")
             .await
-            .contains("Couldn't load reviews from IMDb")
-    })
-    .await;
+            == "false"
+            && s.text("#sentiment")
+                .await
+                .contains("Reviews can't be reached right now.")
+    };
+    wait_until("the review panel's notice", unreachable).await;
+    let panel = s.text("#sentiment").await;
+    assert!(!panel.contains("No reviews found"), "{panel}");
+    let buttons = s.wait_for("#sentiment-retry", 1).await;
+    s.click(&buttons[0]).await;
+    wait_until("the panel after trying again", unreachable).await;
+    s.script("document.getElementById('sentiment').scrollIntoView()")
+        .await;
     s.screenshot("movie-tmdb-unreachable").await;
     assert_no_console_errors(&s, "movie without TMDB").await;
     s.quit().await;

@@ -90,28 +90,35 @@ function reviewText(r) {
   return h('details', { class: 'spoiler' }, h('summary', {}, 'Show spoiler'), text);
 }
 
-function sourceNotice(s) {
+// Why a source gave no reviews, in one sentence.
+function sourceProblem(s) {
   const name = SOURCE_NAMES[s.name] || s.name;
-  return h('p', { class: 'notice' }, s.status === 'layout_changed'
+  return s.status === 'layout_changed'
     ? `Reviews from ${name} can't be read right now: its reviews page changed its layout.`
-    : `Couldn't load reviews from ${name} right now.`);
+    : `Reviews from ${name} can't be reached right now.`;
 }
 
 // The review panel: a split bar drawn as inline SVG and each review with its label,
-// filterable by label.
+// filterable by label. It always says one true thing: the reviews (with a quiet note when a
+// source failed), or why there are none (with a way to try again), or that there are none.
 function sentimentPanel(m) {
-  const panel = h('section', { id: 'sentiment', class: 'panel', 'aria-live': 'polite', 'aria-busy': 'true' },
-    h('p', { class: 'loading' }, 'Reading reviews… (the first visit takes a few seconds)'));
-  (async () => {
+  const panel = h('section', { id: 'sentiment', class: 'panel', 'aria-live': 'polite', 'aria-busy': 'true' });
+  const retry = () => h('button', { class: 'secondary', type: 'button', id: 'sentiment-retry', onclick: load }, 'Try again');
+  async function load() {
+    panel.setAttribute('aria-busy', 'true');
+    panel.replaceChildren(h('p', { class: 'loading' }, 'Reading reviews… (the first visit takes a few seconds)'));
     let body;
     try { body = await api(`/api/movies/${m.id}/reviews`); }
-    catch (e) { panel.replaceChildren(errorBox(e, "Couldn't load reviews right now.")); panel.setAttribute('aria-busy', 'false'); return; }
-    const notes = body.sources.filter(s => !ANSWERED.includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured').map(sourceNotice);
+    catch (e) { panel.replaceChildren(errorBox(e, "Couldn't load reviews right now."), retry()); panel.setAttribute('aria-busy', 'false'); return; }
+    const failed = body.sources.filter(s => !ANSWERED.includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured');
     if (!body.reviews.length) {
-      panel.replaceChildren(...notes, h('p', { class: 'muted' }, 'No reviews found for this movie.'));
+      panel.replaceChildren(...(failed.length
+        ? [h('p', { class: 'notice' }, failed.length > 1 ? "Reviews can't be reached right now." : sourceProblem(failed[0])), retry()]
+        : [h('p', { class: 'muted' }, 'No reviews found for this movie.')]));
       panel.setAttribute('aria-busy', 'false');
       return;
     }
+    const notes = failed.map(s => h('p', { class: 'muted note' }, `${sourceProblem(s)} Showing the others.`));
     const { positive, negative } = body.summary;
     const total = positive + negative;
     const w = 300, posW = Math.round(w * positive / total);
@@ -144,7 +151,8 @@ function sentimentPanel(m) {
           ` · ${positive} positive, ${negative} negative`)),
       filters, list);
     panel.setAttribute('aria-busy', 'false');
-  })();
+  }
+  load();
   return panel;
 }
 
