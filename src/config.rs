@@ -106,6 +106,10 @@ pub struct Settings {
     pub imdb_timeout: Duration,
     /// REVIEWS_CACHE_TTL_SECONDS: how long a movie's classified reviews are served from cache.
     pub reviews_ttl_seconds: i64,
+    /// REVIEWS_FILE: offline IMDb reviews (gzipped JSON lines keyed by IMDb id) that `build`
+    /// classifies into index/; default `reviews/imdb-reviews.jsonl.gz` in the data folder.
+    /// Without the file the index has no offline reviews.
+    pub reviews_file: PathBuf,
 }
 
 impl Default for Settings {
@@ -135,6 +139,7 @@ impl Default for Settings {
             imdb_base_url: "https://www.imdb.com".into(),
             imdb_timeout: Duration::from_secs(8),
             reviews_ttl_seconds: 24 * 3600,
+            reviews_file: "data/reviews/imdb-reviews.jsonl.gz".into(),
         }
     }
 }
@@ -195,6 +200,7 @@ impl Settings {
         }
         read("CINESENSE_DATA_DIR", &mut s.data_dir)?;
         s.tmdb_snapshot = s.data_dir.join("tmdb-snapshot.jsonl");
+        s.reviews_file = s.data_dir.join("reviews").join("imdb-reviews.jsonl.gz");
         s.movielens_dir = s.data_dir.join("movielens-ml-latest-small");
         read("MOVIELENS_DIR", &mut s.movielens_dir)?;
         read("CINESENSE_INDEX_DIR", &mut s.index_dir)?;
@@ -241,6 +247,7 @@ impl Settings {
         read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;
         read("IMDB_BASE_URL", &mut s.imdb_base_url)?;
         read("REVIEWS_CACHE_TTL_SECONDS", &mut s.reviews_ttl_seconds)?;
+        read("REVIEWS_FILE", &mut s.reviews_file)?;
         let mut ms = s.imdb_timeout.as_millis() as u64;
         read("IMDB_TIMEOUT_MS", &mut ms)?;
         s.imdb_timeout = Duration::from_millis(ms);

@@ -40,7 +40,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     std::fs::create_dir_all(dir)?;
     let hash = inputs_hash(settings)?;
     let files = settings.data_files()?;
-    let bar = step_bar(6 + settings.mf.epochs as u64, quiet);
+    let bar = step_bar(7 + settings.mf.epochs as u64, quiet);
 
     bar.set_message("reading the catalog");
     let mut catalog = load_catalog(&files)?;
@@ -84,9 +84,13 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
     };
     bar.inc(1);
 
+    bar.set_message("offline reviews");
+    let reviews = super::reviews::build_offline(settings, &catalog, quiet)?;
+    bar.inc(1);
+
     bar.set_message("writing");
     let mut checksums = BTreeMap::new();
-    let blobs: [(&str, Vec<u8>); 5] = [
+    let blobs: [(&str, Vec<u8>); 6] = [
         (
             FILES[0],
             bincode::serialize(&StoredCatalog {
@@ -98,6 +102,7 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
         (FILES[2], bincode::serialize(&ratings)?),
         (FILES[3], bincode::serialize(&mf)?),
         (FILES[4], bincode::serialize(&implicit)?),
+        (FILES[5], bincode::serialize(&reviews)?),
     ];
     for (name, bytes) in blobs {
         checksums.insert(name.to_string(), fnv_of(&bytes));

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bump when the layout or meaning of any artifact changes.
-pub(crate) const FORMAT_VERSION: u32 = 5;
+pub(crate) const FORMAT_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -48,6 +48,22 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
             std::fs::read(&path).with_context(|| format!("missing input {}", path.display()))?;
         h.update(&(bytes.len() as u64).to_le_bytes());
         h.update(&bytes);
+    }
+    // The offline reviews and the model that classifies them.
+    match std::fs::read(&settings.reviews_file) {
+        Ok(bytes) => {
+            h.update(b"reviews");
+            h.update(&bytes);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot read {}", settings.reviews_file.display()))
+        }
+    }
+    if let Some(model) = super::reviews::model_fingerprint(&settings.sentiment_model_dir)? {
+        h.update(b"sentiment model");
+        h.update(model.as_bytes());
     }
     match std::fs::read(&settings.tmdb_snapshot) {
         Ok(bytes) => {

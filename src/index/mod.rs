@@ -7,10 +7,12 @@
 
 mod build;
 mod manifest;
+mod reviews;
 mod swap;
 
 pub use build::build;
 pub use manifest::{freshness, Freshness, Manifest};
+pub use reviews::ClassifiedReview;
 
 use crate::config::Settings;
 use crate::dataset::{Catalog, Ratings};
@@ -21,14 +23,16 @@ use crate::models::search::SearchIndex;
 use anyhow::{bail, Context, Result};
 use manifest::{fnv_of, read_manifest, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "catalog.bin",
     "similarity.bin",
     "ratings.bin",
     "mf.bin",
     "implicit.bin",
+    "reviews.bin",
 ];
 
 /// The folder of the tantivy index inside an index.
@@ -47,6 +51,8 @@ pub struct Artifacts {
     /// EASE^R, or iALS where EASE^R's dense matrix would not fit; None without ratings.
     pub implicit: Option<ImplicitModel>,
     pub search: SearchIndex,
+    /// Offline reviews with their sentiment, by movie id (empty without a reviews file).
+    pub reviews: BTreeMap<u32, Vec<ClassifiedReview>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -109,6 +115,8 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let mf: MfModel = bincode::deserialize(&read_checked(&dir, FILES[3], &manifest)?)?;
     let implicit: Option<ImplicitModel> =
         bincode::deserialize(&read_checked(&dir, FILES[4], &manifest)?)?;
+    let reviews: BTreeMap<u32, Vec<ClassifiedReview>> =
+        bincode::deserialize(&read_checked(&dir, FILES[5], &manifest)?)?;
     if similarity.rows() != catalog.len()
         || mf.n_items() != catalog.len()
         || implicit
@@ -140,6 +148,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
         mf,
         implicit,
         search,
+        reviews,
     })
 }
 
