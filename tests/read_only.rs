@@ -7,35 +7,21 @@
 //!
 //! Root ignores file permissions, so as root (CI) serve runs as `nobody` (setpriv).
 
+#[path = "common/privileges.rs"]
+mod privileges;
 #[path = "common/server.rs"]
 mod server;
 
+use privileges::{as_user, is_root};
 use server::{free_port, serve_command, start, test_index, wait_healthy};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// The cinesense binary, run as `nobody` when we are root.
 fn unprivileged() -> Command {
-    let binary = env!("CARGO_BIN_EXE_cinesense");
-    if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-            binary,
-        ]);
-        c
-    } else {
-        Command::new(binary)
-    }
+    as_user("65534", "65534", env!("CARGO_BIN_EXE_cinesense"))
 }
 
 fn chmod(path: &Path, mode: u32) {

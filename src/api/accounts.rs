@@ -68,6 +68,15 @@ async fn start_session(
         }))
 }
 
+/// A login or signup the throttle refused: 429 with Retry-After, counted in the metrics.
+fn throttled(what: &str, message: String, retry_after_seconds: u64) -> ApiError {
+    crate::metrics::throttled(what);
+    ApiError::TooManyRequests {
+        message,
+        retry_after_seconds,
+    }
+}
+
 /// Sign up with a username, a password and at least 3 genres; logs the new user in. Past 10
 /// signups from one address within the hour (SIGNUPS_PER_ADDRESS), each further one waits (429).
 #[utoipa::path(post, path = "/api/users", request_body = SignupRequest,
@@ -92,13 +101,7 @@ pub async fn signup(
                 SignupError::Taken(_) => ApiError::Conflict(e.to_string()),
                 SignupError::Throttled {
                     retry_after_seconds,
-                } => {
-                    crate::metrics::throttled("signup");
-                    ApiError::TooManyRequests {
-                        message: e.to_string(),
-                        retry_after_seconds,
-                    }
-                }
+                } => throttled("signup", e.to_string(), retry_after_seconds),
                 SignupError::Store(e) => e.into(),
             })
     })
@@ -127,13 +130,7 @@ pub(crate) async fn login(
                 LoginError::WrongCredentials => ApiError::Unauthorized(e.to_string()),
                 LoginError::Throttled {
                     retry_after_seconds,
-                } => {
-                    crate::metrics::throttled("login");
-                    ApiError::TooManyRequests {
-                        message: e.to_string(),
-                        retry_after_seconds,
-                    }
-                }
+                } => throttled("login", e.to_string(), retry_after_seconds),
                 LoginError::Store(e) => e.into(),
             })
     })

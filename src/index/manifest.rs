@@ -50,33 +50,26 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
         h.update(&bytes);
     }
     // The offline reviews and the model that classifies them.
-    match std::fs::read(&settings.reviews_file) {
-        Ok(bytes) => {
-            h.update(b"reviews");
-            h.update(&bytes);
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot read {}", settings.reviews_file.display()))
-        }
-    }
+    hash_if_present(&mut h, b"reviews", &settings.reviews_file)?;
     if let Some(model) = super::reviews::model_fingerprint(&settings.sentiment_model_dir)? {
         h.update(b"sentiment model");
         h.update(model.as_bytes());
     }
-    match std::fs::read(&settings.tmdb_snapshot) {
-        Ok(bytes) => {
-            h.update(b"tmdb-snapshot");
-            h.update(&bytes);
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot read {}", settings.tmdb_snapshot.display()))
-        }
-    }
+    hash_if_present(&mut h, b"tmdb-snapshot", &settings.tmdb_snapshot)?;
     Ok(h.hex())
+}
+
+/// Adds `tag` and the bytes of an optional input to `h`; a missing file adds nothing.
+fn hash_if_present(h: &mut Fnv, tag: &[u8], path: &Path) -> Result<()> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            h.update(tag);
+            h.update(&bytes);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
 }
 
 pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {

@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A review with its sentiment (None where no model could classify it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,11 +118,6 @@ impl SentimentCache {
         self.by_text.len()
     }
 
-    /// How many different texts of `reviews` it does not know.
-    fn unknown(&self, reviews: &BTreeMap<u32, Vec<OfflineReview>>) -> usize {
-        missing(reviews, self).len()
-    }
-
     /// Written whole or not at all.
     fn write(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent() {
@@ -160,7 +156,7 @@ pub(super) fn build_offline(
         return classify(
             reviews,
             &mut SentimentCache::default(),
-            None,
+            || None,
             &ProgressBar::hidden(),
             |_| Ok(()),
         );
@@ -173,17 +169,14 @@ pub(super) fn build_offline(
             &model,
         ));
     }
-    let classifier = if cache.unknown(&reviews) > 0 {
-        match crate::sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device) {
-            Ok(c) => Some(c),
+    let load_model =
+        || match crate::sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device) {
+            Ok(c) => Some(Arc::new(c) as Arc<dyn Classifier>),
             Err(e) => {
                 log::warn!("offline reviews left without sentiment: {e:#}");
                 None
             }
-        }
-    } else {
-        None
-    };
+        };
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -195,30 +188,29 @@ pub(super) fn build_offline(
             .progress_chars("=> "),
         )
     };
-    let out = classify(
-        reviews,
-        &mut cache,
-        classifier.as_ref().map(|c| c as &dyn Classifier),
-        &bar,
-        |c| c.write(&kept),
-    );
+    let out = classify(reviews, &mut cache, load_model, &bar, |c| c.write(&kept));
     bar.finish_and_clear();
     out
 }
 
 /// Classifies every review, taking what `cache` knows and adding what it learns; `save` is
 /// called with the cache every `SAVE_EVERY` new classifications and at the end, so an
-/// interrupted run keeps its work. Without a classifier, reviews the cache does not know keep
-/// no sentiment.
+/// interrupted run keeps its work. The classifier is loaded (`load_model`) only when the cache
+/// does not know every text; without one, those reviews keep no sentiment.
 fn classify(
     reviews: BTreeMap<u32, Vec<OfflineReview>>,
     cache: &mut SentimentCache,
-    classifier: Option<&dyn Classifier>,
+    load_model: impl FnOnce() -> Option<Arc<dyn Classifier>>,
     bar: &ProgressBar,
     mut save: impl FnMut(&SentimentCache) -> Result<()>,
 ) -> Result<BTreeMap<u32, Vec<ClassifiedReview>>> {
     let missing = missing(&reviews, cache);
-    if let Some(classifier) = classifier.filter(|_| !missing.is_empty()) {
+    let classifier = if missing.is_empty() {
+        None
+    } else {
+        load_model()
+    };
+    if let Some(classifier) = classifier {
         bar.set_length(missing.len() as u64);
         bar.set_position(0);
         let mut unsaved = 0;
@@ -311,12 +303,12 @@ mod tests {
     fn each_text_is_classified_once_and_the_cache_spares_a_rebuild_the_work() {
         let dir = tempfile::tempdir().unwrap();
         let path = SentimentCache::path(dir.path(), "m1");
-        let model = Keyword(AtomicUsize::new(0));
+        let model = Arc::new(Keyword(AtomicUsize::new(0)));
         let mut cache = SentimentCache::read(&path, "m1");
         let out = classify(
             reviews(),
             &mut cache,
-            Some(&model),
+            || Some(model.clone() as Arc<dyn Classifier>),
             &ProgressBar::hidden(),
             |c| c.write(&path),
         )
@@ -329,9 +321,16 @@ mod tests {
         // A rebuild reads the saved cache: nothing to classify, without a model too.
         let mut again = SentimentCache::read(&path, "m1");
         assert_eq!(again.len(), 3);
-        let same = classify(reviews(), &mut again, None, &ProgressBar::hidden(), |_| {
-            Ok(())
-        })
+        let no_model = || -> Option<Arc<dyn Classifier>> {
+            panic!("no model is loaded when the cache knows every text")
+        };
+        let same = classify(
+            reviews(),
+            &mut again,
+            no_model,
+            &ProgressBar::hidden(),
+            |_| Ok(()),
+        )
         .unwrap();
         assert_eq!(same, out);
         // Another model's cache is not used.
@@ -344,9 +343,13 @@ mod tests {
     #[test]
     fn without_a_model_unknown_reviews_keep_no_sentiment() {
         let mut cache = SentimentCache::default();
-        let out = classify(reviews(), &mut cache, None, &ProgressBar::hidden(), |_| {
-            Ok(())
-        })
+        let out = classify(
+            reviews(),
+            &mut cache,
+            || None,
+            &ProgressBar::hidden(),
+            |_| Ok(()),
+        )
         .unwrap();
         assert!(out.values().flatten().all(|r| r.sentiment.is_none()));
     }

@@ -12,6 +12,8 @@ mod personal;
 mod popular;
 #[path = "../common/postgres.rs"]
 mod postgres;
+#[path = "../common/privileges.rs"]
+mod privileges;
 mod protocol;
 mod recommendations;
 mod replicas;

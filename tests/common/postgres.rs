@@ -2,6 +2,7 @@
 //! so a test can stop, crash and freeze it (never the shared one on 5432). As root (CI), it
 //! runs as the `postgres` user, since PostgreSQL refuses root.
 
+use crate::privileges::{as_user, is_root};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,25 +32,9 @@ fn bin_dir() -> Option<PathBuf> {
     found.pop()
 }
 
-fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// `program` as the postgres user when we are root.
 fn as_postgres(program: PathBuf) -> Command {
-    if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid=postgres",
-            "--regid=postgres",
-            "--clear-groups",
-            "--",
-        ])
-        .arg(program);
-        c
-    } else {
-        Command::new(program)
-    }
+    as_user("postgres", "postgres", program)
 }
 
 impl OwnPostgres {

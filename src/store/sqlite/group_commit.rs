@@ -21,6 +21,23 @@ pub(super) enum Answer {
     Rows(Vec<Row>),
 }
 
+impl Answer {
+    /// How many rows the statement changed (or returned).
+    pub(super) fn changed(self) -> u64 {
+        match self {
+            Answer::Changed(n) => n,
+            Answer::Rows(rows) => rows.len() as u64,
+        }
+    }
+
+    pub(super) fn rows(self) -> Vec<Row> {
+        match self {
+            Answer::Rows(rows) => rows,
+            Answer::Changed(_) => Vec::new(),
+        }
+    }
+}
+
 /// A statement: what it runs, with what, and whether it returns rows.
 pub(super) struct Statement {
     pub(super) query: Query,

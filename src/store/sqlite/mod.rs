@@ -88,6 +88,25 @@ impl SqliteStore {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// One write statement through the group commit; its answer once durable.
+    fn group_write(
+        &self,
+        query: Query,
+        params: &[Value],
+        wants_rows: bool,
+    ) -> Result<group_commit::Answer> {
+        let statement = group_commit::Statement {
+            query,
+            params: params.to_vec(),
+            wants_rows,
+        };
+        self.writes
+            .write(&self.writer, vec![statement])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("a write came back without its answer"))
+    }
+
     /// A read-only connection from the pool, or a new one.
     fn reader(&self) -> Result<Reader<'_>> {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -202,7 +221,7 @@ fn query(conn: &Connection, q: Query, params: &[Value]) -> Result<Vec<Row>> {
 impl Engine for SqliteStore {
     fn execute(&self, q: Query, params: &[Value]) -> Result<u64> {
         if q.writes() {
-            Ok(self.write_all(&[(q, params.to_vec())])?[0])
+            Ok(self.group_write(q, params, false)?.changed())
         } else {
             execute(&*self.reader()?, q, params)
         }
@@ -210,16 +229,7 @@ impl Engine for SqliteStore {
 
     fn query(&self, q: Query, params: &[Value]) -> Result<Vec<Row>> {
         if q.writes() {
-            let statement = group_commit::Statement {
-                query: q,
-                params: params.to_vec(),
-                wants_rows: true,
-            };
-            let answers = self.writes.write(&self.writer, vec![statement])?;
-            Ok(match answers.into_iter().next() {
-                Some(group_commit::Answer::Rows(rows)) => rows,
-                _ => Vec::new(),
-            })
+            Ok(self.group_write(q, params, true)?.rows())
         } else {
             query(&*self.reader()?, q, params)
         }
@@ -239,10 +249,7 @@ impl Engine for SqliteStore {
             .writes
             .write(&self.writer, statements)?
             .into_iter()
-            .map(|a| match a {
-                group_commit::Answer::Changed(n) => n,
-                group_commit::Answer::Rows(rows) => rows.len() as u64,
-            })
+            .map(group_commit::Answer::changed)
             .collect())
     }
 
