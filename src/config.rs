@@ -242,6 +242,7 @@ impl Settings {
         read_number("BLEND_RECENT", &mut s.blend.recent)?;
         read_number("BLEND_RECENT_HALF_AT", &mut s.blend.recent_half_at)?;
         read_number("BLEND_IALS", &mut s.blend.ials)?;
+        read_number("BLEND_AUDIENCE", &mut s.blend.audience)?;
         read("TMDB_SNAPSHOT", &mut s.tmdb_snapshot)?;
         read("SENTIMENT_DEVICE", &mut s.sentiment_device)?;
         read("SENTIMENT_MODEL_DIR", &mut s.sentiment_model_dir)?;

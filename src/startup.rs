@@ -4,7 +4,7 @@
 use crate::api::{self, ApiError, AppState};
 use crate::clients::{self, imdb::ImdbClient, tmdb::TmdbClient};
 use crate::config::Settings;
-use crate::index::{self, Artifacts};
+use crate::index::{self, Artifacts, OfflineReviews};
 use crate::sentiment::{self, Classifier};
 use crate::services::accounts::Accounts;
 use crate::services::audience::Audiences;
@@ -62,8 +62,13 @@ fn prune_hourly(store: &Arc<Store>) {
 }
 
 impl Services {
-    /// Opens the store (bringing its schema up to date) and the clients.
-    pub fn open(settings: &Settings, classifier: Option<Arc<dyn Classifier>>) -> Result<Self> {
+    /// Opens the store (bringing its schema up to date) and the clients; `offline` are the
+    /// index's classified reviews (empty where none are needed).
+    pub fn open(
+        settings: &Settings,
+        offline: &Arc<OfflineReviews>,
+        classifier: Option<Arc<dyn Classifier>>,
+    ) -> Result<Self> {
         clients::install_crypto_provider();
         let database = settings.database()?;
         let store = Arc::new(Store::open(&database)?);
@@ -73,9 +78,10 @@ impl Services {
             log::info!("TMDB is not configured (TMDB_API_KEY); pages show local data only");
         }
         let tmdb = Arc::new(TmdbClient::new(settings.tmdb.clone(), store.clone())?);
-        let audiences = Audiences::load(store.clone())?;
+        let audiences = Audiences::load(store.clone(), offline)?;
         let reviews = match classifier {
             Some(classifier) => Some(Arc::new(ReviewsService::new(
+                offline.clone(),
                 ImdbClient::new(&settings.imdb_base_url, settings.imdb_timeout)?,
                 tmdb.clone(),
                 store.clone(),
@@ -126,7 +132,7 @@ impl Application {
         artifacts: Arc<Artifacts>,
         classifier: Option<Arc<dyn Classifier>>,
     ) -> Result<Self> {
-        let services = Services::open(&settings, classifier)?;
+        let services = Services::open(&settings, &artifacts.reviews, classifier)?;
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
         let metrics = settings

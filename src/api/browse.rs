@@ -25,7 +25,7 @@ pub(crate) struct BrowseResponse {
            ("max_runtime" = Option<u16>, Query, description = "minutes"),
            ("min_rating" = Option<f32>, Query, description = "average MovieLens rating, 0..=5"),
            ("min_votes" = Option<u32>, Query, description = "at least this many ratings"),
-           ("min_audience" = Option<u8>, Query, description = "percent, 0..=100: at least this share of the film's fetched reviews positive (films with fewer than 5 classified reviews are left out)"),
+           ("min_audience" = Option<u8>, Query, description = "percent, 0..=100: at least this share of the film's reviews positive (offline and fetched) (films with fewer than 5 classified reviews are left out)"),
            ("hide_rated" = Option<bool>, Query, description = "leave out what the member rated or is not interested in"),
            ("sort" = Option<BrowseSort>, Query, description = "popularity (default) | rating | year | predicted (best match for the member, as their recommendations rank) | audience (most liked by reviewers; films without enough classified reviews last)"),
            ("limit" = Option<usize>, Query, description = "1..=100, default 24"),

@@ -57,7 +57,7 @@ pub struct AppState {
     pub(crate) browser: Browser,
     /// Reviews with sentiment; None when the sentiment model could not be loaded.
     pub(crate) reviews: Option<Arc<ReviewsService>>,
-    /// How each movie's fetched reviews lean.
+    /// How each movie's reviews lean (offline and fetched).
     pub(crate) audiences: Arc<Audiences>,
     pub(crate) settings: Settings,
 }
@@ -99,11 +99,12 @@ pub(crate) struct MovieSummary {
     pub rating_mean: f32,
     pub weighted_rating: f32,
     pub popularity_band: PopularityBand,
-    /// How the movie's fetched reviews lean; absent until at least 5 were classified.
+    /// How the movie's reviews lean; absent with fewer than 5 classified.
     pub audience: Option<AudienceView>,
 }
 
-/// Audience sentiment: `positive_percent` of `reviews` fetched reviews read as positive.
+/// Audience sentiment: `positive_percent` of `reviews` reviews (offline and fetched) read as
+/// positive.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub(crate) struct AudienceView {
     pub positive_percent: u8,

@@ -17,12 +17,12 @@ fn find<'a>(state: &'a AppState, raw: &str) -> Result<(usize, &'a Movie), ApiErr
     Ok((row, catalog.at(row)))
 }
 
-/// A movie page with how its fetched reviews lean.
+/// A movie page with how its reviews lean.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct MovieResponse {
     #[serde(flatten)]
     pub page: MoviePage,
-    /// How the movie's fetched reviews lean; absent until at least 5 were classified.
+    /// How the movie's reviews lean; absent with fewer than 5 classified.
     pub audience: Option<AudienceView>,
 }
 

@@ -20,7 +20,7 @@ pub fn run(args: EnrichArgs, settings: &Settings) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let services = Services::open(settings, None)?;
+    let services = Services::open(settings, &Default::default(), None)?;
     let report = rt.block_on(enrich::enrich(
         services.tmdb(),
         settings,

@@ -32,10 +32,10 @@ pub fn run(args: ReviewsArgs, settings: &Settings) -> Result<()> {
     if let Some(n) = args.top {
         let classifier =
             cinesense::sentiment::load(&settings.sentiment_model_dir, settings.sentiment_device)?;
-        let services = Services::open(settings, Some(Arc::new(classifier)))?;
-        let reviews = services.reviews().context("no reviews service")?;
         // "Most rated" as the index counts it.
         let artifacts = index::load_or_build(settings, args.quiet)?;
+        let services = Services::open(settings, &artifacts.reviews, Some(Arc::new(classifier)))?;
+        let reviews = services.reviews().context("no reviews service")?;
         let report = rt.block_on(top_reviews::classify_top(
             reviews,
             &artifacts.catalog,

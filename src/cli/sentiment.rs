@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use cinesense::config::Settings;
-use cinesense::sentiment::{accuracy, data, pick_device, Classifier, CpuEngine, Hardware};
+use cinesense::sentiment::{data, pick_device, Classifier, CpuEngine, Hardware};
 use clap::Subcommand;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -40,6 +40,16 @@ pub enum SentimentCommand {
         #[arg(long, value_enum, default_value = "best")]
         engine: CpuEngine,
     },
+    /// How the audience share agrees with reviewers' own 1-10 ratings, per movie, over the
+    /// index's offline reviews (Pearson and Spearman; see `cinesense::eval::audience`).
+    Agreement {
+        /// Reviews a movie needs on each side to count.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        min: u32,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn load(settings: &Settings) -> Result<cinesense::sentiment::BertClassifier> {
@@ -69,7 +79,117 @@ pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
         }
         SentimentCommand::Classify => classify(settings),
         SentimentCommand::Eval { limit, engine } => eval(settings, limit, engine),
+        SentimentCommand::Agreement { min, json } => agreement(settings, min as usize, json),
     }
+}
+
+fn share(right: impl Iterator<Item = bool>) -> f64 {
+    let (mut n, mut r) = (0usize, 0usize);
+    for ok in right {
+        n += 1;
+        r += usize::from(ok);
+    }
+    r as f64 / n.max(1) as f64
+}
+
+fn words(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// Whether a sentence holds a negation ("not", "n't", "no", "never", ...).
+fn negated(text: &str) -> bool {
+    const NEGATIONS: [&str; 9] = [
+        "not", "no", "never", "nothing", "none", "nor", "neither", "nobody", "without",
+    ];
+    text.split_whitespace().any(|w| {
+        let w = w.to_lowercase();
+        w.ends_with("n't") || NEGATIONS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
+    })
+}
+
+/// Accuracy per group of `set` (`group_of` each text).
+fn breakdown(
+    set: &[(String, u8)],
+    right: &[bool],
+    group_of: impl Fn(&str) -> &'static str,
+) -> serde_json::Value {
+    let mut groups: std::collections::BTreeMap<&str, Vec<bool>> = Default::default();
+    for ((text, _), &ok) in set.iter().zip(right) {
+        groups.entry(group_of(text)).or_default().push(ok);
+    }
+    groups
+        .into_iter()
+        .map(|(g, v)| {
+            (
+                g.to_string(),
+                json!({"accuracy": share(v.iter().copied()), "examples": v.len()}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn agreement(settings: &Settings, min: usize, json: bool) -> Result<()> {
+    use cinesense::eval::audience::{agreement, ReviewReading};
+    let artifacts = cinesense::index::load_or_build(settings, json)?;
+    let movies: Vec<Vec<ReviewReading>> = artifacts
+        .reviews
+        .values()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| {
+                    let r = &c.review;
+                    let id = format!("{}_{}", r.split.name(), r.number);
+                    Some(ReviewReading {
+                        rating: r.rating,
+                        positive: c.sentiment?.label == cinesense::sentiment::Label::Positive,
+                        // The classifier trained on SST-2 and aclImdb train outside its
+                        // held-out 10%; the unlabeled reviews it never read.
+                        trained_on: r.rating.is_some() && !data::held_out(&id),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    if movies.iter().all(Vec::is_empty) {
+        anyhow::bail!(
+            "the index holds no classified offline reviews (REVIEWS_FILE {}, and a sentiment model)",
+            settings.reviews_file.display()
+        );
+    }
+    let a = agreement(movies.iter().map(Vec::as_slice), min);
+    if json {
+        println!("{}", serde_json::to_string(&a)?);
+        return Ok(());
+    }
+    println!("audience share against the reviewers' mean 1-10 rating, per movie with {min}+ rated reviews");
+    println!(
+        "{:<58} {:>7} {:>8} {:>9}",
+        "", "movies", "Pearson", "Spearman"
+    );
+    for (what, c) in [
+        (
+            "classifier's share, all labeled reviews (not held out)",
+            a.labeled,
+        ),
+        (
+            "share rated 7+ of the same reviews (the ceiling)",
+            a.labeled_truth,
+        ),
+        ("classifier's share, held-out reviews only", a.held_out),
+        (
+            "share rated 7+ of the same reviews (the ceiling)",
+            a.held_out_truth,
+        ),
+    ] {
+        println!(
+            "{what:<58} {:>7} {:>8.3} {:>9.3}",
+            c.movies, c.pearson, c.spearman
+        );
+    }
+    Ok(())
 }
 
 /// One output line per input line, in order; a bad line gets an error line, not a crash.
@@ -129,6 +249,7 @@ fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<
         ("aclimdb_heldout", held),
         ("uci_imdb", data::uci_imdb(dir)?),
         ("rt_polarity", data::rt_polarity(dir)?),
+        ("rt_polarity_unseen", data::rt_polarity_unseen(dir)?),
     ];
     let mut report = serde_json::Map::new();
     for (name, mut set) in sets {
@@ -138,16 +259,40 @@ fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<
             set = set.into_iter().step_by(k).take(n).collect();
         }
         let started = std::time::Instant::now();
-        let acc = accuracy(&classifier, &set)?;
+        let right = cinesense::sentiment::judged(&classifier, &set)?;
+        let acc = share(right.iter().copied());
         println!(
-            "{name:<16} accuracy {acc:.4}  ({} examples, {:.1} s)",
+            "{name:<18} accuracy {acc:.4}  ({} examples, {:.1} s)",
             set.len(),
             started.elapsed().as_secs_f64()
         );
-        report.insert(
-            name.to_string(),
-            json!({"accuracy": acc, "examples": set.len()}),
-        );
+        let mut entry = json!({"accuracy": acc, "examples": set.len()});
+        if name.ends_with("_unseen") {
+            entry["by_words"] = breakdown(&set, &right, |t| match words(t) {
+                0..=10 => "1-10",
+                11..=20 => "11-20",
+                21..=30 => "21-30",
+                _ => "31+",
+            });
+            entry["by_negation"] = breakdown(&set, &right, |t| {
+                if negated(t) {
+                    "with a negation"
+                } else {
+                    "without"
+                }
+            });
+            for part in ["by_words", "by_negation"] {
+                for (group, v) in entry[part].as_object().unwrap() {
+                    println!(
+                        "{:<18}   {group:<16} {:.4}  ({})",
+                        "",
+                        v["accuracy"].as_f64().unwrap_or(0.0),
+                        v["examples"]
+                    );
+                }
+            }
+        }
+        report.insert(name.to_string(), entry);
     }
     println!("{}", serde_json::Value::Object(report));
     Ok(())

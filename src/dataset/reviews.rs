@@ -23,6 +23,17 @@ pub enum ReviewSplit {
     Unsup,
 }
 
+impl ReviewSplit {
+    /// As the dataset names it (`train_pos`), the first part of a review's id there.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewSplit::TrainPos => "train_pos",
+            ReviewSplit::TrainNeg => "train_neg",
+            ReviewSplit::Unsup => "unsup",
+        }
+    }
+}
+
 /// One review of a catalog film.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfflineReview {

@@ -5,6 +5,7 @@
 //! cut from the training data, never on test items: models::collab::tune, which the build
 //! uses too)
 
+pub mod audience;
 mod ranking;
 mod rating;
 
@@ -30,6 +31,9 @@ pub struct Setup<'a> {
     /// The weighted rating's vote quantile (POPULARITY_QUANTILE).
     pub quantile_of_votes: f64,
     pub seed: u64,
+    /// Each row's audience share (0..1, where its reviews say enough), for blends that weigh
+    /// it (`BlendParams::audience`).
+    pub audience: Option<&'a [Option<f32>]>,
 }
 
 impl<'a> Setup<'a> {
@@ -49,6 +53,15 @@ impl<'a> Setup<'a> {
             blend: &settings.blend,
             quantile_of_votes: settings.popularity_quantile,
             seed,
+            audience: None,
+        }
+    }
+
+    /// The same, with each row's audience share.
+    pub fn with_audience(self, audience: &'a [Option<f32>]) -> Self {
+        Setup {
+            audience: Some(audience),
+            ..self
         }
     }
 }

@@ -168,12 +168,21 @@ fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
     };
     let stats = popularity::apply(&mut train_catalog, &train_ratings, setup.quantile_of_votes);
     let pop = popularity::blend_scores(&train_catalog, &stats);
-    let signals_with = |blend: BlendParams| Signals {
+    // Per blend, the prior with the audience in it where the blend weighs it.
+    let pops: Vec<Vec<f32>> = blends
+        .iter()
+        .map(|b| match setup.audience {
+            Some(a) if b.audience != 0.0 => popularity::with_audience(&pop, a, b.audience),
+            _ => pop.clone(),
+        })
+        .collect();
+    // The single models take the plain prior (None), blend k its own (Some(k)).
+    let signals_with = |blend: BlendParams, k: Option<usize>| Signals {
         catalog: &train_catalog,
         similarity: setup.similarity,
         mf: &mf,
         implicit: implicit.as_ref(),
-        popularity: &pop,
+        popularity: k.map_or(&pop, |k| &pops[k]),
         params: blend,
     };
     let mut rated: Vec<Vec<(usize, f32)>> = vec![Vec::new(); nu];
@@ -189,10 +198,15 @@ fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
             Model::Ials => has_ials,
             _ => true,
         })
-        .map(|m| (m, signals_with(BlendParams::default())))
+        .map(|m| (m, signals_with(BlendParams::default(), None)))
         .collect();
     let singles = scorers.len();
-    scorers.extend(blends.iter().map(|&b| (Model::Hybrid, signals_with(b))));
+    scorers.extend(
+        blends
+            .iter()
+            .enumerate()
+            .map(|(k, &b)| (Model::Hybrid, signals_with(b, Some(k)))),
+    );
     let per_user: Vec<Vec<(Ranks, Vec<usize>)>> = test
         .par_iter()
         .map(|held| {

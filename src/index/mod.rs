@@ -20,11 +20,15 @@ use crate::models::collab::{ImplicitModel, MfModel};
 use crate::models::content::SimilarityMatrix;
 use crate::models::popularity::{self, PopularityStats};
 use crate::models::search::SearchIndex;
+use crate::records::Audience;
+use crate::sentiment::Label;
 use anyhow::{bail, Context, Result};
 use manifest::{fnv_of, read_manifest, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const FILES: [&str; 6] = [
     "catalog.bin",
@@ -52,7 +56,47 @@ pub struct Artifacts {
     pub implicit: Option<ImplicitModel>,
     pub search: SearchIndex,
     /// Offline reviews with their sentiment, by movie id (empty without a reviews file).
-    pub reviews: BTreeMap<u32, Vec<ClassifiedReview>>,
+    pub reviews: Arc<OfflineReviews>,
+}
+
+/// Offline reviews with their sentiment, by movie id.
+pub type OfflineReviews = BTreeMap<u32, Vec<ClassifiedReview>>;
+
+/// Each movie's counts over its offline reviews that carry a sentiment (`fetched_at` 0: never
+/// fetched live).
+pub fn offline_audiences(reviews: &OfflineReviews) -> HashMap<u32, Audience> {
+    reviews
+        .iter()
+        .map(|(&id, list)| {
+            let labels = list.iter().filter_map(|r| r.sentiment.map(|s| s.label));
+            let (positive, total) = labels.fold((0, 0), |(p, n), l| {
+                (p + u32::from(l == Label::Positive), n + 1)
+            });
+            let audience = Audience {
+                positive,
+                reviews: total,
+                fetched_at: 0,
+            };
+            (id, audience)
+        })
+        .filter(|(_, a)| a.reviews > 0)
+        .collect()
+}
+
+impl Artifacts {
+    /// Each catalog row's audience share (0..1) from its offline reviews, where they say
+    /// enough (`Audience::is_telling`).
+    pub fn audience_shares(&self) -> Vec<Option<f32>> {
+        let by_movie = offline_audiences(&self.reviews);
+        self.catalog
+            .movies()
+            .iter()
+            .map(|m| {
+                let a = by_movie.get(&m.id).filter(|a| a.is_telling())?;
+                Some(a.share() as f32)
+            })
+            .collect()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -115,8 +159,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let mf: MfModel = bincode::deserialize(&read_checked(&dir, FILES[3], &manifest)?)?;
     let implicit: Option<ImplicitModel> =
         bincode::deserialize(&read_checked(&dir, FILES[4], &manifest)?)?;
-    let reviews: BTreeMap<u32, Vec<ClassifiedReview>> =
-        bincode::deserialize(&read_checked(&dir, FILES[5], &manifest)?)?;
+    let reviews: OfflineReviews = bincode::deserialize(&read_checked(&dir, FILES[5], &manifest)?)?;
     if similarity.rows() != catalog.len()
         || mf.n_items() != catalog.len()
         || implicit
@@ -148,7 +191,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
         mf,
         implicit,
         search,
-        reviews,
+        reviews: Arc::new(reviews),
     })
 }
 

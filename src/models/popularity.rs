@@ -124,9 +124,40 @@ pub(crate) fn blend_scores(catalog: &Catalog, stats: &PopularityStats) -> Vec<f3
         .collect()
 }
 
+/// `pop` with reviewers' sentiment in it: each film whose audience share is known
+/// (`audience[row]`, 0..1) moves by `weight` times how far its share lies from the mean share
+/// of those films; the others stay as they are. Never below 0.
+pub fn with_audience(pop: &[f32], audience: &[Option<f32>], weight: f32) -> Vec<f32> {
+    let known: Vec<f32> = audience.iter().flatten().copied().collect();
+    if known.is_empty() || weight == 0.0 {
+        return pop.to_vec();
+    }
+    let mean = known.iter().sum::<f32>() / known.len() as f32;
+    pop.iter()
+        .zip(audience)
+        .map(|(&p, a)| match a {
+            Some(a) => (p + weight * (a - mean)).max(0.0),
+            None => p,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audience_moves_only_the_films_it_knows() {
+        let pop = [0.5, 0.5, 0.5, 0.2];
+        let audience = [Some(0.9), Some(0.3), None, Some(0.6)];
+        let mixed = with_audience(&pop, &audience, 0.5);
+        // The mean share is 0.6.
+        assert!((mixed[0] - 0.65).abs() < 1e-6, "{mixed:?}");
+        assert!((mixed[1] - 0.35).abs() < 1e-6, "{mixed:?}");
+        assert_eq!(mixed[2], 0.5);
+        assert!((mixed[3] - 0.2).abs() < 1e-6);
+        assert_eq!(with_audience(&pop, &audience, 0.0), pop);
+    }
 
     #[test]
     fn few_perfect_ratings_rank_below_many_good_ones() {

@@ -270,19 +270,19 @@ impl Classifier for BertClassifier {
     }
 }
 
-/// Accuracy of a classifier on labelled texts.
-pub fn accuracy(c: &dyn Classifier, data: &[(String, u8)]) -> Result<f64> {
+/// Whether `c` labels each example of `data` right, in order.
+pub fn judged(c: &dyn Classifier, data: &[(String, u8)]) -> Result<Vec<bool>> {
     let texts: Vec<String> = data.iter().map(|d| d.0.clone()).collect();
-    let mut right = 0usize;
+    let mut out = Vec::with_capacity(data.len());
     for (chunk_texts, chunk_data) in texts.chunks(256).zip(data.chunks(256)) {
         let got = c.classify(chunk_texts)?;
-        right += got
-            .iter()
-            .zip(chunk_data)
-            .filter(|(s, d)| (s.score >= 0.5) == (d.1 == 1))
-            .count();
+        out.extend(
+            got.iter()
+                .zip(chunk_data)
+                .map(|(s, d)| (s.score >= 0.5) == (d.1 == 1)),
+        );
     }
-    Ok(right as f64 / data.len().max(1) as f64)
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -157,7 +157,8 @@ async fn openapi_document_lists_the_closed_sets_of_words() {
     }
     assert!(values("SourceState").contains(&"layout_changed".to_string()));
     assert_eq!(values("Label"), ["positive", "negative"]);
-    assert_eq!(values("ReviewSource"), ["imdb", "tmdb"]);
+    assert_eq!(values("ReviewSource"), ["imdb", "tmdb", "imdb_archive"]);
+    assert!(values("SourceState").contains(&"pending".to_string()));
     assert_eq!(values("Hardware"), ["cpu", "cuda"]);
     assert_eq!(
         values("Model"),

@@ -149,11 +149,13 @@ async fn review_fetches_are_bounded_and_the_rest_told_to_come_back() {
         s.imdb_timeout = std::time::Duration::from_secs(30);
     })
     .await;
-    let ids: Vec<u32> = crate::helpers::shared_artifacts()
+    let artifacts = crate::helpers::shared_artifacts();
+    // Films without offline reviews: those are answered at once (see below).
+    let ids: Vec<u32> = artifacts
         .catalog
         .movies()
         .iter()
-        .filter(|m| m.imdb_id.is_some())
+        .filter(|m| m.imdb_id.is_some() && !artifacts.reviews.contains_key(&m.id))
         .skip(100)
         .take(12)
         .map(|m| m.id)
@@ -205,15 +207,16 @@ async fn spoiler_reviews_are_served_flagged_and_counted() {
 }
 
 /// Classified reviews become the movie's audience sentiment: on its page, on its cards, and
-/// in browse's sort and filter; fewer than 5 reviews are not enough to show.
+/// in browse's sort and filter; fewer than 5 reviews are not enough to show. Pulp Fiction and
+/// Fight Club have no offline reviews, so what shows is what was fetched.
 #[tokio::test]
 async fn audience_sentiment_reaches_cards_pages_and_browse() {
     let (imdb, _) = spawn_imdb_stand_in();
     let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
     let (_, before) = app.get("/api/movies/296").await;
     assert!(before["audience"].is_null(), "{before}");
-    let (_, none) = app.get("/api/browse?min_audience=0").await;
-    assert_eq!(none["total"], 0, "{none}");
+    let (_, offline) = app.get("/api/browse?min_audience=0").await;
+    let offline_total = offline["total"].as_u64().unwrap();
 
     let (_, reviews) = app.get("/api/movies/296/reviews").await;
     let positive = reviews["summary"]["positive"].as_u64().unwrap();
@@ -227,17 +230,196 @@ async fn audience_sentiment_reaches_cards_pages_and_browse() {
     let (_, fight_club) = app.get("/api/movies/2959").await;
     assert!(fight_club["audience"].is_null(), "{fight_club}");
 
-    let (status, sorted) = app.get("/api/browse?sort=audience&limit=3").await;
-    assert_eq!(status, 200, "{sorted}");
-    assert_eq!(sorted["movies"][0]["id"], 296, "{sorted}");
-    assert_eq!(sorted["movies"][0]["audience"]["reviews"], 5);
-    assert!(sorted["movies"][1]["audience"].is_null());
     let (_, kept) = app.get("/api/browse?min_audience=0").await;
-    assert_eq!(kept["total"], 1, "{kept}");
-    let (_, strict) = app
-        .get(&format!("/api/browse?min_audience={}", percent + 1))
-        .await;
-    assert_eq!(strict["total"], 0, "{strict}");
+    assert_eq!(kept["total"].as_u64().unwrap(), offline_total + 1, "{kept}");
+    // Pulp Fiction (1994, Comedy|Crime|Drama|Thriller) among the films of its decade and genre.
+    let crime_1994 =
+        |min: u64| format!("/api/browse?genre=Crime&decade=1990&limit=100&min_audience={min}");
+    let ids = |body: &serde_json::Value| -> Vec<u64> {
+        body["movies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_u64().unwrap())
+            .collect()
+    };
+    let (status, within) = app.get(&crime_1994(percent)).await;
+    assert_eq!(status, 200, "{within}");
+    assert!(ids(&within).contains(&296), "{within}");
+    let (_, strict) = app.get(&crime_1994(percent + 1)).await;
+    assert!(!ids(&strict).contains(&296), "{strict}");
+}
+
+/// Without fetching anything, the offline reviews give hundreds of films an audience share:
+/// "Loved by reviewers" and "60%+ positive" are full, and not popularity in disguise.
+#[tokio::test]
+async fn offline_reviews_fill_loved_by_reviewers_and_the_positive_filter() {
+    let app = crate::helpers::spawn_app().await;
+    let (status, liked) = app.get("/api/browse?min_audience=60&limit=100").await;
+    assert_eq!(status, 200, "{liked}");
+    let total = liked["total"].as_u64().unwrap();
+    assert!(total >= 200, "hundreds of films: {total}");
+    for m in liked["movies"].as_array().unwrap() {
+        let a = &m["audience"];
+        assert!(a["positive_percent"].as_u64().unwrap() >= 60, "{m}");
+        assert!(a["reviews"].as_u64().unwrap() >= 5, "{m}");
+    }
+    let (_, loved) = app.get("/api/browse?sort=audience&limit=24").await;
+    let (_, popular) = app.get("/api/browse?sort=popularity&limit=24").await;
+    let ids = |body: &serde_json::Value| -> Vec<u64> {
+        body["movies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_u64().unwrap())
+            .collect()
+    };
+    let (loved_ids, popular_ids) = (ids(&loved), ids(&popular));
+    assert_ne!(loved_ids, popular_ids);
+    let shared = loved_ids
+        .iter()
+        .filter(|id| popular_ids.contains(id))
+        .count();
+    assert!(
+        shared < 12,
+        "{shared} of 24 in common: {loved_ids:?} / {popular_ids:?}"
+    );
+    let percents: Vec<u64> = loved["movies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["audience"]["positive_percent"]
+                .as_u64()
+                .expect("every film has a share")
+        })
+        .collect();
+    assert!(percents.iter().all(|&p| p >= 80), "{percents:?}");
+    // Se7en and Amélie carry their 30 reviews from the start.
+    for id in [47, 4973] {
+        let (_, page) = app.get(&format!("/api/movies/{id}")).await;
+        assert_eq!(page["audience"]["reviews"], 30, "{page}");
+    }
+}
+
+/// Polls a movie's reviews until IMDb's status is no longer `pending` (10 s at most).
+async fn settled(app: &crate::helpers::TestApp, id: u32) -> serde_json::Value {
+    for _ in 0..100 {
+        let (status, body) = app.get(&format!("/api/movies/{id}/reviews")).await;
+        assert_eq!(status, 200, "{body}");
+        if source(&body, "imdb")["status"] != "pending" {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("IMDb still pending after 10 s");
+}
+
+fn source(body: &serde_json::Value, name: &str) -> serde_json::Value {
+    body["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        .clone()
+}
+
+/// Se7en's offline reviews answer at once while IMDb hangs (its fetch goes on in the
+/// background); once IMDb has failed, the answer says so beside the same reviews, and IMDb is
+/// not asked again for a while. An IMDb that is down entirely reads the same for Amélie.
+#[tokio::test]
+async fn offline_reviews_answer_at_once_when_imdb_hangs_or_is_down() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imdb = format!("http://{}", silent.local_addr().unwrap());
+    let app = spawn_app_with_reviews(move |s| {
+        s.imdb_base_url = imdb;
+        s.imdb_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (status, body) = app.get("/api/movies/47/reviews").await;
+    let took = started.elapsed();
+    eprintln!("Se7en's reviews with IMDb hanging: {took:?}");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        took < std::time::Duration::from_millis(900),
+        "waited for IMDb: {took:?}"
+    );
+    let reviews = body["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 30, "{body}");
+    assert!(reviews.iter().all(|r| r["source"] == "imdb_archive"));
+    let summary = &body["summary"];
+    let positive = summary["positive"].as_u64().unwrap();
+    assert_eq!(positive + summary["negative"].as_u64().unwrap(), 30);
+    assert!(positive > 0, "{summary}");
+    assert_eq!(source(&body, "imdb")["status"], "pending", "{body}");
+    assert_eq!(source(&body, "imdb_archive")["count"], 30);
+
+    let after = settled(&app, 47).await;
+    assert_eq!(source(&after, "imdb")["status"], "unavailable", "{after}");
+    assert_eq!(
+        after["reviews"], body["reviews"],
+        "the same offline reviews"
+    );
+    // Remembered: asked again at once, IMDb is not asked again but the answer is the same.
+    let (_, again) = app.get("/api/movies/47/reviews").await;
+    assert_eq!(source(&again, "imdb")["status"], "unavailable", "{again}");
+    drop(silent);
+
+    // Nothing listens at all.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let app = spawn_app_with_reviews(move |s| s.imdb_base_url = closed).await;
+    let started = std::time::Instant::now();
+    let (status, amelie) = app.get("/api/movies/4973/reviews").await;
+    eprintln!("Amélie's reviews with IMDb down: {:?}", started.elapsed());
+    assert_eq!(status, 200, "{amelie}");
+    assert_eq!(amelie["reviews"].as_array().unwrap().len(), 30, "{amelie}");
+    let amelie = settled(&app, 4973).await;
+    assert_eq!(source(&amelie, "imdb")["status"], "unavailable", "{amelie}");
+    assert_eq!(amelie["reviews"].as_array().unwrap().len(), 30);
+}
+
+/// With IMDb answering, Se7en's live reviews join its offline ones: live first, newest first,
+/// then the 2011 collection; the audience share counts both, and IMDb is asked once.
+#[tokio::test]
+async fn live_and_offline_reviews_merge_and_the_audience_counts_both() {
+    let (imdb, hits) = spawn_imdb_stand_in();
+    let app = spawn_app_with_reviews(move |s| s.imdb_base_url = imdb).await;
+    let (_, page) = app.get("/api/movies/47").await;
+    assert_eq!(page["audience"]["reviews"], 30, "{page}");
+    let merged = settled(&app, 47).await;
+    assert_eq!(source(&merged, "imdb")["status"], "ok", "{merged}");
+    assert_eq!(source(&merged, "imdb")["count"], 3);
+    let reviews = merged["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 33, "{merged}");
+    let sources: Vec<&str> = reviews
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources[..3], ["imdb"; 3]);
+    assert!(sources[3..].iter().all(|&s| s == "imdb_archive"));
+    let dates: Vec<&str> = reviews[..3]
+        .iter()
+        .map(|r| r["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["Jul 8, 2022", "Mar 2, 2021", "Oct 15, 2019"]);
+    let summary = &merged["summary"];
+    let positive = summary["positive"].as_u64().unwrap();
+    assert_eq!(positive + summary["negative"].as_u64().unwrap(), 33);
+    let (_, page) = app.get("/api/movies/47").await;
+    assert_eq!(page["audience"]["reviews"], 33, "{page}");
+    assert_eq!(
+        page["audience"]["positive_percent"],
+        (100.0 * positive as f64 / 33.0).round() as u64
+    );
+    let (_, again) = app.get("/api/movies/47/reviews").await;
+    assert_eq!(again["cached"], true);
+    assert_eq!(again["reviews"], merged["reviews"]);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
 
 /// `cinesense reviews --top 3`: the three most rated movies are fetched and classified once;

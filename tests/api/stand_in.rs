@@ -172,7 +172,8 @@ pub fn spawn_imdb_stand_in() -> (String, Arc<AtomicUsize>) {
     async fn page(path: web::Path<String>, hits: web::Data<Arc<AtomicUsize>>) -> HttpResponse {
         hits.fetch_add(1, Ordering::SeqCst);
         let file = match path.as_str() {
-            "tt0137523" => "current-layout.html",
+            // Se7en's page is Fight Club's: a film with offline reviews, to merge with.
+            "tt0137523" | "tt0114369" => "current-layout.html",
             "tt0114709" => "older-layout.html",
             "tt0068646" => "changed-layout.html",
             "tt0071562" => "no-reviews.html",

@@ -273,7 +273,7 @@ async fn enrich_fetches_a_few_movies_and_resumes() {
     s.tmdb.base_url = stand_in.base_url.clone();
     s.tmdb.api_key = Some(Secret(GOOD_KEY.into()));
     s.tmdb.enrich_rate = 50.0;
-    let services = cinesense::startup::Services::open(&s, None).unwrap();
+    let services = cinesense::startup::Services::open(&s, &Default::default(), None).unwrap();
     let first = cinesense::services::enrich::enrich(services.tmdb(), &s, Some(5), true)
         .await
         .unwrap();

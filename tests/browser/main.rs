@@ -379,28 +379,52 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
     assert_no_console_errors(s, "browse").await;
 }
 
-/// Once a movie's reviews are classified, its cards say how reviewers felt, and browse can
-/// put the most liked first.
+/// Cards say how reviewers felt (the offline reviews give hundreds of films a share before
+/// anything is fetched), "Loved by reviewers" puts the most liked first, in an order of its
+/// own, and "60%+ positive reviews" keeps hundreds.
 async fn loved_by_reviewers(app: &TestApp, s: &Session) {
-    let (status, body) = app.get("/api/movies/296/reviews").await;
-    assert_eq!(status, 200, "{body}");
-    s.goto(&format!("{}/#/browse?sort=audience", app.address))
-        .await;
-    s.wait_for("#browse-results .card .audience", 1).await;
+    let first_titles = async |path: &str| -> Vec<String> {
+        s.goto(&format!("{}/#/browse?{path}", app.address)).await;
+        s.wait_for("#browse-results .card", 12).await;
+        let titles = s
+            .script("return [...document.querySelectorAll('#browse-results .card .title')].slice(0, 12).map(e => e.textContent)")
+            .await;
+        titles
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    let popular = first_titles("sort=popularity").await;
+    let loved = first_titles("sort=audience").await;
     assert_eq!(
         s.script("return document.getElementById('sort').value")
             .await,
         "audience"
     );
-    let first = s.text("#browse-results .card .title").await;
-    assert_eq!(first, "Pulp Fiction");
-    let line = s.text("#browse-results .card .audience").await;
-    assert!(
-        line.ends_with("% of 5 reviews positive") && !line.contains("score"),
-        "{line}"
-    );
+    assert_ne!(loved, popular);
+    let lines = s
+        .script("return [...document.querySelectorAll('#browse-results .card')].slice(0, 12).map(c => c.querySelector('.audience')?.textContent ?? '')")
+        .await;
+    for line in lines.as_array().unwrap() {
+        let line = line.as_str().unwrap();
+        assert!(
+            line.ends_with(" reviews positive") && !line.contains("score"),
+            "every loved film says how reviewers felt: {line:?}"
+        );
+    }
     shot(s, "browse-loved-by-reviewers").await;
     assert_text_contrast(s, "browse by reviewers").await;
+    let _ = first_titles("reviewers=60").await;
+    let count = s.text("#browse-count").await;
+    let films: u32 = count
+        .trim_end_matches(" films")
+        .replace(',', "")
+        .parse()
+        .unwrap_or(0);
+    assert!(films >= 200, "hundreds of films 60%+ positive: {count}");
+    shot(s, "browse-reviewers-60").await;
     assert_no_console_errors(s, "browse by reviewers").await;
 }
 
@@ -758,6 +782,50 @@ async fn a_movie_page_with_tmdb_unreachable_shows_local_data() {
     s.quit().await;
 }
 
+/// Without the internet (IMDb and TMDB unreachable, no TMDB key), Se7en's and Amélie's pages
+/// show their IMDb reviews from the 2011 collection, classified, with the positive share; the
+/// panel says once that IMDb can't be reached and never that there are no reviews.
+#[tokio::test]
+async fn reviews_without_the_internet_on_se7en_and_amelie() {
+    let Some((driver, chromium)) = browser().await else {
+        return;
+    };
+    let app = spawn_app_with_reviews(|s| {
+        s.imdb_base_url = "http://127.0.0.1:9".into();
+        s.tmdb.base_url = "http://127.0.0.1:9/3".into();
+        s.tmdb.api_key = None;
+    })
+    .await;
+    let s = driver.session(&chromium, 1280, 1400).await;
+    for (id, title, name) in [(47, "Seven", "se7en"), (4973, "Amelie", "amelie")] {
+        s.goto(&format!("{}/#/movie/{id}", app.address)).await;
+        let reviews = s.wait_for("#sentiment li.review", 5).await;
+        assert!(reviews.len() >= 5, "{title}: {}", reviews.len());
+        let h1 = s.text("h1").await;
+        assert!(h1.contains(title), "{h1}");
+        let summary = s.text("#sentiment-summary").await;
+        assert!(summary.ends_with("% positive"), "{summary}");
+        let archive = s.text("#sentiment-archive").await;
+        assert!(archive.contains("collected in 2011"), "{archive}");
+        wait_until("IMDb's quiet note", async || {
+            s.text("#sentiment")
+                .await
+                .contains("Reviews from IMDb can't be reached right now. Showing the others.")
+        })
+        .await;
+        let panel = s.text("#sentiment").await;
+        assert!(!panel.contains("No reviews found"), "{panel}");
+        assert!(!panel.contains("Looking for newer reviews"), "{panel}");
+        assert!(s.find_all("#sentiment-retry").await.is_empty());
+        assert!(panel.contains("IMDb, 2011 collection"), "{panel}");
+        s.script("document.getElementById('sentiment').scrollIntoView()")
+            .await;
+        s.screenshot(&format!("movie-{name}-offline")).await;
+    }
+    assert_no_console_errors(&s, "reviews offline").await;
+    s.quit().await;
+}
+
 /// With TMDB (the stand-in replaying its recorded answers), the movie page says where the film
 /// streams, rents and sells in the server's region, with JustWatch credited, on a wide screen
 /// and on a phone.
@@ -870,11 +938,9 @@ async fn the_sentiment_panel_renders_and_filters() {
         .text("#sentiment")
         .await
         .contains("The narrator and Tyler"));
-    let reveal = s
-        .wait_for("#sentiment details.spoiler summary", 2)
-        .await
-        .remove(0);
-    s.click(&reveal).await;
+    for reveal in s.wait_for("#sentiment details.spoiler summary", 2).await {
+        s.click(&reveal).await;
+    }
     wait_until("the spoiler shown", async || {
         s.text("#sentiment")
             .await

@@ -8,7 +8,9 @@ import { notFoundPage } from './not-found.js';
 
 // Statuses under which TMDB data or a review source's answer is there to show.
 const ANSWERED = ['ok', 'cached', 'stale'];
-const SOURCE_NAMES = { imdb: 'IMDb', tmdb: 'TMDB' };
+const SOURCE_NAMES = { imdb: 'IMDb', tmdb: 'TMDB', imdb_archive: 'IMDb, 2011 collection' };
+// How often, and how many times, the panel asks again while a source is still being asked.
+const PENDING_RETRY_MS = 3000, PENDING_RETRIES = 5;
 
 export async function moviePage(id) {
   const show = pageShower();
@@ -100,18 +102,30 @@ function sourceProblem(s) {
 
 // The review panel: a split bar drawn as inline SVG and each review with its label,
 // filterable by label. It always says one true thing: the reviews (with a quiet note when a
-// source failed), or why there are none (with a way to try again), or that there are none.
+// source failed or is still being asked), or why there are none (with a way to try again), or
+// that there are none. While a source is being asked it looks again a few times.
 function sentimentPanel(m) {
   const panel = h('section', { id: 'sentiment', class: 'panel', 'aria-live': 'polite', 'aria-busy': 'true' });
-  const retry = () => h('button', { class: 'secondary', type: 'button', id: 'sentiment-retry', onclick: load }, 'Try again');
-  async function load() {
-    panel.setAttribute('aria-busy', 'true');
-    panel.replaceChildren(h('p', { class: 'loading' }, 'Reading reviews… (the first visit takes a few seconds)'));
+  const retry = () => h('button', { class: 'secondary', type: 'button', id: 'sentiment-retry', onclick: () => load(0) }, 'Try again');
+  let filter = 'all';
+  async function load(attempt) {
+    const quiet = attempt > 0 && panel.querySelector('.reviews');
+    if (!quiet) {
+      panel.setAttribute('aria-busy', 'true');
+      panel.replaceChildren(h('p', { class: 'loading' }, 'Reading reviews… (the first visit takes a few seconds)'));
+    }
     let body;
     try { body = await api(`/api/movies/${m.id}/reviews`); }
-    catch (e) { panel.replaceChildren(errorBox(e, "Couldn't load reviews right now."), retry()); panel.setAttribute('aria-busy', 'false'); return; }
-    const failed = body.sources.filter(s => !ANSWERED.includes(s.status) && s.status !== 'no_id' && s.status !== 'not_configured');
+    catch (e) {
+      if (quiet) return;
+      panel.replaceChildren(errorBox(e, "Couldn't load reviews right now."), retry()); panel.setAttribute('aria-busy', 'false'); return;
+    }
+    if (!panel.isConnected && attempt > 0) return;
+    const pending = body.sources.some(s => s.status === 'pending');
+    if (pending && attempt < PENDING_RETRIES) setTimeout(() => load(attempt + 1), PENDING_RETRY_MS);
+    const failed = body.sources.filter(s => !ANSWERED.includes(s.status) && !['no_id', 'not_configured', 'pending'].includes(s.status));
     if (!body.reviews.length) {
+      if (pending && attempt < PENDING_RETRIES) return;
       panel.replaceChildren(...(failed.length
         ? [h('p', { class: 'notice' }, failed.length > 1 ? "Reviews can't be reached right now." : sourceProblem(failed[0])), retry()]
         : [h('p', { class: 'muted' }, 'No reviews found for this movie.')]));
@@ -119,6 +133,8 @@ function sentimentPanel(m) {
       return;
     }
     const notes = failed.map(s => h('p', { class: 'muted note' }, `${sourceProblem(s)} Showing the others.`));
+    if (pending) notes.push(h('p', { class: 'muted note', id: 'sentiment-pending' }, 'Looking for newer reviews…'));
+    const archived = body.reviews.filter(r => r.source === 'imdb_archive').length;
     const { positive, negative } = body.summary;
     const total = positive + negative;
     const w = 300, posW = Math.round(w * positive / total);
@@ -132,7 +148,6 @@ function sentimentPanel(m) {
       svg.append(r);
     }
     const list = h('ul', { class: 'reviews plain' });
-    let filter = 'all';
     const label = (l) => (l === 'positive' ? 'Positive' : 'Negative');
     const render = () => list.replaceChildren(...body.reviews.filter(r => filter === 'all' || r.sentiment.label === filter).map(r => h('li', { class: `review ${r.sentiment.label}` },
       h('div', {},
@@ -148,11 +163,14 @@ function sentimentPanel(m) {
     panel.replaceChildren(...notes,
       h('div', { class: 'split' }, svg,
         h('p', {}, h('strong', { id: 'sentiment-summary' }, `${Math.round(100 * positive / total)}% positive`),
-          ` · ${positive} positive, ${negative} negative`)),
+          ` · ${positive} positive, ${negative} negative`),
+        archived ? h('p', { class: 'muted', id: 'sentiment-archive' }, archived === total
+          ? `These are IMDb reviews collected in 2011.`
+          : `${archived} of these are IMDb reviews collected in 2011.`) : null),
       filters, list);
     panel.setAttribute('aria-busy', 'false');
   }
-  load();
+  load(0);
   return panel;
 }
 

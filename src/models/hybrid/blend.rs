@@ -31,6 +31,9 @@ pub struct BlendParams {
     pub recent_half_at: f32,
     /// Share of iALS in the implicit part, beside EASE^R (where the build kept both).
     pub ials: f32,
+    /// How far reviewers' sentiment moves a film's popularity prior
+    /// (`popularity::with_audience`); 0 leaves it out.
+    pub audience: f32,
 }
 
 impl Default for BlendParams {
@@ -45,6 +48,7 @@ impl Default for BlendParams {
             recent: 10.0,
             recent_half_at: 5.0,
             ials: 0.5,
+            audience: 0.0,
         }
     }
 }
