@@ -23,7 +23,9 @@ pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
     } else {
         indicatif::ProgressBar::new(args.folds as u64 + 1)
     };
-    let setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, args.seed);
+    let audience = a.audience_shares();
+    let setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, settings, args.seed)
+        .with_audience(&audience);
     let report = eval::evaluate(&setup, args.folds, Some(&bar));
     bar.finish_and_clear();
     if args.json {

@@ -181,7 +181,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     }
     let search = SearchIndex::open(&dir.join(SEARCH_DIR))?;
     let popularity_scores = popularity::blend_scores(&catalog, &stored.popularity);
-    Ok(Artifacts {
+    let mut artifacts = Artifacts {
         manifest,
         catalog,
         popularity: stored.popularity,
@@ -192,7 +192,17 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
         implicit,
         search,
         reviews: Arc::new(reviews),
-    })
+    };
+    // Reviewers' sentiment in the prior where BLEND_AUDIENCE asks for it (0 by default:
+    // measured, it does not help; see the README).
+    if settings.blend.audience != 0.0 {
+        artifacts.popularity_scores = popularity::with_audience(
+            &artifacts.popularity_scores,
+            &artifacts.audience_shares(),
+            settings.blend.audience,
+        );
+    }
+    Ok(artifacts)
 }
 
 /// Loads index/, building it first when it is missing, stale or unreadable.

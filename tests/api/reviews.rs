@@ -474,3 +474,41 @@ fn reviews_top_classifies_the_most_rated_and_resumes() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `cinesense sentiment agreement --json`: over the shipped offline reviews, the classifier's
+/// audience share follows the reviewers' own ratings film by film, nearly as well as the share
+/// they rated 7+; bad input exits 2.
+#[test]
+fn the_audience_share_agrees_with_the_reviewers_ratings() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cinesense"))
+            .args(["sentiment", "agreement"])
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CINESENSE_INDEX_DIR", dir.path().join("index"))
+            .env("SENTIMENT_DEVICE", "cpu")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["min"], 5);
+    assert!(a["labeled"]["movies"].as_u64().unwrap() >= 400, "{a}");
+    let (model, ceiling) = (
+        a["labeled"]["spearman"].as_f64().unwrap(),
+        a["labeled_truth"]["spearman"].as_f64().unwrap(),
+    );
+    assert!(model > 0.85 && model <= ceiling + 0.02, "{a}");
+    let held = run(&["--json", "--min", "3"]);
+    let h: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
+    assert!(h["held_out"]["movies"].as_u64().unwrap() >= 100, "{h}");
+    assert!(h["held_out"]["pearson"].as_f64().unwrap() > 0.8, "{h}");
+    assert_eq!(run(&["--min", "0"]).status.code(), Some(2));
+}

@@ -821,6 +821,15 @@ async fn reviews_without_the_internet_on_se7en_and_amelie() {
         s.script("document.getElementById('sentiment').scrollIntoView()")
             .await;
         s.screenshot(&format!("movie-{name}-offline")).await;
+        // Eight first, the rest on request.
+        assert_eq!(s.find_all("#sentiment li.review").await.len(), 8);
+        let more = s.wait_for("#sentiment-more", 1).await.remove(0);
+        assert_eq!(s.text("#sentiment-more").await, "Show all 30 reviews");
+        s.click(&more).await;
+        wait_until("all 30 reviews", async || {
+            s.find_all("#sentiment li.review").await.len() == 30
+        })
+        .await;
     }
     assert_no_console_errors(&s, "reviews offline").await;
     s.quit().await;

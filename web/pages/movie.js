@@ -11,6 +11,8 @@ const ANSWERED = ['ok', 'cached', 'stale'];
 const SOURCE_NAMES = { imdb: 'IMDb', tmdb: 'TMDB', imdb_archive: 'IMDb, 2011 collection' };
 // How often, and how many times, the panel asks again while a source is still being asked.
 const PENDING_RETRY_MS = 3000, PENDING_RETRIES = 5;
+// Reviews shown before "Show all".
+const FIRST_REVIEWS = 8;
 
 export async function moviePage(id) {
   const show = pageShower();
@@ -107,7 +109,7 @@ function sourceProblem(s) {
 function sentimentPanel(m) {
   const panel = h('section', { id: 'sentiment', class: 'panel', 'aria-live': 'polite', 'aria-busy': 'true' });
   const retry = () => h('button', { class: 'secondary', type: 'button', id: 'sentiment-retry', onclick: () => load(0) }, 'Try again');
-  let filter = 'all';
+  let filter = 'all', showAll = false;
   async function load(attempt) {
     const quiet = attempt > 0 && panel.querySelector('.reviews');
     if (!quiet) {
@@ -149,12 +151,21 @@ function sentimentPanel(m) {
     }
     const list = h('ul', { class: 'reviews plain' });
     const label = (l) => (l === 'positive' ? 'Positive' : 'Negative');
-    const render = () => list.replaceChildren(...body.reviews.filter(r => filter === 'all' || r.sentiment.label === filter).map(r => h('li', { class: `review ${r.sentiment.label}` },
+    const item = (r) => h('li', { class: `review ${r.sentiment.label}` },
       h('div', {},
         h('span', { class: `badge ${r.sentiment.label}` }, label(r.sentiment.label)), ' ',
         h('strong', {}, r.title || ''), ' ',
         h('span', { class: 'muted' }, [r.author, r.rating ? `${r.rating}/10` : null, r.date, SOURCE_NAMES[r.source] || r.source].filter(Boolean).join(' · '))),
-      reviewText(r))));
+      reviewText(r));
+    // The first few, then the rest on request: 30 long reviews are a long scroll.
+    const render = () => {
+      const shown = body.reviews.filter(r => filter === 'all' || r.sentiment.label === filter);
+      const first = showAll ? shown : shown.slice(0, FIRST_REVIEWS);
+      const more = shown.length > first.length
+        ? h('li', {}, h('button', { class: 'secondary', type: 'button', id: 'sentiment-more', onclick: () => { showAll = true; render(); } }, `Show all ${shown.length} reviews`))
+        : null;
+      list.replaceChildren(...first.map(item), ...(more ? [more] : []));
+    };
     const filters = h('div', { class: 'chips', role: 'group', 'aria-label': 'Show reviews' },
       ...['all', 'positive', 'negative'].map(f => h('button', { class: 'chip', type: 'button', 'data-filter': f, 'aria-pressed': String(f === filter),
         onclick: (e) => { filter = f; for (const b of e.currentTarget.parentNode.children) b.setAttribute('aria-pressed', String(b.dataset.filter === f)); render(); } },
