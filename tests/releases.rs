@@ -191,3 +191,70 @@ fn every_layout_builds_serves_and_evaluates() {
         );
     }
 }
+
+/// `cinesense bench release` writes a MovieLens-shaped release that builds, loads and searches
+/// like a real one; the same seed writes the same bytes; a shape that cannot be made exits 2.
+#[test]
+fn a_generated_release_builds_end_to_end() {
+    let release = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let generate = |out: &Path, ratings: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cinesense"))
+            .args(["bench", "release", "--users", "400", "--movies", "3000"])
+            .args(["--ratings", ratings, "--quiet", "--out"])
+            .arg(out)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = generate(release.path(), "40000");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ratings"], 40_000, "{report}");
+    assert!(report["tags"].as_u64().unwrap() > 0, "{report}");
+    let settings = Settings {
+        data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        movielens_dir: release.path().to_path_buf(),
+        index_dir: work.path().join("index"),
+        database_url: work.path().join("store.sqlite").display().to_string(),
+        tmdb_snapshot: work.path().join("snapshot.jsonl"),
+        ..Settings::default()
+    };
+    let manifest = index::build(&settings, true).unwrap();
+    assert_eq!(manifest.movies, 3_000);
+    assert_eq!(manifest.ratings, 40_000);
+    let a = index::load_or_build(&settings, true).unwrap();
+    // The seed catalog's films come first, under their own ids' order.
+    assert_eq!(a.catalog.get(1).unwrap().title, "Toy Story");
+    // Among the hits with the recombined films that borrowed its title ("Toy Story 3").
+    let hits = a.search.search("toy sto", 5).unwrap();
+    assert!(hits.iter().any(|h| a.catalog.at(h.row).id == 1));
+    assert!(hits.iter().all(|h| a.catalog.at(h.row).title.starts_with("Toy")));
+    assert!(a.implicit.is_some());
+    // Popular films are rated by many, most films by few.
+    let mut counts: Vec<u32> = a.catalog.movies().iter().map(|m| m.rating_count).collect();
+    counts.sort_unstable();
+    assert!(
+        counts[counts.len() - 1] > 20 * counts[counts.len() / 2].max(1),
+        "{:?}",
+        &counts[counts.len() - 5..]
+    );
+
+    let again = tempfile::tempdir().unwrap();
+    assert!(generate(again.path(), "40000").status.success());
+    for name in ["movies.csv", "ratings.csv", "links.csv", "tags.csv"] {
+        assert_eq!(
+            std::fs::read(release.path().join(name)).unwrap(),
+            std::fs::read(again.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let refused = generate(again.path(), "7999");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("at least 20"));
+}

@@ -70,7 +70,16 @@ pub fn run(cli: Cli) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            if e.is::<BadInput>() {
+                2
+            } else {
+                1
+            }
         }
     }
 }
+
+/// An argument that parsed but cannot be done (exit code 2, like clap's own refusals).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);

@@ -2,6 +2,7 @@
 //! TMDB 5000 and the enrich snapshot) and the release's ratings with dense ids.
 
 pub mod catalog;
+pub mod generate;
 pub mod movielens;
 pub mod ratings;
 pub mod reviews;

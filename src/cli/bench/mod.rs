@@ -9,6 +9,7 @@ mod implicit;
 mod import;
 mod load;
 mod recommend;
+mod release;
 mod search;
 mod sentiment;
 
@@ -93,6 +94,24 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         against: Option<String>,
     },
+    /// Write a MovieLens-shaped release (movies, ratings, links, tags as CSV) of any size,
+    /// drawn from the catalog in MOVIELENS_DIR; deterministic by seed. Build it with
+    /// MOVIELENS_DIR=DIR cinesense build.
+    Release {
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        users: u64,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        movies: u64,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+        ratings: u64,
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
@@ -124,6 +143,22 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         } => load::run(settings, connections, seconds, store, against),
         BenchCommand::Sentiment { reviews } => sentiment::run(settings, reviews),
         BenchCommand::Import { rows, store } => import::run(settings, rows, store),
+        BenchCommand::Release {
+            users,
+            movies,
+            ratings,
+            out,
+            seed,
+            quiet,
+        } => {
+            let shape = cinesense::dataset::generate::ReleaseShape {
+                users: users as usize,
+                movies: movies as usize,
+                ratings,
+                seed,
+            };
+            release::run(settings, shape, &out, quiet)
+        }
     }
 }
 
