@@ -143,6 +143,18 @@ fn write_100k(s: &Slice, dir: &Path) {
     std::fs::write(dir.join("u.data"), data).unwrap();
 }
 
+/// Settings that build the release in `release` into `work`.
+fn settings_for(release: &Path, work: &Path) -> Settings {
+    Settings {
+        data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        movielens_dir: release.to_path_buf(),
+        index_dir: work.join("index"),
+        database_url: work.join("store.sqlite").display().to_string(),
+        tmdb_snapshot: work.join("snapshot.jsonl"),
+        ..Settings::default()
+    }
+}
+
 #[test]
 fn every_layout_builds_serves_and_evaluates() {
     let s = slice();
@@ -154,14 +166,7 @@ fn every_layout_builds_serves_and_evaluates() {
         let release = tempfile::tempdir().unwrap();
         let work = tempfile::tempdir().unwrap();
         write(&s, release.path());
-        let settings = Settings {
-            data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
-            movielens_dir: release.path().to_path_buf(),
-            index_dir: work.path().join("index"),
-            database_url: work.path().join("store.sqlite").display().to_string(),
-            tmdb_snapshot: work.path().join("snapshot.jsonl"),
-            ..Settings::default()
-        };
+        let settings = settings_for(release.path(), work.path());
         let manifest = index::build(&settings, true).unwrap();
         assert_eq!(manifest.movies, 300, "{layout}");
         assert_eq!(manifest.ratings, s.ratings.len(), "{layout}");
@@ -217,14 +222,7 @@ fn a_generated_release_builds_end_to_end() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["ratings"], 40_000, "{report}");
     assert!(report["tags"].as_u64().unwrap() > 0, "{report}");
-    let settings = Settings {
-        data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
-        movielens_dir: release.path().to_path_buf(),
-        index_dir: work.path().join("index"),
-        database_url: work.path().join("store.sqlite").display().to_string(),
-        tmdb_snapshot: work.path().join("snapshot.jsonl"),
-        ..Settings::default()
-    };
+    let settings = settings_for(release.path(), work.path());
     let manifest = index::build(&settings, true).unwrap();
     assert_eq!(manifest.movies, 3_000);
     assert_eq!(manifest.ratings, 40_000);
@@ -234,7 +232,9 @@ fn a_generated_release_builds_end_to_end() {
     // Among the hits with the recombined films that borrowed its title ("Toy Story 3").
     let hits = a.search.search("toy sto", 5).unwrap();
     assert!(hits.iter().any(|h| a.catalog.at(h.row).id == 1));
-    assert!(hits.iter().all(|h| a.catalog.at(h.row).title.starts_with("Toy")));
+    assert!(hits
+        .iter()
+        .all(|h| a.catalog.at(h.row).title.starts_with("Toy")));
     assert!(a.implicit.is_some());
     // Popular films are rated by many, most films by few.
     let mut counts: Vec<u32> = a.catalog.movies().iter().map(|m| m.rating_count).collect();

@@ -71,25 +71,7 @@ fn whole(runs: &[(u64, usize)]) -> Option<(u64, usize)> {
 /// case-blind). What is left (484 of 6,735) are full sentences whose text the training data
 /// does not hold.
 pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
-    let (mut train_rows, mut inside_train) = (HashSet::new(), HashSet::new());
-    for (text, _) in sst2_train(dir)? {
-        let runs = word_runs(&text);
-        train_rows.extend(whole(&runs).map(|p| p.0));
-        inside_train.extend(runs.iter().map(|p| p.0));
-    }
-    Ok(sst2_dev(dir)?
-        .into_iter()
-        .filter(|(text, _)| {
-            let runs = word_runs(text);
-            let Some((all, n)) = whole(&runs) else {
-                return false;
-            };
-            !inside_train.contains(&all)
-                && !runs
-                    .iter()
-                    .any(|&(h, len)| 10 * len >= 9 * n && train_rows.contains(&h))
-        })
-        .collect())
+    Ok(unseen(&sst2_train(dir)?, sst2_dev(dir)?, word_runs))
 }
 
 /// The rt-polarity snippets SST-2 train does not hold, by the rule of `sst2_dev_unseen` over
@@ -97,25 +79,34 @@ pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
 /// SST's dev and test splits (GLUE's SST-2 dev is among them) and its neutral ones, with
 /// rt-polarity's label (the review's, a little noisier than SST's).
 pub fn rt_polarity_unseen(dir: &Path) -> Result<Labeled> {
+    Ok(unseen(
+        &sst2_train(dir)?,
+        rt_polarity(dir)?,
+        alphanumeric_runs,
+    ))
+}
+
+/// The rows of `rows` whose text `train` does not hold: not inside a training row, and no
+/// training row covering 90% or more of its words inside it (words as `runs` cuts them).
+fn unseen(train: &Labeled, rows: Labeled, runs: fn(&str) -> Vec<(u64, usize)>) -> Labeled {
     let (mut train_rows, mut inside_train) = (HashSet::new(), HashSet::new());
-    for (text, _) in sst2_train(dir)? {
-        let runs = alphanumeric_runs(&text);
-        train_rows.extend(whole(&runs).map(|p| p.0));
-        inside_train.extend(runs.iter().map(|p| p.0));
+    for (text, _) in train {
+        let r = runs(text);
+        train_rows.extend(whole(&r).map(|p| p.0));
+        inside_train.extend(r.iter().map(|p| p.0));
     }
-    Ok(rt_polarity(dir)?
-        .into_iter()
+    rows.into_iter()
         .filter(|(text, _)| {
-            let runs = alphanumeric_runs(text);
-            let Some((all, n)) = whole(&runs) else {
+            let r = runs(text);
+            let Some((all, n)) = whole(&r) else {
                 return false;
             };
             !inside_train.contains(&all)
-                && !runs
+                && !r
                     .iter()
                     .any(|&(h, len)| 10 * len >= 9 * n && train_rows.contains(&h))
         })
-        .collect())
+        .collect()
 }
 
 pub fn uci_imdb(dir: &Path) -> Result<Labeled> {

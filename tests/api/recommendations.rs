@@ -88,3 +88,65 @@ async fn the_blend_settings_reach_every_recommendation_path() {
         .await;
     assert!(popularity_weight(&body) < 0.5, "{body}");
 }
+
+/// A member's list scores the MF part only for the films whose other parts leave them a chance
+/// (`hybrid::recommend`); it must rank exactly as scoring every film would: the same films, the
+/// same scores, the same order, for members with a few ratings and with many, with signup
+/// genres and without, and for the single models.
+#[test]
+fn the_pruned_ranking_is_the_exhaustive_one() {
+    use cinesense::models::collab::fold_in::{fold_in, DEFAULT_FOLD_IN_REG};
+    use cinesense::models::hybrid::{recommend, score_rows, BlendParams, Model, Profile, Signals};
+    let a = crate::helpers::shared_artifacts();
+    let signals = Signals {
+        catalog: &a.catalog,
+        similarity: &a.similarity,
+        mf: &a.mf,
+        implicit: a.implicit.as_ref(),
+        popularity: &a.popularity_scores,
+        params: BlendParams::default(),
+    };
+    let by_user = a.ratings.by_user();
+    let genres = ["Comedy".to_string(), "Sci-Fi".to_string()];
+    let mut checked = 0;
+    for (u, rated) in by_user.iter().enumerate().step_by(20) {
+        let all: Vec<(usize, f32)> = rated.iter().map(|&(i, r, _)| (i as usize, r)).collect();
+        for n in [0, 3, 20, all.len()] {
+            let ratings = &all[..n.min(all.len())];
+            let vector =
+                (!ratings.is_empty()).then(|| fold_in(&a.mf, ratings, DEFAULT_FOLD_IN_REG));
+            for picked in [&genres[..], &[]] {
+                let profile = Profile {
+                    ratings,
+                    genres: picked,
+                    vector: vector.as_ref(),
+                };
+                let exclude: std::collections::HashSet<usize> =
+                    ratings.iter().map(|r| r.0).collect();
+                for model in [Model::Hybrid, Model::Mf, Model::Popular] {
+                    let pruned = recommend(&signals, &profile, model, &exclude, 20);
+                    // Every candidate scored, ranked the same way.
+                    let only_genres = ratings.is_empty() && !picked.is_empty();
+                    let candidates: Vec<usize> = (0..a.catalog.len())
+                        .filter(|r| !exclude.contains(r))
+                        .filter(|&r| {
+                            !only_genres
+                                || a.catalog.at(r).genres.iter().any(|g| picked.contains(g))
+                        })
+                        .collect();
+                    let mut every = score_rows(&signals, &profile, model, &candidates);
+                    every.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row)));
+                    let want: Vec<(usize, f32)> =
+                        every[..20].iter().map(|s| (s.row, s.score)).collect();
+                    let got: Vec<(usize, f32)> = pruned.iter().map(|s| (s.row, s.score)).collect();
+                    assert_eq!(
+                        got, want,
+                        "user {u}, {n} ratings, genres {picked:?}, {model:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}

@@ -136,19 +136,27 @@ fn a_batch_scores_like_one_by_one() {
     assert_eq!(batch[1].label, Label::Negative);
 }
 
+/// An app whose IMDb takes connections and never answers (given up after `timeout_seconds`),
+/// and that IMDb's listener (keep it alive).
+async fn app_with_silent_imdb(
+    timeout_seconds: u64,
+) -> (crate::helpers::TestApp, std::net::TcpListener) {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imdb = format!("http://{}", silent.local_addr().unwrap());
+    let app = spawn_app_with_reviews(move |s| {
+        s.imdb_base_url = imdb;
+        s.imdb_timeout = std::time::Duration::from_secs(timeout_seconds);
+    })
+    .await;
+    (app, silent)
+}
+
 /// 20 review requests whose clients gave up still fetched one by one, and the next user waited
 /// 100 s. Now at most 8 movies' reviews are fetched at once and the rest are told at once to
 /// come back (503 with Retry-After), whatever IMDb does.
 #[tokio::test]
 async fn review_fetches_are_bounded_and_the_rest_told_to_come_back() {
-    // An IMDb that takes connections and never answers.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let imdb = format!("http://{}", silent.local_addr().unwrap());
-    let app = spawn_app_with_reviews(move |s| {
-        s.imdb_base_url = imdb;
-        s.imdb_timeout = std::time::Duration::from_secs(30);
-    })
-    .await;
+    let (app, silent) = app_with_silent_imdb(30).await;
     let artifacts = crate::helpers::shared_artifacts();
     // Films without offline reviews: those are answered at once (see below).
     let ids: Vec<u32> = artifacts
@@ -330,13 +338,7 @@ fn source(body: &serde_json::Value, name: &str) -> serde_json::Value {
 /// not asked again for a while. An IMDb that is down entirely reads the same for Amélie.
 #[tokio::test]
 async fn offline_reviews_answer_at_once_when_imdb_hangs_or_is_down() {
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let imdb = format!("http://{}", silent.local_addr().unwrap());
-    let app = spawn_app_with_reviews(move |s| {
-        s.imdb_base_url = imdb;
-        s.imdb_timeout = std::time::Duration::from_secs(1);
-    })
-    .await;
+    let (app, silent) = app_with_silent_imdb(1).await;
     let started = std::time::Instant::now();
     let (status, body) = app.get("/api/movies/47/reviews").await;
     let took = started.elapsed();

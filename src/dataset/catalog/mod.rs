@@ -112,6 +112,9 @@ pub struct Catalog {
     genres: Vec<String>,
     #[serde(skip)]
     by_id: HashMap<u32, usize>,
+    /// Each movie's genres as bits of `genres` (empty when there are more than 64 genres).
+    #[serde(skip)]
+    genre_bits: Vec<u64>,
 }
 
 impl Catalog {
@@ -127,12 +130,13 @@ impl Catalog {
             movies,
             genres,
             by_id: HashMap::new(),
+            genre_bits: Vec::new(),
         };
         catalog.reindex();
         catalog
     }
 
-    /// Rebuilds the id lookup (after deserialising).
+    /// Rebuilds the id and genre lookups (after deserialising).
     pub(crate) fn reindex(&mut self) {
         self.by_id = self
             .movies
@@ -140,6 +144,33 @@ impl Catalog {
             .enumerate()
             .map(|(i, m)| (m.id, i))
             .collect();
+        self.genre_bits = if self.genres.len() <= 64 {
+            self.movies
+                .iter()
+                .map(|m| self.genre_mask(&m.genres).unwrap_or(0))
+                .collect()
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// `names` as bits of the catalog's genres (names it does not have add none); None when
+    /// the catalog has more than 64 genres.
+    pub(crate) fn genre_mask(&self, names: &[String]) -> Option<u64> {
+        if self.genres.len() > 64 {
+            return None;
+        }
+        Some(
+            names
+                .iter()
+                .filter_map(|n| self.genres.binary_search(n).ok())
+                .fold(0, |mask, k| mask | 1 << k),
+        )
+    }
+
+    /// A movie's genres as bits (`genre_mask`); None past 64 genres.
+    pub(crate) fn genre_bits(&self, row: usize) -> Option<u64> {
+        self.genre_bits.get(row).copied()
     }
 
     pub fn len(&self) -> usize {

@@ -205,14 +205,32 @@ pub(crate) fn content_scores(
     (score, best.into_iter().map(|b| b.0).collect())
 }
 
-/// Share of a movie's genres that the user picked.
-fn genre_match(catalog: &Catalog, row: usize, genres: &[String]) -> f32 {
-    let g = &catalog.at(row).genres;
-    if g.is_empty() || genres.is_empty() {
-        return 0.0;
+/// The genres a user picked, matched against movies by bits where the catalog allows.
+struct Picked<'a> {
+    names: &'a [String],
+    mask: Option<u64>,
+}
+
+impl<'a> Picked<'a> {
+    fn new(catalog: &Catalog, names: &'a [String]) -> Self {
+        Picked {
+            names,
+            mask: catalog.genre_mask(names),
+        }
     }
-    let hits = g.iter().filter(|x| genres.contains(x)).count();
-    (hits as f32 / g.len().min(3) as f32).min(1.0)
+
+    /// Share of a movie's genres that the user picked (of at most 3).
+    fn share(&self, catalog: &Catalog, row: usize) -> f32 {
+        let g = &catalog.at(row).genres;
+        if g.is_empty() || self.names.is_empty() {
+            return 0.0;
+        }
+        let hits = match (self.mask, catalog.genre_bits(row)) {
+            (Some(mask), Some(bits)) => (mask & bits).count_ones() as usize,
+            _ => g.iter().filter(|x| self.names.contains(x)).count(),
+        };
+        (hits as f32 / g.len().min(3) as f32).min(1.0)
+    }
 }
 
 /// Ranks every catalog row not in `exclude` for `profile` with `model`; best `limit` first.
@@ -223,24 +241,22 @@ pub fn recommend(
     exclude: &HashSet<usize>,
     limit: usize,
 ) -> Vec<Scored> {
+    let catalog = signals.catalog;
+    let picked = Picked::new(catalog, profile.genres);
     // Without ratings, stay within the genres the user picked.
     let only_genres = profile.ratings.is_empty() && !profile.genres.is_empty();
-    let candidates: Vec<usize> = (0..signals.catalog.len())
-        .filter(|r| !exclude.contains(r))
-        .filter(|&r| !only_genres || genre_match(signals.catalog, r, profile.genres) > 0.0)
+    let mut excluded = vec![false; catalog.len()];
+    for &r in exclude.iter().filter(|&&r| r < catalog.len()) {
+        excluded[r] = true;
+    }
+    let candidates: Vec<usize> = (0..catalog.len())
+        .filter(|&r| !excluded[r])
+        .filter(|&r| !only_genres || picked.share(catalog, r) > 0.0)
         .collect();
     let weights = weights(signals, profile, model);
     let user = UserScores::new(signals, profile, model, &weights);
-    let mut scored = score_with(signals, profile, model, &weights, &candidates, &user);
-    let limit = limit.min(scored.len());
-    if limit == 0 {
-        return Vec::new();
-    }
-    scored.select_nth_unstable_by(limit - 1, |a, b| {
-        b.score.total_cmp(&a.score).then(a.row.cmp(&b.row))
-    });
-    scored.truncate(limit);
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+    let scorer = Scorer::new(signals, profile, model, &weights, &user, &candidates);
+    let mut scored = scorer.top(&candidates, limit);
     for s in &mut scored {
         s.reason = explain::explain(signals, profile, &user.content_source, s);
     }
@@ -256,10 +272,10 @@ pub fn score_rows(
 ) -> Vec<Scored> {
     let weights = weights(signals, profile, model);
     let user = UserScores::new(signals, profile, model, &weights);
-    score_with(signals, profile, model, &weights, rows, &user)
+    let scorer = Scorer::new(signals, profile, model, &weights, &user, rows);
+    rows.iter().map(|&row| scorer.score(row)).collect()
 }
 
-/// The largest score among `rows`, for scaling a component to at most 1.
 fn max_over(scores: &[f32], rows: &[usize]) -> f32 {
     if scores.is_empty() {
         return 0.0;
@@ -267,59 +283,144 @@ fn max_over(scores: &[f32], rows: &[usize]) -> f32 {
     rows.iter().map(|&r| scores[r]).fold(0f32, f32::max)
 }
 
-fn score_with(
-    signals: &Signals,
-    profile: &Profile,
+/// Scores rows for one user over one set of candidates (the implicit and content parts are
+/// scaled by their best over the candidates).
+struct Scorer<'a> {
+    signals: &'a Signals<'a>,
+    profile: &'a Profile<'a>,
     model: Model,
-    weights: &Components,
-    rows: &[usize],
-    user: &UserScores,
-) -> Vec<Scored> {
-    let content_max = max_over(&user.content, rows);
-    let implicit_max = max_over(&user.implicit, rows);
-    let fresh = blend::freshness(profile.ratings.len(), &signals.params);
-    let scaled = |scores: &[f32], max: f32, row: usize| {
-        if max > 0.0 {
-            (scores[row] / max).max(-1.0)
-        } else {
-            0.0
+    weights: &'a Components,
+    user: &'a UserScores,
+    picked: Picked<'a>,
+    content_max: f32,
+    implicit_max: f32,
+    fresh: f32,
+}
+
+impl<'a> Scorer<'a> {
+    fn new(
+        signals: &'a Signals<'a>,
+        profile: &'a Profile<'a>,
+        model: Model,
+        weights: &'a Components,
+        user: &'a UserScores,
+        candidates: &[usize],
+    ) -> Self {
+        Scorer {
+            signals,
+            profile,
+            model,
+            weights,
+            user,
+            picked: Picked::new(signals.catalog, profile.genres),
+            content_max: max_over(&user.content, candidates),
+            implicit_max: max_over(&user.implicit, candidates),
+            fresh: blend::freshness(profile.ratings.len(), &signals.params),
         }
-    };
-    rows.iter()
-        .map(|&row| {
-            let predicted = profile.vector.map(|v| signals.mf.predict_with(v, row));
-            let implicit = scaled(&user.implicit, implicit_max, row);
-            // As ratings come in, content and MF re-rank what people like the user watch
-            // (the implicit part) instead of pulling in films nobody saw, which they favour alone.
-            // With a handful of ratings it knows little and the gate stays open.
-            let gate = if user.implicit.is_empty() {
-                1.0
+    }
+
+    /// One row's score and its parts; the MF prediction only when `with_mf`.
+    fn parts(&self, row: usize, with_mf: bool) -> (Components, Option<f32>, f32) {
+        let scaled = |scores: &[f32], max: f32| {
+            if max > 0.0 {
+                (scores[row] / max).max(-1.0)
             } else {
-                fresh + (1.0 - fresh) * implicit.max(0.0)
-            };
-            let components = Components {
-                implicit,
-                content: scaled(&user.content, content_max, row) * gate,
-                collaborative: predicted.map(|p| (p - 0.5) / 4.5).unwrap_or(0.0) * gate,
-                popularity: signals.popularity[row],
-                genre: genre_match(signals.catalog, row, profile.genres),
-            };
-            // A pure model breaks ties by popularity, so equal scores stay meaningful.
-            let tie = if model == Model::Hybrid {
                 0.0
-            } else {
-                1e-4 * signals.popularity[row]
-            };
-            Scored {
-                row,
-                score: components.dot(weights) + tie,
-                predicted_rating: predicted,
-                components,
-                weights: *weights,
-                reason: String::new(),
             }
-        })
-        .collect()
+        };
+        let predicted = if with_mf {
+            self.profile
+                .vector
+                .map(|v| self.signals.mf.predict_with(v, row))
+        } else {
+            None
+        };
+        let implicit = scaled(&self.user.implicit, self.implicit_max);
+        // As ratings come in, content and MF re-rank what people like the user watch
+        // (the implicit part) instead of pulling in films nobody saw, which they favour alone.
+        // With a handful of ratings it knows little and the gate stays open.
+        let gate = if self.user.implicit.is_empty() {
+            1.0
+        } else {
+            self.fresh + (1.0 - self.fresh) * implicit.max(0.0)
+        };
+        let components = Components {
+            implicit,
+            content: scaled(&self.user.content, self.content_max) * gate,
+            collaborative: predicted.map(|p| (p - 0.5) / 4.5).unwrap_or(0.0) * gate,
+            popularity: self.signals.popularity[row],
+            genre: self.picked.share(self.signals.catalog, row),
+        };
+        (components, predicted, gate)
+    }
+
+    fn score(&self, row: usize) -> Scored {
+        let (components, predicted, _) = self.parts(row, true);
+        // A pure model breaks ties by popularity, so equal scores stay meaningful.
+        let tie = if self.model == Model::Hybrid {
+            0.0
+        } else {
+            1e-4 * self.signals.popularity[row]
+        };
+        Scored {
+            row,
+            score: components.dot(self.weights) + tie,
+            predicted_rating: predicted,
+            components,
+            weights: *self.weights,
+            reason: String::new(),
+        }
+    }
+
+    /// The best `limit` of `candidates`, best first (ties: lower row first), exactly as
+    /// scoring every one would rank them, but with the MF prediction (a dot product per film)
+    /// worked out only where it can matter: without it a row's score is known up to the MF
+    /// part, which adds between 0 and its weight times the row's gate. The rows whose bound
+    /// reaches the best `limit` found so far are scored in full; the others cannot beat them.
+    fn top(&self, candidates: &[usize], limit: usize) -> Vec<Scored> {
+        let limit = limit.min(candidates.len());
+        if limit == 0 {
+            return Vec::new();
+        }
+        let with_mf = self.profile.vector.is_some() && self.weights.collaborative > 0.0;
+        // (upper bound, row), the bound a hair above the exact score for rounding.
+        let mut bounds: Vec<(f32, usize)> = candidates
+            .iter()
+            .map(|&row| {
+                let (components, _, gate) = self.parts(row, false);
+                let room = if with_mf {
+                    self.weights.collaborative * gate
+                } else {
+                    0.0
+                };
+                let tie = if self.model == Model::Hybrid {
+                    0.0
+                } else {
+                    1e-4 * self.signals.popularity[row]
+                };
+                (components.dot(self.weights) + tie + room + 1e-5, row)
+            })
+            .collect();
+        let by_bound = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let first = (limit * 4).max(64).min(bounds.len());
+        if first < bounds.len() {
+            bounds.select_nth_unstable_by(first - 1, by_bound);
+        }
+        let mut scored: Vec<Scored> = bounds[..first].iter().map(|b| self.score(b.1)).collect();
+        let best = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row));
+        scored.select_nth_unstable_by(limit - 1, best);
+        let threshold = scored[limit - 1].score;
+        scored.extend(
+            bounds[first..]
+                .iter()
+                .filter(|b| b.0 >= threshold)
+                .map(|b| self.score(b.1)),
+        );
+        scored.select_nth_unstable_by(limit - 1, best);
+        scored.truncate(limit);
+        scored.sort_by(best);
+        scored
+    }
 }
 
 #[cfg(test)]
