@@ -49,6 +49,8 @@ pub struct Neighbourhood<'a> {
 pub struct SeriesIndex {
     /// Per catalog row, the title words that name its series.
     words: Vec<Vec<String>>,
+    /// The rows of each series name (`Series::Same`: the same words, not none).
+    same: HashMap<Vec<String>, Vec<usize>>,
     /// The catalog rows of each TMDB collection.
     collections: HashMap<String, Vec<usize>>,
 }
@@ -61,12 +63,18 @@ impl SeriesIndex {
                 collections.entry(c.clone()).or_default().push(row);
             }
         }
+        let words: Vec<Vec<String>> = catalog
+            .movies()
+            .iter()
+            .map(|m| series_words(&m.title))
+            .collect();
+        let mut same: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+        for (row, w) in words.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
+            same.entry(w.clone()).or_default().push(row);
+        }
         SeriesIndex {
-            words: catalog
-                .movies()
-                .iter()
-                .map(|m| series_words(&m.title))
-                .collect(),
+            words,
+            same,
             collections,
         }
     }
@@ -111,8 +119,8 @@ pub fn similar_movies(
     };
     let all_words = &series_index.words;
     let words = &all_words[row];
-    for (j, other) in all_words.iter().enumerate() {
-        if j != row && series(words, other) == Series::Same {
+    for &j in series_index.same.get(words).into_iter().flatten() {
+        if j != row {
             candidates.entry(j).or_default();
         }
     }
