@@ -53,8 +53,11 @@ pub struct SeedMovie {
     pub tmdb_id: Option<u32>,
 }
 
-/// The films of the release in `dir` to draw from, and its tags with how often each is used.
-pub fn seeds_from(dir: &Path) -> Result<(Vec<SeedMovie>, Vec<(String, u32)>)> {
+/// Tags with how often each is used.
+pub type TagCounts = Vec<(String, u32)>;
+
+/// The films of the release in `dir` to draw from, and its tags.
+pub fn seeds_from(dir: &Path) -> Result<(Vec<SeedMovie>, TagCounts)> {
     let release = MovieLens::open(dir)?;
     let links: HashMap<u32, Link> = release
         .links()?
@@ -80,7 +83,7 @@ pub fn seeds_from(dir: &Path) -> Result<(Vec<SeedMovie>, Vec<(String, u32)>)> {
     for (_, tag) in release.tags()? {
         *words.entry(tag).or_default() += 1;
     }
-    let mut words: Vec<(String, u32)> = words.into_iter().collect();
+    let mut words: TagCounts = words.into_iter().collect();
     words.sort();
     Ok((seeds, words))
 }
@@ -344,7 +347,7 @@ fn block(
         for &(film, rank) in &rated {
             clock += 1.0 + gap * 2.0 * rng.gen::<f64>();
             let quality = 0.7 * (1.0 - rank as f32 / m as f32);
-            let taste = ((u.wrapping_mul(31) ^ film as usize * 17) % 9) as f32 / 8.0 - 0.5;
+            let taste = ((u.wrapping_mul(31) ^ (film as usize * 17)) % 9) as f32 / 8.0 - 0.5;
             let noise: f32 = rng.gen_range(-1.0..1.0);
             let stars = (3.0 + bias + taste * 1.5 + quality + noise).clamp(0.5, 5.0);
             let when = (clock as i64).min(LAST_SECOND);

@@ -348,7 +348,7 @@ impl ReviewsService {
     }
 
     /// IMDb's user reviews of `movie`, and how IMDb answered.
-    async fn from_imdb(&self, movie: &Movie) -> (Vec<(ReviewSource, UserReview)>, SourceStatus) {
+    async fn imdb_reviews(&self, movie: &Movie) -> (Vec<(ReviewSource, UserReview)>, SourceStatus) {
         let status = |status, message| SourceStatus {
             name: ReviewSource::Imdb,
             status,
@@ -372,7 +372,7 @@ impl ReviewsService {
     }
 
     /// TMDB's reviews of `movie` (a stale cache entry when TMDB fails), and how TMDB answered.
-    async fn from_tmdb(&self, movie: &Movie) -> (Vec<(ReviewSource, UserReview)>, SourceStatus) {
+    async fn tmdb_reviews(&self, movie: &Movie) -> (Vec<(ReviewSource, UserReview)>, SourceStatus) {
         let Some(id) = movie.tmdb_id else {
             let status = SourceStatus {
                 name: ReviewSource::Tmdb,
@@ -416,7 +416,7 @@ impl ReviewsService {
     async fn fetch(&self, movie: &Movie) -> Result<ReviewsResponse, ReviewsError> {
         let _pending = self.enter()?;
         let ((mut raw, mut imdb_status), (tmdb_raw, mut tmdb_status)) =
-            tokio::join!(self.from_imdb(movie), self.from_tmdb(movie));
+            tokio::join!(self.imdb_reviews(movie), self.tmdb_reviews(movie));
         imdb_status.count = raw.len();
         tmdb_status.count = tmdb_raw.len();
         raw.extend(tmdb_raw);
