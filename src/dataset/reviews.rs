@@ -94,9 +94,43 @@ fn clean(text: &str) -> String {
         .to_string()
 }
 
+/// `text` with the Windows-1252 punctuation the dataset kept as C1 control characters
+/// (U+0080-U+009F: "\u{96}" for an en dash, "\u{85}" for an ellipsis) made the characters meant;
+/// the few with no meaning are dropped. For showing: the sentiment cache keys the text as read.
+pub fn readable(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c as u32 {
+            0x80 => Some('€'),
+            0x84 => Some('„'),
+            0x85 => Some('…'),
+            0x86 => Some('†'),
+            0x8e => Some('Ž'),
+            0x91 => Some('‘'),
+            0x92 => Some('’'),
+            0x93 => Some('“'),
+            0x94 => Some('”'),
+            0x95 => Some('•'),
+            0x96 => Some('–'),
+            0x97 => Some('—'),
+            0x9c => Some('œ'),
+            0x9e => Some('ž'),
+            0x80..=0x9f => None,
+            _ => Some(c),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_punctuation_reads_as_meant() {
+        assert_eq!(
+            readable("everything\u{96} you have to see it\u{85} \u{93}Amélie\u{94}\u{8d}"),
+            "everything– you have to see it… “Amélie”"
+        );
+    }
     use std::io::Write;
 
     fn gz(lines: &str) -> tempfile::NamedTempFile {

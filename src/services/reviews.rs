@@ -460,8 +460,10 @@ impl ReviewsService {
         if response.answered() {
             let body = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
             let (store, audiences) = (self.store.clone(), self.audiences.clone());
-            let offline: HashSet<u64> = (self.offline.get(&movie.id).into_iter().flatten())
-                .map(|c| text_key(&c.review.text))
+            let offline: HashSet<u64> = self
+                .offline_reviews(movie.id)
+                .iter()
+                .map(|r| text_key(&r.review.text))
                 .collect();
             let new: Vec<Label> = response
                 .reviews
@@ -507,7 +509,7 @@ fn offline_review(c: &ClassifiedReview) -> Option<Review> {
     let review = UserReview {
         author: None,
         title: None,
-        text: c.review.text.clone(),
+        text: crate::dataset::reviews::readable(&c.review.text),
         rating: c.review.rating.map(f32::from),
         date: None,
         url: None,
