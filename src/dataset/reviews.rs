@@ -114,7 +114,7 @@ pub fn readable(text: &str) -> String {
             0x97 => Some('—'),
             0x9c => Some('œ'),
             0x9e => Some('ž'),
-            0x80..=0x9f => None,
+            n if (0x80..=0x9f).contains(&n) => None,
             _ => Some(c),
         })
         .collect()
