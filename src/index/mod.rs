@@ -25,8 +25,7 @@ use crate::sentiment::Label;
 use anyhow::{bail, Context, Result};
 use manifest::{fnv_of, read_manifest, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

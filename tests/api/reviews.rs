@@ -243,19 +243,10 @@ async fn audience_sentiment_reaches_cards_pages_and_browse() {
     // Pulp Fiction (1994, Comedy|Crime|Drama|Thriller) among the films of its decade and genre.
     let crime_1994 =
         |min: u64| format!("/api/browse?genre=Crime&decade=1990&limit=100&min_audience={min}");
-    let ids = |body: &serde_json::Value| -> Vec<u64> {
-        body["movies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_u64().unwrap())
-            .collect()
-    };
-    let (status, within) = app.get(&crime_1994(percent)).await;
-    assert_eq!(status, 200, "{within}");
-    assert!(ids(&within).contains(&296), "{within}");
-    let (_, strict) = app.get(&crime_1994(percent + 1)).await;
-    assert!(!ids(&strict).contains(&296), "{strict}");
+    let within = app.ids(&crime_1994(percent), "/movies", "/id").await;
+    assert!(within.contains(&296), "{within:?}");
+    let strict = app.ids(&crime_1994(percent + 1), "/movies", "/id").await;
+    assert!(!strict.contains(&296), "{strict:?}");
 }
 
 /// Without fetching anything, the offline reviews give hundreds of films an audience share:
@@ -273,16 +264,11 @@ async fn offline_reviews_fill_loved_by_reviewers_and_the_positive_filter() {
         assert!(a["reviews"].as_u64().unwrap() >= 5, "{m}");
     }
     let (_, loved) = app.get("/api/browse?sort=audience&limit=24").await;
-    let (_, popular) = app.get("/api/browse?sort=popularity&limit=24").await;
-    let ids = |body: &serde_json::Value| -> Vec<u64> {
-        body["movies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_u64().unwrap())
-            .collect()
-    };
-    let (loved_ids, popular_ids) = (ids(&loved), ids(&popular));
+    let loved = loved["movies"].as_array().unwrap();
+    let loved_ids: Vec<u64> = loved.iter().map(|m| m["id"].as_u64().unwrap()).collect();
+    let popular_ids = app
+        .ids("/api/browse?sort=popularity&limit=24", "/movies", "/id")
+        .await;
     assert_ne!(loved_ids, popular_ids);
     let shared = loved_ids
         .iter()
@@ -292,9 +278,7 @@ async fn offline_reviews_fill_loved_by_reviewers_and_the_positive_filter() {
         shared < 12,
         "{shared} of 24 in common: {loved_ids:?} / {popular_ids:?}"
     );
-    let percents: Vec<u64> = loved["movies"]
-        .as_array()
-        .unwrap()
+    let percents: Vec<u64> = loved
         .iter()
         .map(|m| {
             m["audience"]["positive_percent"]

@@ -276,6 +276,7 @@ pub fn score_rows(
     rows.iter().map(|&row| scorer.score(row)).collect()
 }
 
+/// The largest score among `rows`, for scaling a component to at most 1.
 fn max_over(scores: &[f32], rows: &[usize]) -> f32 {
     if scores.is_empty() {
         return 0.0;
@@ -354,17 +355,20 @@ impl<'a> Scorer<'a> {
         (components, predicted, gate)
     }
 
-    fn score(&self, row: usize) -> Scored {
-        let (components, predicted, _) = self.parts(row, true);
-        // A pure model breaks ties by popularity, so equal scores stay meaningful.
-        let tie = if self.model == Model::Hybrid {
+    /// A pure model breaks ties by popularity, so equal scores stay meaningful.
+    fn tie(&self, row: usize) -> f32 {
+        if self.model == Model::Hybrid {
             0.0
         } else {
             1e-4 * self.signals.popularity[row]
-        };
+        }
+    }
+
+    fn score(&self, row: usize) -> Scored {
+        let (components, predicted, _) = self.parts(row, true);
         Scored {
             row,
-            score: components.dot(self.weights) + tie,
+            score: components.dot(self.weights) + self.tie(row),
             predicted_rating: predicted,
             components,
             weights: *self.weights,
@@ -393,12 +397,10 @@ impl<'a> Scorer<'a> {
                 } else {
                     0.0
                 };
-                let tie = if self.model == Model::Hybrid {
-                    0.0
-                } else {
-                    1e-4 * self.signals.popularity[row]
-                };
-                (components.dot(self.weights) + tie + room + 1e-5, row)
+                (
+                    components.dot(self.weights) + self.tie(row) + room + 1e-5,
+                    row,
+                )
             })
             .collect();
         let by_bound = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
