@@ -4,6 +4,7 @@
 
 use crate::clients::tmdb::{Secret, TmdbSettings};
 use crate::dataset::DataFiles;
+use crate::models::collab::spark::SparkFactors;
 use crate::models::collab::MfParams;
 use crate::models::content::FieldWeights;
 use crate::models::hybrid::BlendParams;
@@ -110,6 +111,10 @@ pub struct Settings {
     /// classifies into index/; default `reviews/imdb-reviews.jsonl.gz` in the data folder.
     /// Without the file the index has no offline reviews.
     pub reviews_file: PathBuf,
+    /// ITEM_FACTORS (with ITEM_FACTORS_ALPHA, ITEM_FACTORS_REG_PARAM: the Spark run's `alpha`
+    /// and `regParam`): item factors trained by Spark MLlib's ALS that `build` serves in place
+    /// of the iALS it would train (README "When one machine is not enough").
+    pub item_factors: Option<SparkFactors>,
 }
 
 impl Default for Settings {
@@ -140,6 +145,7 @@ impl Default for Settings {
             imdb_timeout: Duration::from_secs(8),
             reviews_ttl_seconds: 24 * 3600,
             reviews_file: "data/reviews/imdb-reviews.jsonl.gz".into(),
+            item_factors: None,
         }
     }
 }
@@ -249,6 +255,14 @@ impl Settings {
         read("IMDB_BASE_URL", &mut s.imdb_base_url)?;
         read("REVIEWS_CACHE_TTL_SECONDS", &mut s.reviews_ttl_seconds)?;
         read("REVIEWS_FILE", &mut s.reviews_file)?;
+        if let Ok(raw) = std::env::var("ITEM_FACTORS") {
+            if !raw.trim().is_empty() {
+                let mut f = SparkFactors::at(raw.trim().into());
+                read_number("ITEM_FACTORS_ALPHA", &mut f.alpha)?;
+                read_number("ITEM_FACTORS_REG_PARAM", &mut f.reg_param)?;
+                s.item_factors = Some(f);
+            }
+        }
         let mut ms = s.imdb_timeout.as_millis() as u64;
         read("IMDB_TIMEOUT_MS", &mut ms)?;
         s.imdb_timeout = Duration::from_millis(ms);
@@ -297,6 +311,11 @@ impl Settings {
             .any(|v| *v < 0.0 || !v.is_finite())
         {
             bail!("CONTENT_WEIGHT_* settings must be non-negative numbers");
+        }
+        if let Some(f) = &self.item_factors {
+            if f.alpha < 0.0 || f.reg_param <= 0.0 {
+                bail!("setting ITEM_FACTORS_ALPHA must be at least 0 and ITEM_FACTORS_REG_PARAM above 0");
+            }
         }
         if self.mf.factors == 0 || self.mf.factors > 1000 {
             bail!("setting MF_FACTORS must be between 1 and 1000");
@@ -351,8 +370,12 @@ impl Settings {
     /// What the build depends on besides the input files (changes here make index/ stale).
     pub(crate) fn build_fingerprint(&self) -> String {
         format!(
-            "k={} q={} w={:?} mf={:?}",
-            self.similar_k, self.popularity_quantile, self.field_weights, self.mf
+            "k={} q={} w={:?} mf={:?} factors={:?}",
+            self.similar_k,
+            self.popularity_quantile,
+            self.field_weights,
+            self.mf,
+            self.item_factors
         )
     }
 }

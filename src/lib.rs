@@ -3,7 +3,7 @@
 //! new users, and a hybrid of them, served over a REST API and to the browser app in web/.
 //!
 //! The house plan, lowest first; every import runs downhill and no circle runs between files
-//! (tests/module_graph.rs checks both): `fnv`, `jsonl`, `records` | `dataset`, `store`,
+//! (tests/module_graph.rs checks both): `fnv`, `jsonl`, `memory`, `metrics`, `records` | `dataset`, `store`,
 //! `sentiment` | `models`, `clients`, `domain` | `config` | `index`, `eval` | `services` | `api` |
 //! `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits on top and calls
 //! `startup::Application::build` to serve.
@@ -17,6 +17,7 @@ pub mod eval;
 mod fnv;
 pub mod index;
 mod jsonl;
+pub mod memory;
 pub mod metrics;
 pub mod models;
 pub mod records;

@@ -108,3 +108,116 @@ fn stale_and_corrupt_indexes_are_noticed() {
     );
     assert_eq!(m.keywords, vec!["lighthouse".to_string()]);
 }
+
+/// A build killed (SIGKILL) after some of its stages resumes from them: the next build says
+/// which it keeps, reports the killed run's figures for them, and swaps in an index that loads.
+#[test]
+fn a_killed_build_resumes_from_its_finished_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), outside.path());
+    let build = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cinesense"));
+        c.arg("build")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CINESENSE_DATA_DIR", &s.data_dir)
+            .env("CINESENSE_INDEX_DIR", &s.index_dir)
+            .env("DATABASE_URL", &s.database_url)
+            .env("TMDB_SNAPSHOT", &s.tmdb_snapshot)
+            .env("RUST_LOG", "warn");
+        c
+    };
+    let stages_of = |v: &serde_json::Value| -> Vec<(String, f64)> {
+        v["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_string(),
+                    s["seconds"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let mut child = build()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Kill it once matrix factorisation is recorded (the implicit model takes seconds more).
+    let recorded = loop {
+        let record = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".building-")
+            })
+            .and_then(|p| std::fs::read(p.join("stages.json")).ok())
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        if let Some(v) = record {
+            let stages = stages_of(&v);
+            if stages.iter().any(|s| s.0 == "matrix factorisation") {
+                break stages;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before it could be killed"
+        );
+        assert!(started.elapsed().as_secs() < 600, "no stage recorded");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !dir.path().join("current").exists(),
+        "the killed build finished"
+    );
+    assert_eq!(recorded.len(), 4, "{recorded:?}");
+
+    let out = build().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "resuming an interrupted build: catalog, ratings and popularity; content similarity \
+             (TF-IDF, top-k cosine); search index; matrix factorisation already done"
+        ),
+        "{stderr}"
+    );
+    // Each stage it ran printed its time and peak memory; the kept ones ran no more.
+    let ran = |name: &str| {
+        stderr
+            .lines()
+            .any(|l| l.starts_with(name) && l.ends_with("MiB peak"))
+    };
+    assert!(ran("implicit model") && ran("offline reviews"), "{stderr}");
+    assert!(
+        !ran("search index") && !ran("matrix factorisation"),
+        "{stderr}"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("current").join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let stages = stages_of(&manifest);
+    assert_eq!(&stages[..4], &recorded[..], "the kept stages were redone");
+    assert_eq!(
+        stages.iter().map(|s| s.0.as_str()).collect::<Vec<_>>()[4..],
+        ["implicit model", "offline reviews"]
+    );
+    let a = index::load(&s).unwrap();
+    assert_eq!(a.catalog.len(), 9742);
+    assert!(a.implicit.is_some());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .filter(|n: &String| !n.starts_with("review-sentiment-"))
+        .collect();
+    assert_eq!(names, vec!["current".to_string()]);
+}

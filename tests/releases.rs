@@ -4,6 +4,8 @@
 use cinesense::config::Settings;
 use cinesense::eval::{self, RatingModel};
 use cinesense::index;
+use cinesense::models::collab::spark::SparkFactors;
+use cinesense::models::collab::ImplicitPart;
 use cinesense::models::hybrid::Model;
 use std::path::{Path, PathBuf};
 
@@ -257,4 +259,94 @@ fn a_generated_release_builds_end_to_end() {
     let refused = generate(again.path(), "7999");
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("at least 20"));
+}
+
+/// Factors Spark MLlib's ALS trained on the slice (tests/fixtures/spark, genuine output) build
+/// into the index as its iALS; folding a user in from their ratings gives the vector Spark
+/// solved for them; factors for films the catalog lacks are refused with exit code 2.
+#[test]
+fn spark_item_factors_import_and_fold_in_as_spark_solves_users() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spark");
+    let read_rows = |path: &Path| -> Vec<(u32, Vec<f32>)> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let id = v["id"].as_u64().unwrap() as u32;
+                let f = v["features"].as_array().unwrap();
+                (id, f.iter().map(|x| x.as_f64().unwrap() as f32).collect())
+            })
+            .collect()
+    };
+    let part = std::fs::read_dir(fixtures.join("item-factors"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let items = read_rows(&part);
+    let users = read_rows(&fixtures.join("user-factors.jsonl"));
+    assert_eq!((items.len(), users.len()), (300, 20));
+
+    let s = slice();
+    let release = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    write_csv(&s, release.path());
+    let mut settings = settings_for(release.path(), work.path());
+    let mut factors = SparkFactors::at(fixtures.join("item-factors"));
+    factors.alpha = 1.0;
+    factors.reg_param = 0.1;
+    settings.item_factors = Some(factors);
+    index::build(&settings, true).unwrap();
+    let a = index::load_or_build(&settings, true).unwrap();
+    let implicit = a.implicit.as_ref().unwrap();
+    assert!(
+        implicit
+            .describe()
+            .contains("iALS imported from Spark (8 factors"),
+        "{}",
+        implicit.describe()
+    );
+    let spark_scores = |x: &[f32]| -> Vec<f32> {
+        let mut out = vec![0f32; a.catalog.len()];
+        for (id, y) in &items {
+            out[a.catalog.index_of(*id).unwrap()] = y.iter().zip(x).map(|(p, q)| p * q).sum();
+        }
+        out
+    };
+    let by_user = a.ratings.by_user();
+    for (user_id, x) in &users {
+        let u = a.ratings.user_index(*user_id).unwrap();
+        let rated: Vec<(usize, f32)> = by_user[u].iter().map(|r| (r.0 as usize, 1.0)).collect();
+        let ours = implicit.part_scores(ImplicitPart::Ials, &rated);
+        let theirs = spark_scores(x);
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-3, "user {user_id}: scores differ by {worst}");
+    }
+
+    // Factors of another release: refused, naming the films, exit code 2, index kept.
+    let alien = work.path().join("alien.csv");
+    std::fs::write(&alien, "id,features\n1,0.1,0.2\n999999,0.3,0.4\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cinesense"))
+        .args(["build", "--quiet", "--item-factors"])
+        .arg(&alien)
+        .env("MOVIELENS_DIR", release.path())
+        .env("CINESENSE_INDEX_DIR", &settings.index_dir)
+        .env("DATABASE_URL", &settings.database_url)
+        .env("TMDB_SNAPSHOT", &settings.tmdb_snapshot)
+        .env(
+            "CINESENSE_DATA_DIR",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("movieIds [999999]"), "{stderr}");
+    assert!(index::load_or_build(&settings, true).is_ok());
 }

@@ -14,6 +14,9 @@ pub struct EvalArgs {
     folds: usize,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    // Here the factors must come from `export ratings --without-latest` (leak otherwise).
+    #[command(flatten)]
+    factors: super::FactorArgs,
 }
 
 pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
@@ -24,8 +27,15 @@ pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
         indicatif::ProgressBar::new(args.folds as u64 + 1)
     };
     let audience = a.audience_shares();
-    let setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, settings, args.seed)
+    let imported = match args.factors.factors()? {
+        Some(factors) => Some(factors.load(&a.catalog)?),
+        None => None,
+    };
+    let mut setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, settings, args.seed)
         .with_audience(&audience);
+    if let Some(model) = &imported {
+        setup = setup.with_item_factors(model);
+    }
     let report = eval::evaluate(&setup, args.folds, Some(&bar));
     bar.finish_and_clear();
     if args.json {

@@ -5,12 +5,15 @@ mod bench;
 mod build;
 mod enrich;
 mod eval;
+mod export;
 mod reviews;
 mod sentiment;
 mod serve;
 
 use cinesense::config::Settings;
-use clap::{Parser, Subcommand};
+use cinesense::models::collab::spark::{BadFactors, SparkFactors};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,6 +34,9 @@ enum Command {
     Build(build::BuildArgs),
     /// Evaluate the models: 5-fold CV for rating prediction, leave-latest-out for ranking.
     Eval(eval::EvalArgs),
+    /// Write what the index was built from for another engine (Spark) to train on.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Fetch TMDB details for every catalog movie (resumable, rate-limited) and write the TMDB
     /// snapshot that the next `build` uses.
     Enrich(enrich::EnrichArgs),
@@ -61,6 +67,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Serve(args) => serve::run(args, settings),
         Command::Build(args) => build::run(args, &settings),
         Command::Eval(args) => eval::run(args, &settings),
+        Command::Export(command) => export::run(command, &settings),
         Command::Enrich(args) => enrich::run(args, &settings),
         Command::Bench(command) => bench::run(command, &settings),
         Command::Reviews(args) => reviews::run(args, &settings),
@@ -70,7 +77,7 @@ pub fn run(cli: Cli) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.is::<BadInput>() {
+            if e.is::<BadInput>() || e.is::<BadFactors>() {
                 2
             } else {
                 1
@@ -83,3 +90,40 @@ pub fn run(cli: Cli) -> i32 {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct BadInput(pub String);
+
+/// Item factors trained by Spark MLlib's ALS (README "When one machine is not enough").
+#[derive(Args, Debug)]
+pub struct FactorArgs {
+    /// `itemFactors` as Spark writes them: a JSON-lines file or Spark's output folder, or CSV
+    /// (id, then the numbers).
+    #[arg(long)]
+    item_factors: Option<PathBuf>,
+    /// The Spark run's `alpha`.
+    #[arg(long, default_value_t = 1.0, requires = "item_factors")]
+    factors_alpha: f32,
+    /// The Spark run's `regParam`.
+    #[arg(long, default_value_t = 0.1, requires = "item_factors")]
+    factors_reg_param: f32,
+}
+
+impl FactorArgs {
+    /// The factors these arguments name, if any.
+    fn factors(&self) -> Result<Option<SparkFactors>, BadInput> {
+        let Some(path) = &self.item_factors else {
+            return Ok(None);
+        };
+        if !(self.factors_alpha >= 0.0 && self.factors_reg_param > 0.0) {
+            return Err(BadInput(
+                "--factors-alpha must be at least 0 and --factors-reg-param above 0".into(),
+            ));
+        }
+        if !path.exists() {
+            return Err(BadInput(format!("{} does not exist", path.display())));
+        }
+        Ok(Some(SparkFactors {
+            path: path.clone(),
+            alpha: self.factors_alpha,
+            reg_param: self.factors_reg_param,
+        }))
+    }
+}

@@ -14,7 +14,7 @@ pub use rating::RatingModel;
 
 use crate::config::Settings;
 use crate::dataset::{Catalog, Ratings};
-use crate::models::collab::MfParams;
+use crate::models::collab::{IalsModel, MfParams};
 use crate::models::content::SimilarityMatrix;
 use crate::models::hybrid::{BlendParams, Model};
 use indicatif::ProgressBar;
@@ -34,6 +34,9 @@ pub struct Setup<'a> {
     /// Each row's audience share (0..1, where its reviews say enough), for blends that weigh
     /// it (`BlendParams::audience`).
     pub audience: Option<&'a [Option<f32>]>,
+    /// iALS factors trained elsewhere on the ranking protocol's training part (`cinesense
+    /// export ratings --without-latest`), evaluated in place of the iALS fitted here.
+    pub item_factors: Option<&'a IalsModel>,
 }
 
 impl<'a> Setup<'a> {
@@ -54,6 +57,7 @@ impl<'a> Setup<'a> {
             quantile_of_votes: settings.popularity_quantile,
             seed,
             audience: None,
+            item_factors: None,
         }
     }
 
@@ -61,6 +65,14 @@ impl<'a> Setup<'a> {
     pub fn with_audience(self, audience: &'a [Option<f32>]) -> Self {
         Setup {
             audience: Some(audience),
+            ..self
+        }
+    }
+
+    /// The same, with iALS factors trained elsewhere.
+    pub fn with_item_factors(self, item_factors: &'a IalsModel) -> Self {
+        Setup {
+            item_factors: Some(item_factors),
             ..self
         }
     }

@@ -108,6 +108,8 @@ pub fn validate_blends(
     let run = run(
         &Setup {
             ratings: &train,
+            // Imported factors learnt these targets (they were trained without the test cut only).
+            item_factors: None,
             ..*setup
         },
         blends,
@@ -150,7 +152,7 @@ fn run(setup: &Setup, blends: &[BlendParams], history: Option<usize>) -> Run {
     let (train, test) = leave_latest_out(&ratings.entries, nu);
     let mf = MfModel::train(&train, nu, ni, setup.mf, None);
     // The hybrid's implicit part as the build chooses it; its models alone are rows of their own.
-    let implicit = match tune::fit_implicit(&train, nu, ni) {
+    let implicit = match tune::fit_implicit(&train, nu, ni, setup.item_factors.cloned()) {
         Ok(model) => Some(model),
         Err(e) => {
             log::warn!("the implicit model left out of the evaluation: {e:#}");

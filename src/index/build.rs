@@ -1,26 +1,64 @@
-//! `cinesense build`: reads data/ and the TMDB snapshot, derives every artifact with a progress
-//! bar, and writes them with their checksums; the manifest goes last.
+//! `cinesense build`: reads data/ and the TMDB snapshot and derives every artifact in stages,
+//! each printing its time and peak memory; the manifest goes last. A stage's files are written,
+//! then the stage is recorded in `stages.json`: a killed build, run again with the same inputs
+//! by the same program, keeps the finished stages and goes on from the first unfinished one.
 
-use super::manifest::{fnv_of, inputs_hash, Manifest, FORMAT_VERSION};
+use super::manifest::{fnv_of, inputs_hash, Manifest, StageReport, FORMAT_VERSION};
 use super::{search_files, StoredCatalog, FILES, SEARCH_DIR};
 use crate::config::Settings;
-use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Ratings};
+use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Catalog, Ratings};
+use crate::fnv::Fnv;
+use crate::memory;
 use crate::models::collab::{tune, MfModel};
 use crate::models::content;
 use crate::models::popularity;
 use crate::models::search::build_index;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Derives everything into index/, replacing the old index only when the new one is complete.
 pub fn build(settings: &Settings, quiet: bool) -> Result<Manifest> {
+    let lock = super::swap::lock(&settings.index_dir)?;
+    build_locked(&lock, settings, quiet)
+}
+
+/// `build`, for a caller that holds the lock already.
+pub(super) fn build_locked(
+    lock: &super::swap::BuildLock,
+    settings: &Settings,
+    quiet: bool,
+) -> Result<Manifest> {
     let started = Instant::now();
-    super::swap::replace_dir(&settings.index_dir, &super::current_dir(settings), |tmp| {
-        build_into(settings, tmp, quiet, started)
+    let hash = inputs_hash(settings)?;
+    let key = resume_key(&hash);
+    let current = super::current_dir(settings);
+    super::swap::replace_dir(lock, &settings.index_dir, &current, &key, |dir| {
+        build_into(settings, dir, &hash, quiet, started)
     })
+}
+
+/// What a build's finished stages may be reused for: the same inputs, read by the same program
+/// (another binary may derive other bytes from them).
+fn resume_key(inputs_hash: &str) -> String {
+    let mut h = Fnv::default();
+    h.update(inputs_hash.as_bytes());
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
+        h.update(&meta.len().to_le_bytes());
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        h.update(&modified.as_nanos().to_le_bytes());
+    }
+    h.hex()
 }
 
 fn step_bar(len: u64, quiet: bool) -> ProgressBar {
@@ -36,85 +74,231 @@ fn step_bar(len: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) -> Result<Manifest> {
-    std::fs::create_dir_all(dir)?;
-    let hash = inputs_hash(settings)?;
-    let files = settings.data_files()?;
-    let bar = step_bar(7 + settings.mf.epochs as u64, quiet);
+/// The stages finished so far in this folder, as `stages.json` records them.
+#[derive(Default, Serialize, Deserialize)]
+struct Finished {
+    stages: Vec<StageReport>,
+    /// FNV-1a of each file the finished stages wrote.
+    checksums: BTreeMap<String, String>,
+}
 
-    bar.set_message("reading the catalog");
-    let mut catalog = load_catalog(&files)?;
-    let snapshot = tmdb_snapshot::read(&settings.tmdb_snapshot)?;
-    let filled = fill_from_tmdb(&mut catalog, &snapshot);
-    if filled > 0 {
-        log::info!("{filled} movies described from the TMDB snapshot");
-    }
-    let ratings = Ratings::load(&files.movielens, &catalog)?;
-    bar.inc(1);
+/// Runs the stages of one build folder, skipping those an earlier run finished.
+struct Stages<'a> {
+    dir: &'a Path,
+    finished: Finished,
+    bar: ProgressBar,
+    quiet: bool,
+}
 
-    bar.set_message("popularity");
-    let stats = popularity::apply(&mut catalog, &ratings, settings.popularity_quantile);
-    let pop = popularity::blend_scores(&catalog, &stats);
-    bar.inc(1);
+impl Stages<'_> {
+    const RECORD: &'static str = "stages.json";
 
-    bar.set_message("content similarity (TF-IDF, top-k cosine)");
-    let similarity = content::build(&catalog, &settings.field_weights, settings.similar_k)?;
-    bar.inc(1);
-
-    bar.set_message("search index");
-    build_index(&catalog, &pop, &dir.join(SEARCH_DIR))?;
-    bar.inc(1);
-
-    bar.set_message("matrix factorisation");
-    let mf = MfModel::train(
-        &ratings.entries,
-        ratings.n_users(),
-        ratings.n_items,
-        &settings.mf,
-        Some(&bar),
-    );
-
-    bar.set_message("implicit model (chosen on a validation split)");
-    let implicit = match tune::fit_implicit(&ratings.entries, ratings.n_users(), ratings.n_items) {
-        Ok(model) => Some(model),
-        Err(e) => {
-            log::warn!("implicit model left out: {e:#}");
-            None
+    /// A line above the bar (on stderr where there is no bar to draw).
+    fn say(&self, line: String) {
+        if self.quiet {
+            log::debug!("{line}");
+        } else if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
         }
-    };
-    bar.inc(1);
-
-    bar.set_message("offline reviews");
-    let reviews = super::reviews::build_offline(settings, &catalog, quiet)?;
-    bar.inc(1);
-
-    bar.set_message("writing");
-    let mut checksums = BTreeMap::new();
-    let blobs: [(&str, Vec<u8>); 6] = [
-        (
-            FILES[0],
-            bincode::serialize(&StoredCatalog {
-                catalog: catalog.clone(),
-                popularity: stats,
-            })?,
-        ),
-        (FILES[1], similarity.to_bytes()?),
-        (FILES[2], bincode::serialize(&ratings)?),
-        (FILES[3], bincode::serialize(&mf)?),
-        (FILES[4], bincode::serialize(&implicit)?),
-        (FILES[5], bincode::serialize(&reviews)?),
-    ];
-    for (name, bytes) in blobs {
-        checksums.insert(name.to_string(), fnv_of(&bytes));
-        std::fs::write(dir.join(name), &bytes)?;
     }
+
+    fn is_done(&self, name: &str) -> bool {
+        self.finished.stages.iter().any(|s| s.name == name)
+    }
+
+    /// Runs `stage` unless it is done; it returns its files (name, bytes) to write. Prints
+    /// the stage's time and peak memory and records it.
+    fn run(
+        &mut self,
+        name: &str,
+        stage: impl FnOnce(&ProgressBar) -> Result<Vec<(&'static str, Vec<u8>)>>,
+    ) -> Result<()> {
+        if self.is_done(name) {
+            self.bar.inc(1);
+            return Ok(());
+        }
+        self.bar.set_message(name.to_string());
+        memory::reset_peak();
+        let started = Instant::now();
+        let files = stage(&self.bar)?;
+        for (file, bytes) in files {
+            self.finished
+                .checksums
+                .insert(file.to_string(), fnv_of(&bytes));
+            write_atomically(&self.dir.join(file), &bytes)?;
+        }
+        let report = StageReport {
+            name: name.to_string(),
+            seconds: round1(started.elapsed().as_secs_f64()),
+            peak_rss_mib: memory::peak_rss_mib().round(),
+        };
+        let line = format!(
+            "{:<44} {:>8.1} s {:>8.0} MiB peak",
+            report.name, report.seconds, report.peak_rss_mib
+        );
+        self.say(line);
+        self.finished.stages.push(report);
+        write_atomically(
+            &self.dir.join(Self::RECORD),
+            &serde_json::to_vec_pretty(&self.finished)?,
+        )?;
+        self.bar.inc(1);
+        Ok(())
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Writes `bytes` to `path` through a temporary file, so `path` is whole or absent.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+const READ: &str = "catalog, ratings and popularity";
+const CONTENT: &str = "content similarity (TF-IDF, top-k cosine)";
+const SEARCH: &str = "search index";
+const MF: &str = "matrix factorisation";
+const IMPLICIT: &str = "implicit model";
+const REVIEWS: &str = "offline reviews";
+
+fn build_into(
+    settings: &Settings,
+    dir: &Path,
+    hash: &str,
+    quiet: bool,
+    started: Instant,
+) -> Result<Manifest> {
+    let finished: Finished = std::fs::read(dir.join(Stages::RECORD))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let mut stages = Stages {
+        dir,
+        finished,
+        bar: step_bar(7 + settings.mf.epochs as u64, quiet),
+        quiet,
+    };
+    if !stages.finished.stages.is_empty() {
+        let names: Vec<&str> = stages
+            .finished
+            .stages
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        stages.say(format!(
+            "resuming an interrupted build: {} already done",
+            names.join("; ")
+        ));
+    }
+
+    let mut read = None;
+    stages.run(READ, |_| {
+        let files = settings.data_files()?;
+        let mut catalog = load_catalog(&files)?;
+        let snapshot = tmdb_snapshot::read(&settings.tmdb_snapshot)?;
+        let filled = fill_from_tmdb(&mut catalog, &snapshot);
+        if filled > 0 {
+            log::info!("{filled} movies described from the TMDB snapshot");
+        }
+        // Imported factors are checked first: a wrong file fails the build at once.
+        if let Some(factors) = &settings.item_factors {
+            factors.load(&catalog)?;
+        }
+        let ratings = Ratings::load(&files.movielens, &catalog)?;
+        let popularity = popularity::apply(&mut catalog, &ratings, settings.popularity_quantile);
+        let stored = StoredCatalog {
+            catalog,
+            popularity,
+        };
+        let blobs = vec![
+            (FILES[0], bincode::serialize(&stored)?),
+            (FILES[2], bincode::serialize(&ratings)?),
+        ];
+        read = Some((stored, ratings));
+        Ok(blobs)
+    })?;
+    // On a resumed build the first stage's results are read back from its files.
+    let (stored, ratings): (StoredCatalog, Ratings) = match read {
+        Some(read) => read,
+        None => (
+            bincode::deserialize(&std::fs::read(dir.join(FILES[0]))?)?,
+            bincode::deserialize(&std::fs::read(dir.join(FILES[2]))?)?,
+        ),
+    };
+    let mut catalog: Catalog = stored.catalog;
+    catalog.reindex();
+
+    stages.run(CONTENT, |_| {
+        let similarity = content::build(&catalog, &settings.field_weights, settings.similar_k)?;
+        Ok(vec![(FILES[1], similarity.to_bytes()?)])
+    })?;
+
+    stages.run(SEARCH, |_| {
+        let search = dir.join(SEARCH_DIR);
+        if search.exists() {
+            std::fs::remove_dir_all(&search)?;
+        }
+        let pop = popularity::blend_scores(&catalog, &stored.popularity);
+        build_index(&catalog, &pop, &search)?;
+        Ok(Vec::new())
+    })?;
+
+    // The bar counts MF's epochs too.
+    if stages.is_done(MF) {
+        stages.bar.inc(settings.mf.epochs as u64);
+    }
+    stages.run(MF, |bar| {
+        let mf = MfModel::train(
+            &ratings.entries,
+            ratings.n_users(),
+            ratings.n_items,
+            &settings.mf,
+            Some(bar),
+        );
+        Ok(vec![(FILES[3], bincode::serialize(&mf)?)])
+    })?;
+
+    stages.run(IMPLICIT, |_| {
+        let imported = match &settings.item_factors {
+            Some(factors) => Some(factors.load(&catalog)?),
+            None => None,
+        };
+        let implicit = match tune::fit_implicit(
+            &ratings.entries,
+            ratings.n_users(),
+            ratings.n_items,
+            imported,
+        ) {
+            Ok(model) => Some(model),
+            Err(e) => {
+                log::warn!("implicit model left out: {e:#}");
+                None
+            }
+        };
+        Ok(vec![(FILES[4], bincode::serialize(&implicit)?)])
+    })?;
+
+    stages.run(REVIEWS, |_| {
+        let reviews = super::reviews::build_offline(settings, &catalog, quiet)?;
+        Ok(vec![(FILES[5], bincode::serialize(&reviews)?)])
+    })?;
+
+    stages.bar.set_message("checksums and manifest");
+    let mut checksums = stages.finished.checksums.clone();
     // Every file of the search index too: a flipped byte there made tantivy panic per query.
     for name in search_files(dir)? {
         checksums.insert(name.clone(), fnv_of(&std::fs::read(dir.join(&name))?));
     }
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
-        inputs_hash: hash,
+        inputs_hash: hash.to_string(),
         built_at_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -123,13 +307,17 @@ fn build_into(settings: &Settings, dir: &Path, quiet: bool, started: Instant) ->
         movies: catalog.len(),
         ratings: ratings.len(),
         checksums,
+        stages: stages.finished.stages.clone(),
     };
+    std::fs::remove_file(dir.join(Stages::RECORD))?;
     // The manifest is written last: a folder without one is not an index.
-    std::fs::write(
-        dir.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest)?,
+    write_atomically(
+        &dir.join("manifest.json"),
+        &serde_json::to_vec_pretty(&manifest)?,
     )?;
-    bar.inc(1);
-    bar.finish_with_message(format!("built in {:.1} s", started.elapsed().as_secs_f64()));
+    stages.bar.inc(1);
+    stages
+        .bar
+        .finish_with_message(format!("built in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(manifest)
 }

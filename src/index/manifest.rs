@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bump when the layout or meaning of any artifact changes.
-pub(crate) const FORMAT_VERSION: u32 = 6;
+pub(crate) const FORMAT_VERSION: u32 = 7;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -21,6 +21,18 @@ pub struct Manifest {
     pub ratings: usize,
     /// FNV-1a of each artifact file.
     pub checksums: BTreeMap<String, String>,
+    /// The build's stages, as they ran (a resumed build keeps the first run's figures for the
+    /// stages it did not redo).
+    #[serde(default)]
+    pub stages: Vec<StageReport>,
+}
+
+/// One stage of a build: its time and the process's peak memory while it ran.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StageReport {
+    pub name: String,
+    pub seconds: f64,
+    pub peak_rss_mib: f64,
 }
 
 /// Whether index/ can be used as it is.
@@ -56,6 +68,12 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
         h.update(model.as_bytes());
     }
     hash_if_present(&mut h, b"tmdb-snapshot", &settings.tmdb_snapshot)?;
+    if let Some(factors) = &settings.item_factors {
+        for file in factors.files()? {
+            h.update(b"item factors");
+            h.update(&std::fs::read(&file)?);
+        }
+    }
     Ok(h.hex())
 }
 

@@ -11,7 +11,7 @@ mod reviews;
 mod swap;
 
 pub use build::build;
-pub use manifest::{freshness, Freshness, Manifest};
+pub use manifest::{freshness, Freshness, Manifest, StageReport};
 pub use reviews::ClassifiedReview;
 
 use crate::config::Settings;
@@ -214,6 +214,14 @@ pub fn load_or_build(settings: &Settings, quiet: bool) -> Result<Artifacts> {
         Freshness::Missing => log::info!("index/ not built yet; building it now"),
         Freshness::Stale(why) => log::info!("index/ is stale ({why}); rebuilding"),
     }
-    build(settings, quiet)?;
+    let lock = swap::lock(&settings.index_dir)?;
+    // Another process may have built it while this one waited for the lock.
+    if freshness(settings)? == Freshness::Fresh {
+        if let Ok(a) = load(settings) {
+            return Ok(a);
+        }
+    }
+    build::build_locked(&lock, settings, quiet)?;
+    drop(lock);
     load(settings)
 }

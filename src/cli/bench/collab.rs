@@ -1,9 +1,10 @@
 //! `bench collab`: MF training on synthetic MovieLens-shaped ratings or a MovieLens file.
 
-use super::{peak_rss_mib, round3};
+use super::round3;
 use anyhow::Result;
 use cinesense::config::Settings;
 use cinesense::dataset::Ratings;
+use cinesense::memory::peak_rss_mib;
 use cinesense::models::collab::{synthetic::synthetic_ratings, MfModel, MfParams};
 use serde_json::json;
 use std::time::Instant;

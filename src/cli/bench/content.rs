@@ -2,10 +2,11 @@
 //! `--compare-sklearn`, the scikit-learn TF-IDF + dense cosine pipeline on the same documents in
 //! the same run (peers/sklearn_content.py).
 
-use super::{peak_rss_mib, round3};
+use super::round3;
 use anyhow::{bail, Context, Result};
 use cinesense::config::Settings;
 use cinesense::dataset::load_catalog;
+use cinesense::memory::peak_rss_mib;
 use cinesense::models::content::{
     documents, feature_matrix, top_k_cosine, ContentDoc, FieldWeights,
 };

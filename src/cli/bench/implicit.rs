@@ -1,9 +1,10 @@
 //! `bench implicit`: the implicit model's fit time and memory, and a new user's scores over the
 //! catalog (its fold-in: EASE^R reads the rated set, iALS solves one k×k system).
 
-use super::{peak_rss_mib, percentile, round3};
+use super::{percentile, round3};
 use anyhow::Result;
 use cinesense::dataset::Ratings;
+use cinesense::memory::peak_rss_mib;
 use cinesense::models::collab::{
     ease, synthetic::synthetic_ratings, EaseModel, IalsModel, IalsParams, ImplicitModel,
 };

@@ -35,7 +35,7 @@ pub fn run(settings: &Settings, shape: ReleaseShape, out: &Path, quiet: bool) ->
             "seed": shape.seed,
             "seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
             "megabytes": bytes / (1 << 20),
-            "peak_rss_mib": super::peak_rss_mib().round(),
+            "peak_rss_mib": cinesense::memory::peak_rss_mib().round(),
         })
     );
     Ok(())

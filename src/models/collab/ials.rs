@@ -47,13 +47,24 @@ impl Default for IalsParams {
     }
 }
 
+/// How λ enters a new user's system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Solve {
+    /// λ as it is: the loss above, as `fit` trains.
+    Fixed,
+    /// λ times the user's number of rated items: Spark MLlib's ALS, whose factors
+    /// `spark::SparkFactors` imports.
+    PerRating,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IalsModel {
     pub params: IalsParams,
+    pub solve: Solve,
     n_items: usize,
     /// Item vectors, row-major items × factors.
     items: Vec<f32>,
-    /// YᵀY + λI, factors × factors.
+    /// YᵀY + λI (`Solve::Fixed`) or YᵀY (`Solve::PerRating`), factors × factors.
     gram: Vec<f32>,
 }
 
@@ -270,8 +281,36 @@ impl IalsModel {
         }
         Ok(IalsModel {
             params: *params,
+            solve: Solve::Fixed,
             n_items,
             gram: gram(&items, k, params.lambda),
+            items,
+        })
+    }
+
+    /// A model from item vectors trained elsewhere (row-major, `n_items` × `params.factors`).
+    pub fn from_item_factors(
+        params: IalsParams,
+        solve: Solve,
+        n_items: usize,
+        items: Vec<f32>,
+    ) -> Result<Self> {
+        if params.factors == 0 || items.len() != n_items * params.factors {
+            bail!(
+                "{} numbers are not {n_items} items of {} factors",
+                items.len(),
+                params.factors
+            );
+        }
+        let lambda = match solve {
+            Solve::Fixed => params.lambda,
+            Solve::PerRating => 0.0,
+        };
+        Ok(IalsModel {
+            params,
+            solve,
+            n_items,
+            gram: gram(&items, params.factors, lambda),
             items,
         })
     }
@@ -291,6 +330,12 @@ impl IalsModel {
         let k = self.params.factors;
         let alpha = self.params.alpha;
         let mut a = self.gram.clone();
+        if self.solve == Solve::PerRating {
+            let n = rated.iter().filter(|p| p.0 < self.n_items).count().max(1);
+            for d in 0..k {
+                a[d * k + d] += self.params.lambda * n as f32;
+            }
+        }
         let mut b = vec![0f32; k];
         for &(i, w) in rated.iter().filter(|p| p.0 < self.n_items) {
             let yi = self.item(i);

@@ -3,7 +3,7 @@
 //! "Evaluation"), "more like this" reads EASE^R's. Where it does not (ML-25M-sized data), iALS
 //! alone. Every form reads a user's rated set directly, so a new member needs no retraining.
 
-use super::{EaseModel, IalsModel};
+use super::{EaseModel, IalsModel, Solve};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,11 +107,15 @@ impl ImplicitModel {
 
     /// Which model, with its chosen hyper-parameters, for logs and `eval`.
     pub fn describe(&self) -> String {
-        let ials = |m: &IalsModel| {
-            format!(
+        let ials = |m: &IalsModel| match m.solve {
+            Solve::Fixed => format!(
                 "iALS ({} factors, λ = {}, α = {})",
                 m.params.factors, m.params.lambda, m.params.alpha
-            )
+            ),
+            Solve::PerRating => format!(
+                "iALS imported from Spark ({} factors, regParam = {}, α = {})",
+                m.params.factors, m.params.lambda, m.params.alpha
+            ),
         };
         match self {
             ImplicitModel::Ease(m) => format!("EASE^R (λ = {})", m.lambda),

@@ -124,16 +124,28 @@ fn fit_ials(v: &Validation, train: &[Rating], n_users: usize, n_items: usize) ->
 /// The implicit model for `train`. Where EASE^R fits: EASE^R and iALS, each with its λ chosen
 /// on validation, refitted on all of `train` (the hybrid's blend settings say how to mix
 /// them). Otherwise iALS with its defaults (a grid would multiply a build that already takes
-/// minutes at that size).
-pub fn fit_implicit(train: &[Rating], n_users: usize, n_items: usize) -> Result<ImplicitModel> {
+/// minutes at that size). `imported` iALS factors (trained on Spark from the same ratings)
+/// stand in for fitting iALS here.
+pub fn fit_implicit(
+    train: &[Rating],
+    n_users: usize,
+    n_items: usize,
+    imported: Option<IalsModel>,
+) -> Result<ImplicitModel> {
     if n_users.min(n_items) > ease::MAX_DENSE {
         log::info!("EASE^R's dense matrix would not fit ({n_users} users, {n_items} items): iALS");
-        let model = IalsModel::fit(train, n_users, n_items, &IalsParams::default(), None)?;
+        let model = match imported {
+            Some(model) => model,
+            None => IalsModel::fit(train, n_users, n_items, &IalsParams::default(), None)?,
+        };
         return Ok(ImplicitModel::Ials(model));
     }
     // One validation split for both models.
     let v = Validation::new(train, n_users, n_items);
     let ease = fit_ease(&v, train, n_users, n_items)?;
-    let ials = fit_ials(&v, train, n_users, n_items)?;
+    let ials = match imported {
+        Some(model) => model,
+        None => fit_ials(&v, train, n_users, n_items)?,
+    };
     Ok(ImplicitModel::Both { ease, ials })
 }
