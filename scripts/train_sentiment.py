@@ -82,7 +82,7 @@ class SentimentModel(nn.Module):
 
     def forward(self, ids, mask):
         l = ids.shape[1]
-        pos = torch.arange(l).unsqueeze(0)
+        pos = torch.arange(l, device=ids.device).unsqueeze(0)
         x = self.word(ids) + self.position(pos) + self.token_type(torch.zeros_like(ids))
         x = F.dropout(self.norm(x), self.p, self.training)
         mask_bias = ((1.0 - mask) * -1e4)[:, None, None, :]

@@ -7,10 +7,11 @@
 
 Every rating counts as "seen" (preference 1, confidence 1 + alpha), as in the built-in iALS;
 stars are not used. Runs on a cluster with `spark-submit --master ...`, or locally
-(`pip install pyspark`, Java 17) with --master local[*].
+(`pip install pyspark numpy`, Java 17) with --master local[*].
 """
 
 import argparse
+import tempfile
 
 from pyspark.ml.recommendation import ALS
 from pyspark.sql import SparkSession, functions as F
@@ -28,6 +29,7 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--master", default=None, help="e.g. local[*]; spark-submit's when left out")
     p.add_argument("--driver-memory", default="4g")
+    p.add_argument("--checkpoint-dir", help="where ALS checkpoints its lineage (a shared folder on a cluster)")
     a = p.parse_args()
 
     builder = SparkSession.builder.appName("cinesense-ials").config("spark.driver.memory", a.driver_memory)
@@ -35,6 +37,9 @@ def main():
         builder = builder.master(a.master)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    # Without a checkpoint folder ALS's lineage grows with every iteration and the executors
+    # die of a StackOverflowError around the 15th (seen locally on ml-latest-small).
+    spark.sparkContext.setCheckpointDir(a.checkpoint_dir or tempfile.mkdtemp(prefix="als-checkpoints-"))
     seen = (
         spark.read.csv(a.ratings, header=True, inferSchema=True)
         .select(F.col("userId").cast("int"), F.col("movieId").cast("int"))
@@ -50,6 +55,7 @@ def main():
         itemCol="movieId",
         ratingCol="seen",
         seed=a.seed,
+        checkpointInterval=5,
     )
     model = als.fit(seen)
     model.itemFactors.orderBy("id").coalesce(1).write.mode("overwrite").json(a.out)
