@@ -9,8 +9,9 @@ use crate::config::Settings;
 use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Catalog, Ratings};
 use crate::fnv::Fnv;
 use crate::memory;
-use crate::models::collab::{tune, MfModel};
+use crate::models::collab::{tune, ImplicitModel, MfModel};
 use crate::models::content;
+use crate::models::hybrid::Cowatched;
 use crate::models::popularity;
 use crate::models::search::build_index;
 use anyhow::{Context, Result};
@@ -166,6 +167,7 @@ const CONTENT: &str = "content similarity (TF-IDF, top-k cosine)";
 const SEARCH: &str = "search index";
 const MF: &str = "matrix factorisation";
 const IMPLICIT: &str = "implicit model";
+const COWATCHED: &str = "co-watched films (more like this)";
 const REVIEWS: &str = "offline reviews";
 
 fn build_into(
@@ -182,7 +184,7 @@ fn build_into(
     let mut stages = Stages {
         dir,
         finished,
-        bar: step_bar(7 + settings.mf.epochs as u64, quiet),
+        bar: step_bar(8 + settings.mf.epochs as u64, quiet),
         quiet,
     };
     if !stages.finished.stages.is_empty() {
@@ -283,6 +285,14 @@ fn build_into(
             }
         };
         Ok(vec![(FILES[4], bincode::serialize(&implicit)?)])
+    })?;
+
+    stages.run(COWATCHED, |_| {
+        // Read back from its file: the implicit stage may have finished in an earlier run.
+        let implicit: Option<ImplicitModel> =
+            bincode::deserialize(&std::fs::read(dir.join(FILES[4]))?)?;
+        let cowatched = implicit.map(|m| Cowatched::build(&catalog, &m));
+        Ok(vec![(FILES[6], bincode::serialize(&cowatched)?)])
     })?;
 
     stages.run(REVIEWS, |_| {

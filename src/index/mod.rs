@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::dataset::{Catalog, Ratings};
 use crate::models::collab::{ImplicitModel, MfModel};
 use crate::models::content::SimilarityMatrix;
+use crate::models::hybrid::Cowatched;
 use crate::models::popularity::{self, PopularityStats};
 use crate::models::search::SearchIndex;
 use crate::records::Audience;
@@ -29,13 +30,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "catalog.bin",
     "similarity.bin",
     "ratings.bin",
     "mf.bin",
     "implicit.bin",
     "reviews.bin",
+    "cowatched.bin",
 ];
 
 /// The folder of the tantivy index inside an index.
@@ -53,6 +55,8 @@ pub struct Artifacts {
     pub mf: MfModel,
     /// EASE^R, or iALS where EASE^R's dense matrix would not fit; None without ratings.
     pub implicit: Option<ImplicitModel>,
+    /// Each film's most co-watched films, for "more like this"; None without `implicit`.
+    pub cowatched: Option<Cowatched>,
     pub search: SearchIndex,
     /// Offline reviews with their sentiment, by movie id (empty without a reviews file).
     pub reviews: Arc<OfflineReviews>,
@@ -159,11 +163,16 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let implicit: Option<ImplicitModel> =
         bincode::deserialize(&read_checked(&dir, FILES[4], &manifest)?)?;
     let reviews: OfflineReviews = bincode::deserialize(&read_checked(&dir, FILES[5], &manifest)?)?;
+    let cowatched: Option<Cowatched> =
+        bincode::deserialize(&read_checked(&dir, FILES[6], &manifest)?)?;
     if similarity.rows() != catalog.len()
         || mf.n_items() != catalog.len()
         || implicit
             .as_ref()
             .is_some_and(|m| m.n_items() != catalog.len())
+        || cowatched
+            .as_ref()
+            .is_some_and(|c| c.rows() != catalog.len())
     {
         bail!("index artifacts disagree on the number of movies; run `cinesense build`");
     }
@@ -189,6 +198,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
         ratings,
         mf,
         implicit,
+        cowatched,
         search,
         reviews: Arc::new(reviews),
     };

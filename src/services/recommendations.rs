@@ -173,7 +173,7 @@ impl Recommendations {
         let neighbourhood = Neighbourhood {
             catalog: &a.catalog,
             similarity: &a.similarity,
-            implicit: a.implicit.as_ref(),
+            cowatched: a.cowatched.as_ref(),
             popularity: &a.popularity,
             popularity_weight: self.similar_popularity_weight,
         };

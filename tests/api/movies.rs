@@ -65,6 +65,48 @@ async fn a_movie_without_overview_gets_neighbours_sharing_its_genres() {
     }
 }
 
+/// "More like this" reads each film's co-watched films from the index instead of scoring every
+/// film per request: the stored list must be the implicit model's own top 50 for someone who
+/// watched only that film (the same scores, scaled so the best is 1), and empty for a film too
+/// few have rated.
+#[test]
+fn stored_cowatched_films_are_the_implicit_models_top_50() {
+    let a = shared_artifacts();
+    let model = a
+        .implicit
+        .as_ref()
+        .expect("the test index has an implicit model");
+    let cowatched = a.cowatched.as_ref().expect("and co-watched films");
+    let mut checked = 0;
+    for row in (0..a.catalog.len()).step_by(7) {
+        let stored = cowatched.of(row);
+        if a.catalog.at(row).rating_count < 10 {
+            assert!(stored.is_empty(), "row {row}");
+            continue;
+        }
+        let scores = model.scores(&[row]);
+        let mut best: Vec<f32> = scores
+            .iter()
+            .enumerate()
+            .filter(|&(j, &s)| j != row && s > 0.0)
+            .map(|(_, &s)| s)
+            .collect();
+        best.sort_by(|x, y| y.total_cmp(x));
+        best.truncate(50);
+        let max = best.first().copied().unwrap_or(0.0);
+        let mut got: Vec<f32> = stored.iter().map(|&(_, s)| s).collect();
+        got.sort_by(|x, y| y.total_cmp(x));
+        let want: Vec<f32> = best.iter().map(|s| s / max).collect();
+        assert_eq!(got, want, "row {row}");
+        for &(j, s) in stored {
+            assert_ne!(j as usize, row);
+            assert_eq!(s, scores[j as usize] / max, "row {row}, film {j}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 200, "only {checked} films checked");
+}
+
 #[tokio::test]
 async fn min_votes_filters_neighbours() {
     let app = spawn_app().await;

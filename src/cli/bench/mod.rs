@@ -12,6 +12,7 @@ mod recommend;
 mod release;
 mod search;
 mod sentiment;
+mod similar;
 
 use anyhow::Result;
 use cinesense::config::Settings;
@@ -62,6 +63,11 @@ pub enum BenchCommand {
     },
     /// Fold-in and hybrid top-10 latency over the built index.
     Recommend,
+    /// "More like this" over HTTP for N seeded films with 10+ ratings (co-watching counts).
+    Similar {
+        #[arg(long, default_value_t = 300)]
+        films: usize,
+    },
     /// Classify 500 aclImdb reviews with the sentiment model.
     Sentiment {
         #[arg(long, default_value_t = 500)]
@@ -134,6 +140,7 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
             lambda,
         } => implicit::run(ratings, file, model, lambda),
         BenchCommand::Recommend => recommend::run(settings),
+        BenchCommand::Similar { films } => similar::run(settings, films),
         BenchCommand::Accounts { users } => accounts::run(settings, users),
         BenchCommand::Load {
             connections,

@@ -12,7 +12,7 @@ mod explain;
 mod similar;
 
 pub use blend::BlendParams;
-pub use similar::{similar_movies, Neighbourhood, SeriesIndex, Similar};
+pub use similar::{similar_movies, Cowatched, Neighbourhood, SeriesIndex, Similar};
 
 use crate::dataset::Catalog;
 use crate::models::collab::{ImplicitModel, ImplicitPart, MfModel, UserVector};
