@@ -115,6 +115,10 @@ pub struct Catalog {
     /// Each movie's genres as bits of `genres` (empty when there are more than 64 genres).
     #[serde(skip)]
     genre_bits: Vec<u64>,
+    /// How many genres each movie lists: read per film per recommendation, so kept dense
+    /// beside `genre_bits` rather than behind each movie's pointer.
+    #[serde(skip)]
+    genre_counts: Vec<u8>,
 }
 
 impl Catalog {
@@ -131,6 +135,7 @@ impl Catalog {
             genres,
             by_id: HashMap::new(),
             genre_bits: Vec::new(),
+            genre_counts: Vec::new(),
         };
         catalog.reindex();
         catalog
@@ -152,6 +157,11 @@ impl Catalog {
         } else {
             Vec::new()
         };
+        self.genre_counts = self
+            .movies
+            .iter()
+            .map(|m| m.genres.len().min(u8::MAX as usize) as u8)
+            .collect();
     }
 
     /// `names` as bits of the catalog's genres (names it does not have add none); None when
@@ -171,6 +181,11 @@ impl Catalog {
     /// A movie's genres as bits (`genre_mask`); None past 64 genres.
     pub(crate) fn genre_bits(&self, row: usize) -> Option<u64> {
         self.genre_bits.get(row).copied()
+    }
+
+    /// How many genres a movie lists (at most 255).
+    pub(crate) fn genre_count(&self, row: usize) -> usize {
+        self.genre_counts[row] as usize
     }
 
     pub fn len(&self) -> usize {

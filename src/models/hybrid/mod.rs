@@ -220,16 +220,20 @@ impl<'a> Picked<'a> {
     }
 
     /// Share of a movie's genres that the user picked (of at most 3).
+    /// Runs for every film of a member's list: it reads dense arrays, not the movie.
     fn share(&self, catalog: &Catalog, row: usize) -> f32 {
-        let g = &catalog.at(row).genres;
-        if g.is_empty() || self.names.is_empty() {
+        let listed = catalog.genre_count(row);
+        if listed == 0 || self.names.is_empty() {
             return 0.0;
         }
         let hits = match (self.mask, catalog.genre_bits(row)) {
             (Some(mask), Some(bits)) => (mask & bits).count_ones() as usize,
-            _ => g.iter().filter(|x| self.names.contains(x)).count(),
+            _ => {
+                let g = &catalog.at(row).genres;
+                g.iter().filter(|x| self.names.contains(x)).count()
+            }
         };
-        (hits as f32 / g.len().min(3) as f32).min(1.0)
+        (hits as f32 / listed.min(3) as f32).min(1.0)
     }
 }
 
