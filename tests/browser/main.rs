@@ -384,8 +384,20 @@ async fn browse_with_filters_in_the_address(app: &TestApp, s: &Session) {
 /// own, and "60%+ positive reviews" keeps hundreds.
 async fn loved_by_reviewers(app: &TestApp, s: &Session) {
     let first_titles = async |path: &str| -> Vec<String> {
+        // The previous list's cards are still there until the new one renders: clear them,
+        // or the wait below finds the old ones at once.
+        s.script("document.getElementById('browse-results')?.replaceChildren(); return null")
+            .await;
         s.goto(&format!("{}/#/browse?{path}", app.address)).await;
         s.wait_for("#browse-results .card", 12).await;
+        if let Some(sort) = path.strip_prefix("sort=") {
+            wait_until("the sort the address asks for", async || {
+                s.script("return document.getElementById('sort').value")
+                    .await
+                    == sort
+            })
+            .await;
+        }
         let titles = s
             .script("return [...document.querySelectorAll('#browse-results .card .title')].slice(0, 12).map(e => e.textContent)")
             .await;
