@@ -196,7 +196,10 @@ fn a_killed_build_resumes_from_its_finished_stages() {
             .lines()
             .any(|l| l.starts_with(name) && l.ends_with("MiB peak"))
     };
-    assert!(ran("implicit model") && ran("offline reviews"), "{stderr}");
+    assert!(
+        ran("implicit model") && ran("co-watched films") && ran("offline reviews"),
+        "{stderr}"
+    );
     assert!(
         !ran("search index") && !ran("matrix factorisation"),
         "{stderr}"
@@ -209,7 +212,11 @@ fn a_killed_build_resumes_from_its_finished_stages() {
     assert_eq!(&stages[..4], &recorded[..], "the kept stages were redone");
     assert_eq!(
         stages.iter().map(|s| s.0.as_str()).collect::<Vec<_>>()[4..],
-        ["implicit model", "offline reviews"]
+        [
+            "implicit model",
+            "co-watched films (more like this)",
+            "offline reviews"
+        ]
     );
     let a = index::load(&s).unwrap();
     assert_eq!(a.catalog.len(), 9742);
