@@ -3,6 +3,7 @@
 
 use super::tfidf::is_housekeeping;
 use crate::dataset::Movie;
+use std::collections::HashSet;
 
 /// What two films have in common.
 struct Shared {
@@ -20,18 +21,25 @@ fn shared(a: &Movie, b: &Movie) -> Shared {
         .filter(|g| b.genres.contains(g))
         .cloned()
         .collect();
-    let lower = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
+    // a's keywords that b has too, then its tags, at most four: popular films carry a thousand
+    // tags, so b's are looked up in a set and a's are read only until four are found.
+    let lower = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect::<HashSet<_>>();
     let (bk, bt) = (lower(&b.keywords), lower(&b.tags));
-    let mut themes: Vec<String> = lower(&a.keywords)
-        .into_iter()
-        .filter(|k| bk.contains(k) && !is_housekeeping(k))
-        .collect();
-    for t in lower(&a.tags) {
-        if bt.contains(&t) && !themes.contains(&t) {
-            themes.push(t);
+    let keywords = a
+        .keywords
+        .iter()
+        .map(|k| (k.to_lowercase(), &bk))
+        .filter(|(k, _)| !is_housekeeping(k));
+    let tags = a.tags.iter().map(|t| (t.to_lowercase(), &bt));
+    let mut themes: Vec<String> = Vec::new();
+    for (theme, theirs) in keywords.chain(tags) {
+        if themes.len() == 4 {
+            break;
+        }
+        if theirs.contains(&theme) && !themes.contains(&theme) {
+            themes.push(theme);
         }
     }
-    themes.truncate(4);
     let decade = match (a.year, b.year) {
         (Some(x), Some(y)) if x / 10 == y / 10 => Some(format!("{}s", x / 10 * 10)),
         _ => None,

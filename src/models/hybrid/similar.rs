@@ -174,7 +174,8 @@ pub fn similar_movies(
         }
     }
     let w = n.popularity_weight;
-    let mut similar: Vec<Similar> = candidates
+    // Scored first, worded after: only the films shown get a reason.
+    let mut scored: Vec<Scored> = candidates
         .into_iter()
         .filter(|&(j, _)| n.catalog.at(j).rating_count >= min_votes)
         .map(|(j, (sim, cw))| {
@@ -199,7 +200,39 @@ pub fn similar_movies(
             let score = (1.0 - w) * affinity * confidence
                 + w * n.popularity.normalized(other.weighted_rating)
                 + if in_series { SERIES_LEAD } else { 0.0 };
-            let reason = if in_series {
+            Scored {
+                row: j,
+                similarity: sim,
+                cowatched: cw,
+                collection,
+                in_series,
+                score,
+            }
+        })
+        .collect();
+    let by_score = |x: &Scored, y: &Scored| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row));
+    scored.sort_by(by_score);
+    // The series goes first, but for a film people know only a few of its parts nobody saw
+    // (the 1979 TV Captain America, the Ice Age shorts) lead; the rest compete on merit.
+    if movie.rating_count >= COWATCH_MIN_RATINGS {
+        let mut obscure_leads = 0;
+        for s in scored.iter_mut() {
+            if s.score >= SERIES_LEAD && n.catalog.at(s.row).rating_count < SERIES_MIN_RATINGS {
+                obscure_leads += 1;
+                if obscure_leads > MAX_OBSCURE_LEADS {
+                    s.score -= SERIES_LEAD;
+                }
+            }
+        }
+        scored.sort_by(by_score);
+    }
+    scored.truncate(limit);
+    scored
+        .into_iter()
+        .map(|s| {
+            let (j, sim, cw, collection) = (s.row, s.similarity, s.cowatched, s.collection);
+            let other = n.catalog.at(j);
+            let reason = if s.in_series {
                 // Name the series by TMDB's collection, else by the shorter of the two
                 // titles: "The Matrix", not "The Matrix Reloaded".
                 let named = if words.len() <= all_words[j].len() {
@@ -220,26 +253,21 @@ pub fn similar_movies(
             Similar {
                 row: j,
                 similarity: sim,
-                score,
+                score: s.score,
                 reason,
             }
         })
-        .collect();
-    similar.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row)));
-    // The series goes first, but for a film people know only a few of its parts nobody saw
-    // (the 1979 TV Captain America, the Ice Age shorts) lead; the rest compete on merit.
-    if movie.rating_count >= COWATCH_MIN_RATINGS {
-        let mut obscure_leads = 0;
-        for s in similar.iter_mut() {
-            if s.score >= SERIES_LEAD && n.catalog.at(s.row).rating_count < SERIES_MIN_RATINGS {
-                obscure_leads += 1;
-                if obscure_leads > MAX_OBSCURE_LEADS {
-                    s.score -= SERIES_LEAD;
-                }
-            }
-        }
-        similar.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.row.cmp(&y.row)));
-    }
-    similar.truncate(limit);
-    similar
+        .collect()
+}
+
+/// A candidate for "more like this", scored but not yet worded.
+struct Scored {
+    row: usize,
+    similarity: f32,
+    /// Co-watching, weighed by the genres the two films share.
+    cowatched: f32,
+    /// Whether TMDB puts both films in one collection; None where either lacks details.
+    collection: Option<bool>,
+    in_series: bool,
+    score: f32,
 }
