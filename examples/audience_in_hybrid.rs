@@ -17,6 +17,7 @@ const WEIGHTS: [f32; 6] = [0.0, 0.05, 0.1, 0.2, 0.4, 0.8];
 fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     let a = index::load_or_build(&settings, true)?;
+    let ratings = a.ratings.to_ratings();
     let audience = a.audience_shares();
     let known = audience.iter().flatten().count();
     println!(
@@ -34,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     let validate = |history| -> Vec<[f64; 4]> {
         let mut sum = vec![[0f64; 4]; blends.len()];
         for back in 1..=3 {
-            let setup = Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, 42)
+            let setup = Setup::new(&a.catalog, &a.similarity, &ratings, &settings, 42)
                 .with_audience(&audience);
             let (_, ranks) = validate_blends(&setup, &blends, back, history);
             for (s, r) in sum.iter_mut().zip(&ranks) {

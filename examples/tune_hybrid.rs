@@ -16,6 +16,7 @@ use cinesense::models::hybrid::{BlendParams, Model};
 fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     let a = index::load_or_build(&settings, true)?;
+    let ratings = a.ratings.to_ratings();
     let mut blends = vec![settings.blend];
     for ials in [0.0f32, 0.15, 0.3, 0.5] {
         for recent in [0.0f32, 3.0, 10.0] {
@@ -32,7 +33,7 @@ fn main() -> anyhow::Result<()> {
     let validate = |history| {
         let runs: Vec<_> = (1..=3)
             .map(|back| {
-                let setup = Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, 42);
+                let setup = Setup::new(&a.catalog, &a.similarity, &ratings, &settings, 42);
                 let (singles, blends) = validate_blends(&setup, &blends, back, history);
                 let four = |r: &Ranks| [r.hr10, r.ndcg10, r.recall20, r.ndcg20];
                 (

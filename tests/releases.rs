@@ -185,7 +185,8 @@ fn every_layout_builds_serves_and_evaluates() {
             a.implicit.is_some(),
             "{layout}: EASE^R fits a release this size"
         );
-        let setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, &settings, 42);
+        let ratings = a.ratings.to_ratings();
+        let setup = eval::Setup::new(&a.catalog, &a.similarity, &ratings, &settings, 42);
         let report = eval::evaluate(&setup, 2, None);
         let hr = report.hr10[&Model::Hybrid];
         assert!(
@@ -314,10 +315,13 @@ fn spark_item_factors_import_and_fold_in_as_spark_solves_users() {
         }
         out
     };
-    let by_user = a.ratings.by_user();
     for (user_id, x) in &users {
         let u = a.ratings.user_index(*user_id).unwrap();
-        let rated: Vec<(usize, f32)> = by_user[u].iter().map(|r| (r.0 as usize, 1.0)).collect();
+        let rated: Vec<(usize, f32)> = a
+            .ratings
+            .of_user(u)
+            .map(|r| (r.item as usize, 1.0))
+            .collect();
         let ours = implicit.part_scores(ImplicitPart::Ials, &rated);
         let theirs = spark_scores(x);
         let worst = ours

@@ -31,7 +31,8 @@ pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
         Some(factors) => Some(factors.load(&a.catalog)?),
         None => None,
     };
-    let mut setup = eval::Setup::new(&a.catalog, &a.similarity, &a.ratings, settings, args.seed)
+    let ratings = a.ratings.to_ratings();
+    let mut setup = eval::Setup::new(&a.catalog, &a.similarity, &ratings, settings, args.seed)
         .with_audience(&audience);
     if let Some(model) = &imported {
         setup = setup.with_item_factors(model);

@@ -37,12 +37,13 @@ pub fn run(command: ExportCommand, settings: &Settings) -> Result<()> {
 
 fn ratings(args: RatingsArgs, settings: &Settings) -> Result<()> {
     let a = index::load_or_build(settings, args.quiet)?;
+    let all = a.ratings.to_ratings();
     let held_out;
     let entries = if args.without_latest {
-        held_out = leave_latest_out(&a.ratings.entries, a.ratings.n_users()).0;
+        held_out = leave_latest_out(&all.entries, all.n_users()).0;
         &held_out
     } else {
-        &a.ratings.entries
+        &all.entries
     };
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -55,7 +56,7 @@ fn ratings(args: RatingsArgs, settings: &Settings) -> Result<()> {
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     writeln!(w, "userId,movieId,rating,timestamp")?;
     for (n, r) in entries.iter().enumerate() {
-        let user = a.ratings.user_ids[r.user as usize];
+        let user = all.user_ids[r.user as usize];
         let movie = a.catalog.at(r.item as usize).id;
         writeln!(w, "{user},{movie},{},{}", r.value, r.timestamp)?;
         if n % 65_536 == 0 {

@@ -97,18 +97,4 @@ impl Ratings {
         (self.entries.iter().map(|r| r.value as f64).sum::<f64>() / self.entries.len() as f64)
             as f32
     }
-
-    /// Ratings grouped by dense user: `by_user()[u]` lists (item, value, timestamp).
-    pub fn by_user(&self) -> Vec<Vec<(u32, f32, i64)>> {
-        let mut out = vec![Vec::new(); self.n_users()];
-        for r in &self.entries {
-            out[r.user as usize].push((r.item, r.value, r.timestamp));
-        }
-        out
-    }
-
-    /// Dense index of a MovieLens userId.
-    pub fn user_index(&self, movielens_user_id: u32) -> Option<usize> {
-        self.user_ids.iter().position(|&u| u == movielens_user_id)
-    }
 }

@@ -4,6 +4,7 @@
 //! by the same program, keeps the finished stages and goes on from the first unfinished one.
 
 use super::manifest::{fnv_of, inputs_hash, Manifest, StageReport, FORMAT_VERSION};
+use super::ratings::StoredRatings;
 use super::{search_files, StoredCatalog, FILES, SEARCH_DIR};
 use crate::config::Settings;
 use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Catalog, Ratings};
@@ -83,6 +84,19 @@ struct Finished {
     checksums: BTreeMap<String, String>,
 }
 
+/// A file a stage made: bytes for `Stages::run` to write, or a file the stage wrote itself
+/// (whole or absent, like `write_atomically`) with its checksum.
+enum Made {
+    Bytes(Vec<u8>),
+    Written { checksum: String },
+}
+
+impl From<Vec<u8>> for Made {
+    fn from(bytes: Vec<u8>) -> Self {
+        Made::Bytes(bytes)
+    }
+}
+
 /// Runs the stages of one build folder, skipping those an earlier run finished.
 struct Stages<'a> {
     dir: &'a Path,
@@ -114,7 +128,7 @@ impl Stages<'_> {
     fn run(
         &mut self,
         name: &str,
-        stage: impl FnOnce(&ProgressBar) -> Result<Vec<(&'static str, Vec<u8>)>>,
+        stage: impl FnOnce(&ProgressBar) -> Result<Vec<(&'static str, Made)>>,
     ) -> Result<()> {
         if self.is_done(name) {
             self.bar.inc(1);
@@ -124,11 +138,15 @@ impl Stages<'_> {
         memory::reset_peak();
         let started = Instant::now();
         let files = stage(&self.bar)?;
-        for (file, bytes) in files {
-            self.finished
-                .checksums
-                .insert(file.to_string(), fnv_of(&bytes));
-            write_atomically(&self.dir.join(file), &bytes)?;
+        for (file, made) in files {
+            let checksum = match made {
+                Made::Bytes(bytes) => {
+                    write_atomically(&self.dir.join(file), &bytes)?;
+                    fnv_of(&bytes)
+                }
+                Made::Written { checksum } => checksum,
+            };
+            self.finished.checksums.insert(file.to_string(), checksum);
         }
         let report = StageReport {
             name: name.to_string(),
@@ -219,9 +237,10 @@ fn build_into(
             catalog,
             popularity,
         };
+        let checksum = super::ratings::write(&dir.join(FILES[2]), &ratings)?;
         let blobs = vec![
-            (FILES[0], bincode::serialize(&stored)?),
-            (FILES[2], bincode::serialize(&ratings)?),
+            (FILES[0], bincode::serialize(&stored)?.into()),
+            (FILES[2], Made::Written { checksum }),
         ];
         read = Some((stored, ratings));
         Ok(blobs)
@@ -231,7 +250,7 @@ fn build_into(
         Some(read) => read,
         None => (
             bincode::deserialize(&std::fs::read(dir.join(FILES[0]))?)?,
-            bincode::deserialize(&std::fs::read(dir.join(FILES[2]))?)?,
+            StoredRatings::open(&dir.join(FILES[2]))?.to_ratings(),
         ),
     };
     let mut catalog: Catalog = stored.catalog;
@@ -239,7 +258,7 @@ fn build_into(
 
     stages.run(CONTENT, |_| {
         let similarity = content::build(&catalog, &settings.field_weights, settings.similar_k)?;
-        Ok(vec![(FILES[1], similarity.to_bytes()?)])
+        Ok(vec![(FILES[1], similarity.to_bytes()?.into())])
     })?;
 
     stages.run(SEARCH, |_| {
@@ -264,7 +283,7 @@ fn build_into(
             &settings.mf,
             Some(bar),
         );
-        Ok(vec![(FILES[3], bincode::serialize(&mf)?)])
+        Ok(vec![(FILES[3], bincode::serialize(&mf)?.into())])
     })?;
 
     stages.run(IMPLICIT, |_| {
@@ -284,7 +303,7 @@ fn build_into(
                 None
             }
         };
-        Ok(vec![(FILES[4], bincode::serialize(&implicit)?)])
+        Ok(vec![(FILES[4], bincode::serialize(&implicit)?.into())])
     })?;
 
     stages.run(COWATCHED, |_| {
@@ -292,12 +311,12 @@ fn build_into(
         let implicit: Option<ImplicitModel> =
             bincode::deserialize(&std::fs::read(dir.join(FILES[4]))?)?;
         let cowatched = implicit.map(|m| Cowatched::build(&catalog, &m));
-        Ok(vec![(FILES[6], bincode::serialize(&cowatched)?)])
+        Ok(vec![(FILES[6], bincode::serialize(&cowatched)?.into())])
     })?;
 
     stages.run(REVIEWS, |_| {
         let reviews = super::reviews::build_offline(settings, &catalog, quiet)?;
-        Ok(vec![(FILES[5], bincode::serialize(&reviews)?)])
+        Ok(vec![(FILES[5], bincode::serialize(&reviews)?.into())])
     })?;
 
     stages.bar.set_message("checksums and manifest");

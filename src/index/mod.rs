@@ -7,15 +7,17 @@
 
 mod build;
 mod manifest;
+mod ratings;
 mod reviews;
 mod swap;
 
 pub use build::build;
 pub use manifest::{freshness, Freshness, Manifest, StageReport};
+pub use ratings::StoredRatings;
 pub use reviews::ClassifiedReview;
 
 use crate::config::Settings;
-use crate::dataset::{Catalog, Ratings};
+use crate::dataset::Catalog;
 use crate::models::collab::{ImplicitModel, MfModel};
 use crate::models::content::SimilarityMatrix;
 use crate::models::hybrid::Cowatched;
@@ -51,7 +53,8 @@ pub struct Artifacts {
     /// 0..1 popularity per catalog row, for blends.
     pub popularity_scores: Vec<f32>,
     pub similarity: SimilarityMatrix,
-    pub ratings: Ratings,
+    /// Memory-mapped: at 320 M ratings it is 5 GB that the heap need not hold.
+    pub ratings: StoredRatings,
     pub mf: MfModel,
     /// EASE^R, or iALS where EASE^R's dense matrix would not fit; None without ratings.
     pub implicit: Option<ImplicitModel>,
@@ -158,7 +161,17 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let mut catalog = stored.catalog;
     catalog.reindex();
     let similarity = SimilarityMatrix::from_bytes(&read_checked(&dir, FILES[1], &manifest)?)?;
-    let ratings: Ratings = bincode::deserialize(&read_checked(&dir, FILES[2], &manifest)?)?;
+    let ratings = {
+        let path = dir.join(FILES[2]);
+        let expected = manifest.checksums.get(FILES[2]).map(String::as_str);
+        let found = ratings::checksum(&path).context("index/ratings.bin is missing")?;
+        if Some(found.as_str()) != expected {
+            bail!(
+                "index artifact ratings.bin is corrupt (checksum mismatch); run `cinesense build`"
+            );
+        }
+        StoredRatings::open(&path)?
+    };
     let mf: MfModel = bincode::deserialize(&read_checked(&dir, FILES[3], &manifest)?)?;
     let implicit: Option<ImplicitModel> =
         bincode::deserialize(&read_checked(&dir, FILES[4], &manifest)?)?;
@@ -167,6 +180,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
         bincode::deserialize(&read_checked(&dir, FILES[6], &manifest)?)?;
     if similarity.rows() != catalog.len()
         || mf.n_items() != catalog.len()
+        || ratings.n_items() != catalog.len()
         || implicit
             .as_ref()
             .is_some_and(|m| m.n_items() != catalog.len())

@@ -134,12 +134,7 @@ impl Recommendations {
     ) -> Option<ForMember> {
         let a = &self.artifacts;
         let u = a.ratings.user_index(user_id)?;
-        let mut entries: Vec<_> = a
-            .ratings
-            .entries
-            .iter()
-            .filter(|r| r.user as usize == u)
-            .collect();
+        let mut entries: Vec<_> = a.ratings.of_user(u).collect();
         entries.sort_by_key(|r| (r.timestamp, r.item));
         let rated: Vec<(usize, f32)> = entries.iter().map(|r| (r.item as usize, r.value)).collect();
         let exclude: HashSet<usize> = rated.iter().map(|r| r.0).collect();

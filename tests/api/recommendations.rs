@@ -7,9 +7,7 @@ async fn every_model_excludes_what_the_user_rated() {
     let u = a.ratings.user_index(1).unwrap();
     let rated: HashSet<u64> = a
         .ratings
-        .entries
-        .iter()
-        .filter(|r| r.user as usize == u)
+        .of_user(u)
         .map(|r| a.catalog.at(r.item as usize).id as u64)
         .collect();
     let app = spawn_app().await;
@@ -106,11 +104,14 @@ fn the_pruned_ranking_is_the_exhaustive_one() {
         popularity: &a.popularity_scores,
         params: BlendParams::default(),
     };
-    let by_user = a.ratings.by_user();
     let genres = ["Comedy".to_string(), "Sci-Fi".to_string()];
     let mut checked = 0;
-    for (u, rated) in by_user.iter().enumerate().step_by(20) {
-        let all: Vec<(usize, f32)> = rated.iter().map(|&(i, r, _)| (i as usize, r)).collect();
+    for u in (0..a.ratings.n_users()).step_by(20) {
+        let all: Vec<(usize, f32)> = a
+            .ratings
+            .of_user(u)
+            .map(|r| (r.item as usize, r.value))
+            .collect();
         for n in [0, 3, 20, all.len()] {
             let ratings = &all[..n.min(all.len())];
             let vector =

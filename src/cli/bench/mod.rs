@@ -12,6 +12,7 @@ mod recommend;
 mod release;
 mod search;
 mod sentiment;
+mod serve;
 mod similar;
 
 use anyhow::Result;
@@ -67,6 +68,14 @@ pub enum BenchCommand {
     Similar {
         #[arg(long, default_value_t = 300)]
         films: usize,
+    },
+    /// Start `cinesense serve` over the built index as its own process and measure it from
+    /// outside: time to ready, RSS, and a member's recommendations, more like this and search
+    /// over HTTP.
+    Serve {
+        /// Timed requests of each kind.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
     },
     /// Classify 500 aclImdb reviews with the sentiment model.
     Sentiment {
@@ -141,6 +150,7 @@ pub fn run(command: BenchCommand, settings: &Settings) -> Result<()> {
         } => implicit::run(ratings, file, model, lambda),
         BenchCommand::Recommend => recommend::run(settings),
         BenchCommand::Similar { films } => similar::run(settings, films),
+        BenchCommand::Serve { requests } => serve::run(settings, requests),
         BenchCommand::Accounts { users } => accounts::run(settings, users),
         BenchCommand::Load {
             connections,

@@ -12,16 +12,11 @@ use std::time::Instant;
 
 pub(super) fn run(settings: &Settings) -> Result<()> {
     let a = index::load_or_build(settings, true)?;
-    let by_user = a.ratings.by_user();
-    let user = by_user
-        .iter()
+    let user = (0..a.ratings.n_users())
+        .map(|u| a.ratings.of_user(u))
         .find(|r| r.len() >= 40)
         .context("no user with 40 ratings")?;
-    let rated: Vec<(usize, f32)> = user
-        .iter()
-        .take(20)
-        .map(|&(i, r, _)| (i as usize, r))
-        .collect();
+    let rated: Vec<(usize, f32)> = user.take(20).map(|r| (r.item as usize, r.value)).collect();
     let reps = 200;
     let mut fold = Vec::new();
     for _ in 0..reps {
