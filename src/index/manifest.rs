@@ -56,10 +56,11 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());
     for path in settings.data_files()?.all() {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("missing input {}", path.display()))?;
-        h.update(&(bytes.len() as u64).to_le_bytes());
-        h.update(&bytes);
+        let len = std::fs::metadata(&path)
+            .with_context(|| format!("missing input {}", path.display()))?
+            .len();
+        h.update(&len.to_le_bytes());
+        hash_file(&mut h, &path).with_context(|| format!("cannot read {}", path.display()))?;
     }
     // The offline reviews and the model that classifies them.
     hash_if_present(&mut h, b"reviews", &settings.reviews_file)?;
@@ -71,7 +72,7 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
     if let Some(factors) = &settings.item_factors {
         for file in factors.files()? {
             h.update(b"item factors");
-            h.update(&std::fs::read(&file)?);
+            hash_file(&mut h, &file)?;
         }
     }
     Ok(h.hex())
@@ -79,14 +80,31 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
 
 /// Adds `tag` and the bytes of an optional input to `h`; a missing file adds nothing.
 fn hash_if_present(h: &mut Fnv, tag: &[u8], path: &Path) -> Result<()> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
+    match std::fs::File::open(path) {
+        Ok(file) => {
             h.update(tag);
-            h.update(&bytes);
+            hash_reader(h, file)?;
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Feeds a file to `h` a piece at a time: an input (a 10x ratings.csv is 8.5 GB) need not fit in
+/// memory to be hashed.
+pub(super) fn hash_file(h: &mut Fnv, path: &Path) -> std::io::Result<()> {
+    hash_reader(h, std::fs::File::open(path)?)
+}
+
+fn hash_reader(h: &mut Fnv, mut file: std::fs::File) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok(()),
+            n => h.update(&buf[..n]),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::fnv::Fnv;
 use anyhow::{bail, Context, Result};
 use memmap2::Mmap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::ops::Range;
 use std::path::Path;
 
@@ -142,16 +142,9 @@ pub(super) fn write(path: &Path, ratings: &Ratings) -> Result<String> {
 
 /// The FNV-1a checksum of a file, read a piece at a time (the file may be larger than memory).
 pub(super) fn checksum(path: &Path) -> Result<String> {
-    let mut file = File::open(path)?;
     let mut fnv = Fnv::default();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(fnv.hex());
-        }
-        fnv.update(&buf[..n]);
-    }
+    super::manifest::hash_file(&mut fnv, path)?;
+    Ok(fnv.hex())
 }
 
 impl StoredRatings {
