@@ -1,5 +1,5 @@
-//! 64-bit FNV-1a: a fast, stable hash to notice changed inputs and damaged files and to split
-//! datasets reproducibly. Not for security.
+//! 64-bit FNV-1a: a stable hash to combine the build's inputs, key texts and split datasets
+//! reproducibly. Not for security; files are checked with CRC-32 (`index::checksum`).
 
 /// 64-bit FNV-1a, enough to notice changed inputs and damaged files.
 #[derive(Clone, Copy)]

@@ -3,7 +3,8 @@
 //! then the stage is recorded in `stages.json`: a killed build, run again with the same inputs
 //! by the same program, keeps the finished stages and goes on from the first unfinished one.
 
-use super::manifest::{fnv_of, inputs_hash, Manifest, StageReport, FORMAT_VERSION};
+use super::checksum::Checksum;
+use super::manifest::{inputs_hash, Manifest, StageReport, FORMAT_VERSION};
 use super::ratings::StoredRatings;
 use super::{search_files, StoredCatalog, FILES, SEARCH_DIR};
 use crate::config::Settings;
@@ -80,7 +81,7 @@ fn step_bar(len: u64, quiet: bool) -> ProgressBar {
 #[derive(Default, Serialize, Deserialize)]
 struct Finished {
     stages: Vec<StageReport>,
-    /// FNV-1a of each file the finished stages wrote.
+    /// The checksum of each file the finished stages wrote.
     checksums: BTreeMap<String, String>,
 }
 
@@ -142,7 +143,7 @@ impl Stages<'_> {
             let checksum = match made {
                 Made::Bytes(bytes) => {
                     write_atomically(&self.dir.join(file), &bytes)?;
-                    fnv_of(&bytes)
+                    Checksum::of_bytes(&bytes)
                 }
                 Made::Written { checksum } => checksum,
             };
@@ -323,7 +324,7 @@ fn build_into(
     let mut checksums = stages.finished.checksums.clone();
     // Every file of the search index too: a flipped byte there made tantivy panic per query.
     for name in search_files(dir)? {
-        checksums.insert(name.clone(), fnv_of(&std::fs::read(dir.join(&name))?));
+        checksums.insert(name.clone(), Checksum::of_file(&dir.join(&name))?);
     }
     let manifest = Manifest {
         format_version: FORMAT_VERSION,

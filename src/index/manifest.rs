@@ -1,6 +1,7 @@
 //! The manifest of index/current: format version, the hash of every input and a checksum of
 //! every file, and what they say about an index on disk (fresh, stale, missing).
 
+use super::checksum::Checksum;
 use crate::config::Settings;
 use crate::fnv::Fnv;
 use anyhow::{Context, Result};
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bump when the layout or meaning of any artifact changes.
-pub(crate) const FORMAT_VERSION: u32 = 9;
+pub(crate) const FORMAT_VERSION: u32 = 10;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -19,7 +20,7 @@ pub struct Manifest {
     pub build_seconds: f64,
     pub movies: usize,
     pub ratings: usize,
-    /// FNV-1a of each artifact file.
+    /// CRC-32 of each artifact file.
     pub checksums: BTreeMap<String, String>,
     /// The build's stages, as they ran (a resumed build keeps the first run's figures for the
     /// stages it did not redo).
@@ -43,12 +44,6 @@ pub enum Freshness {
     Stale(String),
 }
 
-pub(super) fn fnv_of(bytes: &[u8]) -> String {
-    let mut h = Fnv::default();
-    h.update(bytes);
-    h.hex()
-}
-
 /// Hash of the data files, the TMDB snapshot and the settings the build depends on. Nothing
 /// else: the live store (users, caches) never reaches the build.
 pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
@@ -60,7 +55,9 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
             .with_context(|| format!("missing input {}", path.display()))?
             .len();
         h.update(&len.to_le_bytes());
-        hash_file(&mut h, &path).with_context(|| format!("cannot read {}", path.display()))?;
+        let sum =
+            Checksum::of_file(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        h.update(sum.as_bytes());
     }
     // The offline reviews and the model that classifies them.
     hash_if_present(&mut h, b"reviews", &settings.reviews_file)?;
@@ -72,7 +69,7 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
     if let Some(factors) = &settings.item_factors {
         for file in factors.files()? {
             h.update(b"item factors");
-            hash_file(&mut h, &file)?;
+            h.update(Checksum::of_file(&file)?.as_bytes());
         }
     }
     Ok(h.hex())
@@ -83,28 +80,11 @@ fn hash_if_present(h: &mut Fnv, tag: &[u8], path: &Path) -> Result<()> {
     match std::fs::File::open(path) {
         Ok(file) => {
             h.update(tag);
-            hash_reader(h, file)?;
+            h.update(Checksum::of_reader(file)?.as_bytes());
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
-/// Feeds a file to `h` a piece at a time: an input (a 10x ratings.csv is 8.5 GB) need not fit in
-/// memory to be hashed.
-pub(super) fn hash_file(h: &mut Fnv, path: &Path) -> std::io::Result<()> {
-    hash_reader(h, std::fs::File::open(path)?)
-}
-
-fn hash_reader(h: &mut Fnv, mut file: std::fs::File) -> std::io::Result<()> {
-    use std::io::Read;
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buf)? {
-            0 => return Ok(()),
-            n => h.update(&buf[..n]),
-        }
     }
 }
 

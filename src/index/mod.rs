@@ -6,6 +6,7 @@
 //! untouched; a stale index is rebuilt, a corrupt one is rejected, never half-loaded.
 
 mod build;
+mod checksum;
 mod manifest;
 mod ratings;
 mod reviews;
@@ -26,7 +27,8 @@ use crate::models::search::SearchIndex;
 use crate::records::Audience;
 use crate::sentiment::Label;
 use anyhow::{bail, Context, Result};
-use manifest::{fnv_of, read_manifest, FORMAT_VERSION};
+use checksum::Checksum;
+use manifest::{read_manifest, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -123,7 +125,7 @@ fn read_checked(dir: &Path, name: &str, manifest: &Manifest) -> Result<Vec<u8>> 
         .get(name)
         .map(String::as_str)
         .unwrap_or("");
-    if fnv_of(&bytes) != expected {
+    if Checksum::of_bytes(&bytes) != expected {
         bail!("index artifact {name} is corrupt (checksum mismatch); run `cinesense build`");
     }
     Ok(bytes)
@@ -164,7 +166,7 @@ pub fn load(settings: &Settings) -> Result<Artifacts> {
     let ratings = {
         let path = dir.join(FILES[2]);
         let expected = manifest.checksums.get(FILES[2]).map(String::as_str);
-        let found = ratings::checksum(&path).context("index/ratings.bin is missing")?;
+        let found = Checksum::of_file(&path).context("index/ratings.bin is missing")?;
         if Some(found.as_str()) != expected {
             bail!(
                 "index artifact ratings.bin is corrupt (checksum mismatch); run `cinesense build`"

@@ -12,8 +12,8 @@
 //! The map is only sound while nobody rewrites the file; index folders are never rewritten in
 //! place (a build writes a new folder and swaps it in), so a mapped file stays as it was.
 
+use super::checksum::Checksum;
 use crate::dataset::{Rating, Ratings};
-use crate::fnv::Fnv;
 use anyhow::{bail, Context, Result};
 use memmap2::Mmap;
 use std::fs::File;
@@ -54,16 +54,16 @@ fn sections(n_users: usize, n: usize) -> [Range<usize>; 6] {
     })
 }
 
-/// A writer that hashes what it writes (FNV-1a, the manifest's checksum).
+/// A writer that checksums what it writes (the manifest's checksum).
 struct Hashing<W> {
     inner: W,
-    fnv: Fnv,
+    sum: Checksum,
     written: usize,
 }
 
 impl<W: Write> Hashing<W> {
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.fnv.update(bytes);
+        self.sum.update(bytes);
         self.written += bytes.len();
         self.inner.write_all(bytes)
     }
@@ -112,7 +112,7 @@ pub(super) fn write(path: &Path, ratings: &Ratings) -> Result<String> {
     let file = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     let mut out = Hashing {
         inner: BufWriter::with_capacity(1 << 20, file),
-        fnv: Fnv::default(),
+        sum: Checksum::default(),
         written: 0,
     };
     out.put(MAGIC)?;
@@ -137,14 +137,7 @@ pub(super) fn write(path: &Path, ratings: &Ratings) -> Result<String> {
     sorted(&mut |r| out.put(&r.timestamp.to_le_bytes()))?;
     out.inner.into_inner()?.sync_all()?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(out.fnv.hex())
-}
-
-/// The FNV-1a checksum of a file, read a piece at a time (the file may be larger than memory).
-pub(super) fn checksum(path: &Path) -> Result<String> {
-    let mut fnv = Fnv::default();
-    super::manifest::hash_file(&mut fnv, path)?;
-    Ok(fnv.hex())
+    Ok(out.sum.hex())
 }
 
 impl StoredRatings {
@@ -285,7 +278,7 @@ mod tests {
         };
         let path = dir.path().join("ratings.bin");
         let sum = write(&path, &ratings).unwrap();
-        assert_eq!(sum, checksum(&path).unwrap());
+        assert_eq!(sum, Checksum::of_file(&path).unwrap());
         let stored = StoredRatings::open(&path).unwrap();
         assert_eq!(
             (stored.len(), stored.n_users(), stored.n_items()),
