@@ -1,6 +1,6 @@
 //! The checksum of an index file or an input: CRC-32 (crc32fast, which tantivy uses too), at
-//! memory speed where the CPU has carry-less multiply. FNV-1a, one multiply per byte, took 25 s
-//! of serve's 35 s start at 10x, reading 15 GB of ratings and factors to check them.
+//! memory speed where the CPU has carry-less multiply. With FNV-1a (one multiply per byte) serve
+//! took 35 s to start at 10x, checking 15 GB of inputs, ratings and factors; with CRC-32, 6.8 s.
 
 use std::io::Read;
 use std::path::Path;
