@@ -32,6 +32,7 @@ fn stale_and_corrupt_indexes_are_noticed() {
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .filter(|n: &String| n != "input-checksums.json")
         .collect();
     assert_eq!(names, vec!["current".to_string()]);
 
@@ -107,6 +108,43 @@ fn stale_and_corrupt_indexes_are_noticed() {
         Some("A test overview about lighthouses.")
     );
     assert_eq!(m.keywords, vec!["lighthouse".to_string()]);
+}
+
+/// Inputs unchanged since they were checked are not read again (their checksums are kept by
+/// what `stat` says of them), and an input written since is: the index is stale.
+#[test]
+fn a_changed_input_makes_the_index_stale_after_its_checksum_was_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let release = outside.path().join("movielens");
+    std::fs::create_dir(&release).unwrap();
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/movielens-ml-latest-small");
+    for name in ["movies.csv", "ratings.csv", "links.csv", "tags.csv"] {
+        std::fs::copy(from.join(name), release.join(name)).unwrap();
+    }
+    let copied = std::time::Instant::now();
+    let s = Settings {
+        movielens_dir: release.clone(),
+        ..settings(dir.path(), outside.path())
+    };
+    index::build(&s, true).unwrap();
+    // A file written in the last two seconds is read every time; after that its checksum is kept.
+    if let Some(wait) = std::time::Duration::from_millis(2_100).checked_sub(copied.elapsed()) {
+        std::thread::sleep(wait);
+    }
+    assert_eq!(index::freshness(&s).unwrap(), Freshness::Fresh);
+    let kept = std::fs::read_to_string(dir.path().join("input-checksums.json")).unwrap();
+    let ratings = std::fs::canonicalize(release.join("ratings.csv")).unwrap();
+    assert!(kept.contains(&*ratings.to_string_lossy()), "{kept}");
+    assert_eq!(index::freshness(&s).unwrap(), Freshness::Fresh);
+
+    // One rating changed in place, same length: stale.
+    let text = std::fs::read_to_string(release.join("ratings.csv")).unwrap();
+    let changed = text.replacen("\n1,1,4.0,", "\n1,1,3.0,", 1);
+    assert_ne!(changed, text);
+    assert_eq!(changed.len(), text.len());
+    std::fs::write(release.join("ratings.csv"), changed).unwrap();
+    assert!(matches!(index::freshness(&s).unwrap(), Freshness::Stale(_)));
 }
 
 /// A build killed (SIGKILL) after some of its stages resumes from them: the next build says
@@ -224,7 +262,7 @@ fn a_killed_build_resumes_from_its_finished_stages() {
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into())
-        .filter(|n: &String| !n.starts_with("review-sentiment-"))
+        .filter(|n: &String| !n.starts_with("review-sentiment-") && n != "input-checksums.json")
         .collect();
     assert_eq!(names, vec!["current".to_string()]);
 }

@@ -1,7 +1,7 @@
 //! The manifest of index/current: format version, the hash of every input and a checksum of
 //! every file, and what they say about an index on disk (fresh, stale, missing).
 
-use super::checksum::Checksum;
+use super::input_checksums::KnownChecksums;
 use crate::config::Settings;
 use crate::fnv::Fnv;
 use anyhow::{Context, Result};
@@ -45,8 +45,16 @@ pub enum Freshness {
 }
 
 /// Hash of the data files, the TMDB snapshot and the settings the build depends on. Nothing
-/// else: the live store (users, caches) never reaches the build.
+/// else: the live store (users, caches) never reaches the build. Inputs unchanged since they
+/// were last checked are not read again (`KnownChecksums`).
 pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
+    let mut known = KnownChecksums::load(&settings.index_dir);
+    let hash = hash_inputs(settings, &mut known);
+    known.save(&settings.index_dir);
+    hash
+}
+
+fn hash_inputs(settings: &Settings, known: &mut KnownChecksums) -> Result<String> {
     let mut h = Fnv::default();
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());
@@ -55,32 +63,33 @@ pub(crate) fn inputs_hash(settings: &Settings) -> Result<String> {
             .with_context(|| format!("missing input {}", path.display()))?
             .len();
         h.update(&len.to_le_bytes());
-        let sum =
-            Checksum::of_file(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let sum = known
+            .of_file(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         h.update(sum.as_bytes());
     }
     // The offline reviews and the model that classifies them.
-    hash_if_present(&mut h, b"reviews", &settings.reviews_file)?;
+    hash_if_present(&mut h, known, b"reviews", &settings.reviews_file)?;
     if let Some(model) = super::reviews::model_fingerprint(&settings.sentiment_model_dir)? {
         h.update(b"sentiment model");
         h.update(model.as_bytes());
     }
-    hash_if_present(&mut h, b"tmdb-snapshot", &settings.tmdb_snapshot)?;
+    hash_if_present(&mut h, known, b"tmdb-snapshot", &settings.tmdb_snapshot)?;
     if let Some(factors) = &settings.item_factors {
         for file in factors.files()? {
             h.update(b"item factors");
-            h.update(Checksum::of_file(&file)?.as_bytes());
+            h.update(known.of_file(&file)?.as_bytes());
         }
     }
     Ok(h.hex())
 }
 
-/// Adds `tag` and the bytes of an optional input to `h`; a missing file adds nothing.
-fn hash_if_present(h: &mut Fnv, tag: &[u8], path: &Path) -> Result<()> {
-    match std::fs::File::open(path) {
-        Ok(file) => {
+/// Adds `tag` and the checksum of an optional input to `h`; a missing file adds nothing.
+fn hash_if_present(h: &mut Fnv, known: &mut KnownChecksums, tag: &[u8], path: &Path) -> Result<()> {
+    match known.of_file(path) {
+        Ok(sum) => {
             h.update(tag);
-            h.update(Checksum::of_reader(file)?.as_bytes());
+            h.update(sum.as_bytes());
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -1,12 +1,14 @@
 //! index/: everything `cinesense build` derives from data/ and the TMDB snapshot, and loading it
 //! back.
 //!
-//! manifest (version, input hash, checksums, freshness) | build (derive and write) | swap (the
-//! atomic replace of index/current) | here: load. An interrupted build leaves the old index
+//! manifest (version, input hash, checksums, freshness) | input_checksums (inputs not read
+//! again while unchanged) | build (derive and write) | swap (the atomic replace of
+//! index/current) | here: load. An interrupted build leaves the old index
 //! untouched; a stale index is rebuilt, a corrupt one is rejected, never half-loaded.
 
 mod build;
 mod checksum;
+mod input_checksums;
 mod manifest;
 mod ratings;
 mod reviews;
