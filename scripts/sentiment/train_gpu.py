@@ -12,7 +12,16 @@ GPU). Phase 2 trains, again side by side: a student distilled from the phase-1 m
 full-data twins of the best phase-1 recipe and of the student. The twin of whichever validates
 better is written out. Every run's figures go to results.json.
 
+`--plan seeds` asks instead whether several runs of one recipe, differing only in data order
+and dropout (same head initialisation), do better together: phase 1 trains SEEDS runs of the
+served recipe (B) on the validation split and reports each, their logits averaged over the
+first k, and their uniform weight soup (the weights averaged: one model, the same cost per
+review); phase 2 trains their full-data twins and writes out the full-data soup when the
+validation soup beats the best single run on the held-out sentences without losing more than
+half a point on the reviews, else the seed-42 twin (recipe B as served).
+
     python3 scripts/sentiment/train_gpu.py --base DIR --examples target/gpu/examples.npz --out OUT
+    python3 scripts/sentiment/train_gpu.py --plan seeds --base DIR --out OUT
 """
 
 import argparse
@@ -72,6 +81,64 @@ def logits_of(model, seqs, device, batch=512):
     return out
 
 
+def based_model(config, base_dir, names):
+    """The model with the base's weights loaded (the head stays as initialised)."""
+    model = SentimentModel(config)
+    base = load_file(os.path.join(base_dir, "model.safetensors"))
+    model.load_state_dict({k: base[v].float() for k, v in names.items() if v in base}, strict=False)
+    return model
+
+
+def soup(run_dirs, base_dir, examples, limit):
+    """The runs' saved weights averaged (what training changed; frozen ones stay the base's),
+    and the averaged model's logits on every example."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    parts = [load_file(os.path.join(d, "model.safetensors")) for d in run_dirs]
+    averaged = {k: torch.stack([p[k].float() for p in parts]).mean(0) for k in parts[0]}
+    config = json.load(open(os.path.join(base_dir, "config.json")))
+    config.setdefault("layer_norm_eps", 1e-12)
+    names = hf_names(config)
+    model = based_model(config, base_dir, names)
+    model.load_state_dict({k: averaged[v] for k, v in names.items() if v in averaged}, strict=False)
+    model.to(device)
+    seqs = load_examples(examples)[0]
+    if limit:
+        seqs = [seqs[i] for i in range(0, len(seqs), max(1, len(seqs) // limit))]
+    logits = logits_of(model, seqs, device)
+    return {k: v.half().contiguous() for k, v in averaged.items()}, logits
+
+
+def figures(name, logits, labels, split):
+    pred = logits.argmax(1)
+    return {"name": name, "mode": "val",
+            "sst2_sentences_val": float((pred[split == 1] == labels[split == 1]).mean()),
+            "aclimdb_val": float((pred[split == 2] == labels[split == 2]).mean())}
+
+
+def write_pieces(tensors, out):
+    """The model in pieces under the 16 MiB a returned file may hold. A tensor larger than that
+    (the word embeddings, when trained) goes in slices of rows named "NAME#rows-START";
+    scripts/sentiment/join_pieces.py puts them together."""
+    limit = 14 * 2**20
+    sliced = {}
+    for k, v in tensors.items():
+        if v.numel() * 2 > limit:
+            rows = limit // (v[0].numel() * 2)
+            for start in range(0, v.shape[0], rows):
+                sliced[f"{k}#rows-{start}"] = v[start:start + rows].contiguous()
+        else:
+            sliced[k] = v
+    piece, size, n = {}, 0, 0
+    for k in sorted(sliced):
+        if size + sliced[k].numel() * 2 > limit and piece:
+            save_file(piece, os.path.join(out, f"model-{n}.safetensors"))
+            piece, size, n = {}, 0, n + 1
+        piece[k] = sliced[k]
+        size += sliced[k].numel() * 2
+    if piece:
+        save_file(piece, os.path.join(out, f"model-{n}.safetensors"))
+
+
 def worker(cfg):
     """One training run; writes logits.npy, model.safetensors and result.json into cfg['dir']."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -90,9 +157,12 @@ def worker(cfg):
     config = json.load(open(os.path.join(cfg["base"], "config.json")))
     config.setdefault("layer_norm_eps", 1e-12)
     names = hf_names(config)
-    model = SentimentModel(config)
-    base = load_file(os.path.join(cfg["base"], "model.safetensors"))
-    model.load_state_dict({k: base[v].float() for k, v in names.items() if v in base}, strict=False)
+    if "init_seed" in cfg:
+        # Runs meant to be averaged start from one head; the seed then orders data and dropout.
+        torch.manual_seed(cfg["init_seed"])
+    model = based_model(config, cfg["base"], names)
+    if "init_seed" in cfg:
+        torch.manual_seed(cfg["seed"])
     model.word.weight.requires_grad_(not cfg["freeze"])
     model.to(device).train()
     teacher = None
@@ -175,6 +245,54 @@ def run_all(jobs, work):
     return results
 
 
+def seeds(args):
+    """`--plan seeds`: several runs of recipe B, alone, with their logits averaged, and souped."""
+    t0 = time.time()
+    common = dict(base=args.base, examples=args.examples, batch=32, init_seed=42,
+                  **{k: v for k, v in RECIPES["B-3ep-lr5e-5"].items() if k != "seed"})
+    limit = 0
+    if args.smoke:
+        common.update(limit=3000, max_steps=6)
+        limit = 3000
+    n = 2 if args.smoke else args.seeds
+    runs = [dict(common, name=f"B-seed{42 + i}", seed=42 + i) for i in range(n)]
+    results = run_all([dict(r, mode="val", deadline=t0 + args.phase1_seconds) for r in runs],
+                      args.work)
+    _, labels, split, _ = load_examples(args.examples)
+    if limit:
+        keep = list(range(0, len(labels), max(1, len(labels) // limit)))
+        labels, split = labels[keep], split[keep]
+    val_dirs = [os.path.join(args.work, r["name"] + "-val") for r in runs]
+    logits = [np.load(os.path.join(d, "logits.npy")) for d in val_dirs]
+    together = [figures(f"first {k} runs, logits averaged (one model per run at inference)",
+                        np.mean(logits[:k], axis=0), labels, split) for k in range(2, n + 1)]
+    _, soup_logits = soup(val_dirs, args.base, args.examples, limit)
+    souped = figures(f"uniform soup of the {n} runs (one model)", soup_logits, labels, split)
+    best = max(results, key=lambda r: r["sst2_sentences_val"])
+    use_soup = (souped["sst2_sentences_val"] > best["sst2_sentences_val"]
+                and souped["aclimdb_val"] >= best["aclimdb_val"] - 0.005)
+    print(json.dumps({"together": together, "soup": souped, "use_soup": use_soup}), flush=True)
+
+    deadline2 = time.time() + args.phase2_seconds
+    full = run_all([dict(r, mode="full", deadline=deadline2) for r in runs], args.work)
+    full_dirs = [os.path.join(args.work, r["name"] + "-full") for r in runs]
+    if use_soup:
+        chosen, tensors = f"uniform soup of the {n} full-data runs", soup(full_dirs, args.base,
+                                                                            args.examples, limit)[0]
+    else:
+        chosen = "B-seed42 (full data)"
+        tensors = load_file(os.path.join(full_dirs[0], "model.safetensors"))
+    os.makedirs(args.out, exist_ok=True)
+    summary = {"plan": "seeds", "chosen": chosen,
+               "results": results + together + [souped] + full,
+               "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
+               "torch": torch.__version__, "seconds": round(time.time() - t0, 1)}
+    json.dump(summary, open(os.path.join(args.out, "results.json"), "w"), indent=1)
+    print(json.dumps(summary, indent=1), flush=True)
+    write_pieces(tensors, args.out)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worker")
@@ -185,9 +303,13 @@ def main():
     ap.add_argument("--phase1-seconds", type=float, default=270)
     ap.add_argument("--phase2-seconds", type=float, default=210)
     ap.add_argument("--smoke", action="store_true", help="a few steps on a few examples (CPU check)")
+    ap.add_argument("--plan", choices=["recipes", "seeds"], default="recipes")
+    ap.add_argument("--seeds", type=int, default=6)
     args = ap.parse_args()
     if args.worker:
         return worker(json.loads(args.worker))
+    if args.plan == "seeds":
+        return seeds(args)
 
     t0 = time.time()
     common = dict(base=args.base, examples=args.examples, batch=32, kd_alpha=0.5)
@@ -237,28 +359,7 @@ def main():
                "torch": torch.__version__, "seconds": round(time.time() - t0, 1)}
     json.dump(summary, open(os.path.join(args.out, "results.json"), "w"), indent=1)
     print(json.dumps(summary, indent=1), flush=True)
-    # The chosen full-data model, in pieces under the 16 MiB a returned file may hold.
-    # A tensor larger than that (the word embeddings, when trained) goes in slices of rows
-    # named "NAME#rows-START"; scripts/sentiment/join_pieces.py puts them together.
-    tensors = load_file(os.path.join(args.work, chosen + "-full", "model.safetensors"))
-    limit = 14 * 2**20
-    sliced = {}
-    for k, v in tensors.items():
-        if v.numel() * 2 > limit:
-            rows = limit // (v[0].numel() * 2)
-            for start in range(0, v.shape[0], rows):
-                sliced[f"{k}#rows-{start}"] = v[start:start + rows].contiguous()
-        else:
-            sliced[k] = v
-    piece, size, n = {}, 0, 0
-    for k in sorted(sliced):
-        if size + sliced[k].numel() * 2 > limit and piece:
-            save_file(piece, os.path.join(args.out, f"model-{n}.safetensors"))
-            piece, size, n = {}, 0, n + 1
-        piece[k] = sliced[k]
-        size += sliced[k].numel() * 2
-    if piece:
-        save_file(piece, os.path.join(args.out, f"model-{n}.safetensors"))
+    write_pieces(load_file(os.path.join(args.work, chosen + "-full", "model.safetensors")), args.out)
     return 0
 
 
