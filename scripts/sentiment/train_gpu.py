@@ -22,6 +22,11 @@ half a point on the reviews, else the seed-42 twin (recipe B as served).
 
     python3 scripts/sentiment/train_gpu.py --base DIR --examples target/gpu/examples.npz --out OUT
     python3 scripts/sentiment/train_gpu.py --plan seeds --base DIR --out OUT
+
+One run alone, on any machine: `--worker CFG` with CFG a run's JSON (the fields `worker` reads;
+data/models/sentiment/selection-2026-12-05-cpu.json holds one). On a CPU add "threads",
+and "val_logits_only" to skip the training rows' logits; "sst2_only" trains on SST-2's rows
+alone (the 2026-12-05 sentence model, which lost to recipe B's mixed training).
 """
 
 import argparse
@@ -141,6 +146,7 @@ def write_pieces(tensors, out):
 
 def worker(cfg):
     """One training run; writes logits.npy, model.safetensors and result.json into cfg['dir']."""
+    os.makedirs(cfg["dir"], exist_ok=True)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
@@ -150,7 +156,12 @@ def worker(cfg):
         keep = list(range(0, len(seqs), max(1, len(seqs) // cfg["limit"])))
         seqs, labels, split, sentence = ([seqs[i] for i in keep], labels[keep], split[keep],
                                          sentence[keep])
+    if cfg.get("threads"):
+        torch.set_num_threads(cfg["threads"])
     train = np.flatnonzero(split == 0) if cfg["mode"] == "val" else np.arange(len(seqs))
+    if cfg.get("sst2_only"):
+        # A model for short texts: SST-2's rows only (they come first in the examples).
+        train = train[train < int(np.load(cfg["examples"])["n_sst"])]
     train = list(train) + [i for i in train if sentence[i]] * (cfg["sentence_weight"] - 1)
     lengths = [len(seqs[i]) for i in train]
 
@@ -183,7 +194,7 @@ def worker(cfg):
     train_t = torch.tensor(train, device=device)
     started, step, cut = time.time(), 0, False
     while step < total:
-        if time.time() > cfg["deadline"]:
+        if time.time() > cfg.get("deadline", float("inf")):
             cut = True
             break
         epoch, within = divmod(step, per_epoch)
@@ -207,7 +218,13 @@ def worker(cfg):
             print(f"{cfg['name']}: step {step}/{total} {step / (time.time() - started):.1f} steps/s",
                   flush=True)
     seconds = time.time() - started
-    logits = logits_of(model, seqs, device)
+    if cfg.get("val_logits_only"):
+        # On a CPU the 22,000 training reviews' logits cost minutes: only the held-out rows'.
+        logits = np.zeros((len(seqs), 2), dtype=np.float32)
+        rows = np.flatnonzero((split == 1) | (split == 2))
+        logits[rows] = logits_of(model, [seqs[i] for i in rows], device)
+    else:
+        logits = logits_of(model, seqs, device)
     np.save(os.path.join(cfg["dir"], "logits.npy"), logits)
     pred = logits.argmax(1)
     # A full-data run trained on the validation rows: no validation figure.
