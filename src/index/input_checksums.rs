@@ -67,22 +67,19 @@ impl KnownChecksums {
             return;
         }
         if let Ok(bytes) = serde_json::to_vec(self) {
-            let path = index_dir.join(Self::FILE);
-            let tmp = path.with_extension(format!("{}.partial", std::process::id()));
-            if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
+            let _ = super::build::write_atomically(&index_dir.join(Self::FILE), &bytes);
         }
     }
 
-    /// The file's checksum: the known one when the file is as it was, else read.
-    pub(super) fn of_file(&mut self, path: &Path) -> std::io::Result<String> {
+    /// The file's length and checksum: the known checksum when the file is as it was, else
+    /// read.
+    pub(super) fn of_file(&mut self, path: &Path) -> std::io::Result<(u64, String)> {
         let file = std::fs::File::open(path)?;
         let key = std::fs::canonicalize(path)?;
         let before = Stat::of(&file.metadata()?);
         if let Some(known) = self.files.get(&key) {
             if known.stat == before {
-                return Ok(known.checksum.clone());
+                return Ok((before.len, known.checksum.clone()));
             }
         }
         let checksum = Checksum::of_reader(&file)?;
@@ -103,7 +100,7 @@ impl KnownChecksums {
         } else if self.files.remove(&key).is_some() {
             self.changed = true;
         }
-        Ok(checksum)
+        Ok((after.len, checksum))
     }
 }
 
@@ -147,7 +144,7 @@ mod tests {
 
         // Written just now: not settled, so not kept.
         let mut known = KnownChecksums::default();
-        assert_eq!(known.of_file(&path).unwrap(), sum);
+        assert_eq!(known.of_file(&path).unwrap().1, sum);
         assert!(known.files.is_empty());
 
         // Settled: kept and saved; what comes back next time is the stored checksum, so a
@@ -156,11 +153,11 @@ mod tests {
             settle_ns: 0,
             ..Default::default()
         };
-        assert_eq!(known.of_file(&path).unwrap(), sum);
+        assert_eq!(known.of_file(&path).unwrap().1, sum);
         known.files.values_mut().next().unwrap().checksum = "0badf00d".into();
         known.save(&dir);
         assert_eq!(
-            KnownChecksums::load(&dir).of_file(&path).unwrap(),
+            KnownChecksums::load(&dir).of_file(&path).unwrap().1,
             "0badf00d"
         );
 
@@ -170,7 +167,7 @@ mod tests {
         std::fs::write(&path, b"1,2,4.5,100\n").unwrap();
         let mut again = KnownChecksums::load(&dir);
         assert_eq!(
-            again.of_file(&path).unwrap(),
+            again.of_file(&path).unwrap().1,
             Checksum::of_bytes(b"1,2,4.5,100\n")
         );
 

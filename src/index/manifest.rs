@@ -59,13 +59,14 @@ fn hash_inputs(settings: &Settings, known: &mut KnownChecksums) -> Result<String
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());
     for path in settings.data_files()?.all() {
-        let len = std::fs::metadata(&path)
-            .with_context(|| format!("missing input {}", path.display()))?
-            .len();
+        let (len, sum) = known.of_file(&path).with_context(|| {
+            if path.exists() {
+                format!("cannot read {}", path.display())
+            } else {
+                format!("missing input {}", path.display())
+            }
+        })?;
         h.update(&len.to_le_bytes());
-        let sum = known
-            .of_file(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
         h.update(sum.as_bytes());
     }
     // The offline reviews and the model that classifies them.
@@ -78,7 +79,7 @@ fn hash_inputs(settings: &Settings, known: &mut KnownChecksums) -> Result<String
     if let Some(factors) = &settings.item_factors {
         for file in factors.files()? {
             h.update(b"item factors");
-            h.update(known.of_file(&file)?.as_bytes());
+            h.update(known.of_file(&file)?.1.as_bytes());
         }
     }
     Ok(h.hex())
@@ -87,7 +88,7 @@ fn hash_inputs(settings: &Settings, known: &mut KnownChecksums) -> Result<String
 /// Adds `tag` and the checksum of an optional input to `h`; a missing file adds nothing.
 fn hash_if_present(h: &mut Fnv, known: &mut KnownChecksums, tag: &[u8], path: &Path) -> Result<()> {
     match known.of_file(path) {
-        Ok(sum) => {
+        Ok((_, sum)) => {
             h.update(tag);
             h.update(sum.as_bytes());
             Ok(())
