@@ -3,12 +3,13 @@
 //! new users, and a hybrid of them, served over a REST API and to the browser app in web/.
 //!
 //! The house plan, lowest first; every import runs downhill and no circle runs between files
-//! (tests/module_graph.rs checks both): `fnv`, `jsonl`, `memory`, `metrics`, `records` | `dataset`, `store`,
-//! `sentiment` | `models`, `clients`, `domain` | `config` | `index`, `eval` | `services` | `api` |
-//! `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits on top and calls
-//! `startup::Application::build` to serve.
+//! (tests/module_graph.rs checks both): `atomic_file`, `fnv`, `memory`, `metrics`, `records` |
+//! `dataset`, `store`, `sentiment` | `models`, `clients`, `domain` | `config` | `index`, `eval` |
+//! `services` | `api` | `startup`. The `cinesense` binary (src/main.rs, src/cli/) sits on top
+//! and calls `startup::Application::build` to serve.
 
 mod api;
+pub mod atomic_file;
 pub mod clients;
 pub mod config;
 pub mod dataset;
@@ -16,7 +17,6 @@ mod domain;
 pub mod eval;
 mod fnv;
 pub mod index;
-mod jsonl;
 pub mod memory;
 pub mod metrics;
 pub mod models;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// The library's top-level modules, lowest first. A module may use only modules of a lower
 /// layer; modules in one layer do not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["fnv", "jsonl", "memory", "metrics", "records"],
+    &["atomic_file", "fnv", "memory", "metrics", "records"],
     &["dataset", "store", "sentiment"],
     &["models", "clients", "domain"],
     &["config"],

@@ -2,7 +2,8 @@
 //! Spark (or any other engine) reads; `--without-latest` writes the training part of `eval`'s
 //! ranking protocol instead, so factors trained elsewhere are evaluated on the same work.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use cinesense::atomic_file;
 use cinesense::config::Settings;
 use cinesense::index;
 use cinesense::models::holdout::leave_latest_out;
@@ -50,22 +51,18 @@ fn ratings(args: RatingsArgs, settings: &Settings) -> Result<()> {
     } else {
         indicatif::ProgressBar::new(entries.len() as u64)
     };
-    let tmp = args.out.with_extension("csv.partial");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    writeln!(w, "userId,movieId,rating,timestamp")?;
-    for (n, r) in entries.iter().enumerate() {
-        let user = all.user_ids[r.user as usize];
-        let movie = a.catalog.at(r.item as usize).id;
-        writeln!(w, "{user},{movie},{},{}", r.value, r.timestamp)?;
-        if n % 65_536 == 0 {
-            bar.set_position(n as u64);
+    atomic_file::write_with(&args.out, |w| {
+        writeln!(w, "userId,movieId,rating,timestamp")?;
+        for (n, r) in entries.iter().enumerate() {
+            let user = all.user_ids[r.user as usize];
+            let movie = a.catalog.at(r.item as usize).id;
+            writeln!(w, "{user},{movie},{},{}", r.value, r.timestamp)?;
+            if n % 65_536 == 0 {
+                bar.set_position(n as u64);
+            }
         }
-    }
-    w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&tmp, &args.out)
-        .with_context(|| format!("cannot move the export to {}", args.out.display()))?;
+        Ok(())
+    })?;
     bar.finish_and_clear();
     println!(
         "{} ratings of {} users and {} films written to {}",

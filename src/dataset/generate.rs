@@ -9,10 +9,11 @@
 //! ratings are distinct films with increasing timestamps, later users later. Deterministic by
 //! seed whatever the thread count: users are generated in fixed blocks, each from its own seed,
 //! and written in order, so 320 million ratings never sit in memory at once. Files are written
-//! under temporary names and renamed when whole.
+//! whole or not at all (`atomic_file`).
 
 use super::catalog::title::parse_title;
 use super::movielens::{Link, MovieLens};
+use crate::atomic_file;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -140,7 +141,7 @@ pub fn generate(
     let movies: Vec<SeedMovie> = (0..shape.movies)
         .map(|k| movie(k, seeds, &mut rng))
         .collect();
-    write_whole(&out.join("movies.csv"), |w| {
+    atomic_file::write_with(&out.join("movies.csv"), |w| {
         writeln!(w, "movieId,title,genres")?;
         for (k, m) in movies.iter().enumerate() {
             let title = match m.year {
@@ -157,7 +158,7 @@ pub fn generate(
         }
         Ok(())
     })?;
-    write_whole(&out.join("links.csv"), |w| {
+    atomic_file::write_with(&out.join("links.csv"), |w| {
         writeln!(w, "movieId,imdbId,tmdbId")?;
         for (k, m) in movies.iter().enumerate() {
             let tmdb = m.tmdb_id.map(|t| t.to_string()).unwrap_or_default();
@@ -189,49 +190,39 @@ pub fn generate(
     let mut tags_written = 0u64;
     let ratings_path = out.join("ratings.csv");
     let tags_path = out.join("tags.csv");
-    let (ratings_tmp, tags_tmp) = (partial(&ratings_path), partial(&tags_path));
-    {
-        let mut ratings_file = std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(&ratings_tmp)
-                .with_context(|| format!("cannot write {}", ratings_tmp.display()))?,
-        );
-        let mut tags_file = std::io::BufWriter::new(
-            std::fs::File::create(&tags_tmp)
-                .with_context(|| format!("cannot write {}", tags_tmp.display()))?,
-        );
-        writeln!(ratings_file, "userId,movieId,rating,timestamp")?;
-        writeln!(tags_file, "userId,movieId,tag,timestamp")?;
-        // A few blocks at once: in parallel, written in order.
-        let blocks: Vec<usize> = (0..shape.users.div_ceil(BLOCK)).collect();
-        for group in blocks.chunks(rayon::current_num_threads().max(1) * 2) {
-            let texts: Vec<(String, String, u64, u64)> = group
-                .par_iter()
-                .map(|&b| {
-                    let users = b * BLOCK..((b + 1) * BLOCK).min(shape.users);
-                    block(
-                        &shape,
-                        users,
-                        &counts,
-                        &order,
-                        tag_words,
-                        &tags_by_weight,
-                        shape.seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                    )
-                })
-                .collect();
-            for (ratings, tags, n, t) in texts {
-                ratings_file.write_all(ratings.as_bytes())?;
-                tags_file.write_all(tags.as_bytes())?;
-                tags_written += t;
-                bar.inc(n);
+    // Each file whole or absent; tags.csv lands just before ratings.csv.
+    atomic_file::write_with(&ratings_path, |ratings_file| {
+        atomic_file::write_with(&tags_path, |tags_file| {
+            writeln!(ratings_file, "userId,movieId,rating,timestamp")?;
+            writeln!(tags_file, "userId,movieId,tag,timestamp")?;
+            // A few blocks at once: in parallel, written in order.
+            let blocks: Vec<usize> = (0..shape.users.div_ceil(BLOCK)).collect();
+            for group in blocks.chunks(rayon::current_num_threads().max(1) * 2) {
+                let texts: Vec<(String, String, u64, u64)> = group
+                    .par_iter()
+                    .map(|&b| {
+                        let users = b * BLOCK..((b + 1) * BLOCK).min(shape.users);
+                        block(
+                            &shape,
+                            users,
+                            &counts,
+                            &order,
+                            tag_words,
+                            &tags_by_weight,
+                            shape.seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                        )
+                    })
+                    .collect();
+                for (ratings, tags, n, t) in texts {
+                    ratings_file.write_all(ratings.as_bytes())?;
+                    tags_file.write_all(tags.as_bytes())?;
+                    tags_written += t;
+                    bar.inc(n);
+                }
             }
-        }
-        ratings_file.flush()?;
-        tags_file.flush()?;
-    }
-    std::fs::rename(&ratings_tmp, &ratings_path)?;
-    std::fs::rename(&tags_tmp, &tags_path)?;
+            Ok(())
+        })
+    })?;
     Ok(Written {
         movies: shape.movies,
         users: shape.users,
@@ -381,26 +372,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn partial(path: &Path) -> std::path::PathBuf {
-    path.with_extension("csv.partial")
-}
-
-/// Writes `path` through `body` under a temporary name, renamed when whole.
-fn write_whole(
-    path: &Path,
-    body: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> Result<()> {
-    let tmp = partial(path);
-    let mut w = std::io::BufWriter::new(
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
-    );
-    body(&mut w)
-        .and_then(|()| w.flush())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    drop(w);
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,7 +453,12 @@ mod tests {
             .starts_with("1,Toy Story (1990),"));
         assert_eq!(movies.lines().count(), 2_001);
         assert!(read(a.path(), "tags.csv").contains("\"dark, moody\""));
-        assert!(!a.path().join("ratings.csv.partial").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(a.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".partial"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         let other = generate(
             ReleaseShape { seed: 8, ..shape },
             &seeds(),

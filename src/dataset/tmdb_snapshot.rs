@@ -46,7 +46,7 @@ pub fn read(path: &Path) -> Result<HashMap<u32, SnapshotMovie>> {
 /// Writes the snapshot whole or not at all (a temporary file renamed into place).
 pub fn write(path: &Path, mut movies: Vec<SnapshotMovie>) -> Result<()> {
     movies.sort_by_key(|m| m.tmdb_id);
-    crate::jsonl::write_atomic(path, &movies)
+    crate::atomic_file::write_jsonl(path, &movies)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::checksum::Checksum;
 use super::manifest::{inputs_hash, Manifest, StageReport, FORMAT_VERSION};
 use super::ratings::StoredRatings;
 use super::{search_files, StoredCatalog, FILES, SEARCH_DIR};
+use crate::atomic_file;
 use crate::config::Settings;
 use crate::dataset::{catalog::fill_from_tmdb, load_catalog, tmdb_snapshot, Catalog, Ratings};
 use crate::fnv::Fnv;
@@ -16,7 +17,7 @@ use crate::models::content;
 use crate::models::hybrid::Cowatched;
 use crate::models::popularity;
 use crate::models::search::build_index;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,7 +87,7 @@ struct Finished {
 }
 
 /// A file a stage made: bytes for `Stages::run` to write, or a file the stage wrote itself
-/// (whole or absent, like `write_atomically`) with its checksum.
+/// (whole or absent, through `atomic_file`) with its checksum.
 enum Made {
     Bytes(Vec<u8>),
     Written { checksum: String },
@@ -142,7 +143,7 @@ impl Stages<'_> {
         for (file, made) in files {
             let checksum = match made {
                 Made::Bytes(bytes) => {
-                    write_atomically(&self.dir.join(file), &bytes)?;
+                    atomic_file::write(&self.dir.join(file), &bytes)?;
                     Checksum::of_bytes(&bytes)
                 }
                 Made::Written { checksum } => checksum,
@@ -160,7 +161,7 @@ impl Stages<'_> {
         );
         self.say(line);
         self.finished.stages.push(report);
-        write_atomically(
+        atomic_file::write(
             &self.dir.join(Self::RECORD),
             &serde_json::to_vec_pretty(&self.finished)?,
         )?;
@@ -171,23 +172,6 @@ impl Stages<'_> {
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
-}
-
-/// Writes `bytes` to `path` through a temporary file of this process's own, so `path` is whole
-/// or absent, also when two processes write it at once.
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".{}.partial", std::process::id()));
-    let tmp = std::path::PathBuf::from(tmp);
-    let written = std::fs::write(&tmp, bytes)
-        .with_context(|| format!("cannot write {}", tmp.display()))
-        .and_then(|()| {
-            std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }
 
 const READ: &str = "catalog, ratings and popularity";
@@ -350,7 +334,7 @@ fn build_into(
     };
     std::fs::remove_file(dir.join(Stages::RECORD))?;
     // The manifest is written last: a folder without one is not an index.
-    write_atomically(
+    atomic_file::write(
         &dir.join("manifest.json"),
         &serde_json::to_vec_pretty(&manifest)?,
     )?;

@@ -4,6 +4,7 @@
 //! or inode differs is read again, as is one changed just before it was read.
 
 use super::checksum::Checksum;
+use crate::atomic_file;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::Metadata;
@@ -67,7 +68,7 @@ impl KnownChecksums {
             return;
         }
         if let Ok(bytes) = serde_json::to_vec(self) {
-            let _ = super::build::write_atomically(&index_dir.join(Self::FILE), &bytes);
+            let _ = atomic_file::write(&index_dir.join(Self::FILE), &bytes);
         }
     }
 

@@ -59,12 +59,12 @@ fn hash_inputs(settings: &Settings, known: &mut KnownChecksums) -> Result<String
     h.update(&FORMAT_VERSION.to_le_bytes());
     h.update(settings.build_fingerprint().as_bytes());
     for path in settings.data_files()?.all() {
-        let (len, sum) = known.of_file(&path).with_context(|| {
-            if path.exists() {
-                format!("cannot read {}", path.display())
-            } else {
-                format!("missing input {}", path.display())
-            }
+        let (len, sum) = known.of_file(&path).map_err(|e| {
+            let what = match e.kind() {
+                std::io::ErrorKind::NotFound => "missing input",
+                _ => "cannot read",
+            };
+            anyhow::Error::new(e).context(format!("{what} {}", path.display()))
         })?;
         h.update(&len.to_le_bytes());
         h.update(sum.as_bytes());
@@ -79,7 +79,10 @@ fn hash_inputs(settings: &Settings, known: &mut KnownChecksums) -> Result<String
     if let Some(factors) = &settings.item_factors {
         for file in factors.files()? {
             h.update(b"item factors");
-            h.update(known.of_file(&file)?.1.as_bytes());
+            let (_, sum) = known
+                .of_file(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            h.update(sum.as_bytes());
         }
     }
     Ok(h.hex())

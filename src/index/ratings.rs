@@ -13,11 +13,12 @@
 //! place (a build writes a new folder and swaps it in), so a mapped file stays as it was.
 
 use super::checksum::Checksum;
+use crate::atomic_file;
 use crate::dataset::{Rating, Ratings};
 use anyhow::{bail, Context, Result};
 use memmap2::Mmap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 
@@ -74,7 +75,7 @@ impl<W: Write> Hashing<W> {
     }
 }
 
-/// Writes `ratings` to `path` (through `path.partial`, so `path` is whole or absent) and returns
+/// Writes `ratings` to `path` (through `atomic_file`, so `path` is whole or absent) and returns
 /// the file's checksum. Streams: the one extra allocation is the order of the ratings by user,
 /// and only where the input does not list them grouped by user.
 pub(super) fn write(path: &Path, ratings: &Ratings) -> Result<String> {
@@ -108,36 +109,34 @@ pub(super) fn write(path: &Path, ratings: &Ratings) -> Result<String> {
     let mut by_id: Vec<u32> = (0..n_users as u32).collect();
     by_id.sort_by_key(|&u| ratings.user_ids[u as usize]);
 
-    let tmp = path.with_extension("partial");
-    let file = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    let mut out = Hashing {
-        inner: BufWriter::with_capacity(1 << 20, file),
-        sum: Checksum::default(),
-        written: 0,
-    };
-    out.put(MAGIC)?;
-    for n in [n_users, entries.len(), ratings.n_items] {
-        out.put(&(n as u64).to_le_bytes())?;
-    }
-    for &id in &ratings.user_ids {
-        out.put(&id.to_le_bytes())?;
-    }
-    out.pad()?;
-    for &u in &by_id {
-        out.put(&u.to_le_bytes())?;
-    }
-    out.pad()?;
-    for &o in &offsets {
-        out.put(&o.to_le_bytes())?;
-    }
-    sorted(&mut |r| out.put(&r.item.to_le_bytes()))?;
-    out.pad()?;
-    sorted(&mut |r| out.put(&r.value.to_le_bytes()))?;
-    out.pad()?;
-    sorted(&mut |r| out.put(&r.timestamp.to_le_bytes()))?;
-    out.inner.into_inner()?.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(out.sum.hex())
+    atomic_file::write_with(path, |file| {
+        let mut out = Hashing {
+            inner: file,
+            sum: Checksum::default(),
+            written: 0,
+        };
+        out.put(MAGIC)?;
+        for n in [n_users, entries.len(), ratings.n_items] {
+            out.put(&(n as u64).to_le_bytes())?;
+        }
+        for &id in &ratings.user_ids {
+            out.put(&id.to_le_bytes())?;
+        }
+        out.pad()?;
+        for &u in &by_id {
+            out.put(&u.to_le_bytes())?;
+        }
+        out.pad()?;
+        for &o in &offsets {
+            out.put(&o.to_le_bytes())?;
+        }
+        sorted(&mut |r| out.put(&r.item.to_le_bytes()))?;
+        out.pad()?;
+        sorted(&mut |r| out.put(&r.value.to_le_bytes()))?;
+        out.pad()?;
+        sorted(&mut |r| out.put(&r.timestamp.to_le_bytes()))?;
+        Ok(out.sum.hex())
+    })
 }
 
 impl StoredRatings {

@@ -5,6 +5,7 @@
 //! or a fresh clone (a cache can ship beside the reviews file) classifies only what it has not
 //! seen.
 
+use crate::atomic_file;
 use crate::config::Settings;
 use crate::dataset::reviews::{load_reviews, OfflineReview};
 use crate::dataset::Catalog;
@@ -124,10 +125,7 @@ impl SentimentCache {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, bincode::serialize(self)?)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+        atomic_file::write(path, &bincode::serialize(self)?)
     }
 }
 

@@ -148,7 +148,7 @@ pub fn write_examples(c: &CorpusArgs, path: &Path) -> Result<usize> {
     let rows = examples
         .iter()
         .map(|(ids, label)| serde_json::json!({"ids": ids, "label": label}));
-    crate::jsonl::write_atomic(path, rows)?;
+    crate::atomic_file::write_jsonl(path, rows)?;
     Ok(examples.len())
 }
 

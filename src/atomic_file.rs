@@ -1,0 +1,117 @@
+//! Files written whole or not at all: the bytes go to `PATH.PID.partial` beside the target (this
+//! process's own, so two writers never share one), are synced, then renamed into place. A reader
+//! sees the old file or the new one, never half of one, and a failed write leaves nothing behind.
+//! Every file the project writes for later (index files, caches, exports, generated releases)
+//! goes through here.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path`.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_with(path, |w| Ok(w.write_all(bytes)?))
+}
+
+/// Writes `path` through `body`, which streams into a buffered temporary file; `path` appears
+/// only when `body` and the sync succeed. Returns what `body` returns (a checksum, a count).
+pub fn write_with<T>(
+    path: &Path,
+    body: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+) -> Result<T> {
+    let tmp = partial(path);
+    let written = File::create(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))
+        .and_then(|file| {
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            let value = body(&mut w)?;
+            w.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|file| file.sync_all())
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            Ok(value)
+        })
+        .and_then(|value| {
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(value)
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Writes one JSON object per line to `path` (its folder made if missing).
+pub(crate) fn write_jsonl<T: Serialize>(
+    path: &Path,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    write_with(path, |out| {
+        for row in rows {
+            serde_json::to_writer(&mut *out, &row)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+fn partial(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}.partial", std::process::id()));
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_whole_file_replaces_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.bin");
+        write(&path, b"old").unwrap();
+        let n = write_with(&path, |w| {
+            w.write_all(b"new and longer")?;
+            Ok(14)
+        })
+        .unwrap();
+        assert_eq!(n, 14);
+        assert_eq!(std::fs::read(&path).unwrap(), b"new and longer");
+        assert_eq!(names(dir.path()), ["a.bin"]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_file_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.bin");
+        write(&path, b"old").unwrap();
+        let failed = write_with(&path, |w| -> Result<()> {
+            w.write_all(&[7; 3 << 20])?;
+            anyhow::bail!("the source ran dry")
+        });
+        assert!(failed.unwrap_err().to_string().contains("ran dry"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(names(dir.path()), ["a.bin"]);
+        let missing = dir.path().join("no-such-folder").join("b.bin");
+        let err = write(&missing, b"x").unwrap_err().to_string();
+        assert!(
+            err.contains("cannot write") && err.contains("no-such-folder"),
+            "{err}"
+        );
+    }
+}
