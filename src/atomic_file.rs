@@ -1,8 +1,8 @@
 //! Files written whole or not at all: the bytes go to `PATH.PID.partial` beside the target (this
 //! process's own, so two writers never share one), are synced, then renamed into place. A reader
 //! sees the old file or the new one, never half of one, and a failed write leaves nothing behind.
-//! Every file the project writes for later (index files, caches, exports, generated releases)
-//! goes through here.
+//! Every file the project writes for later (index files, caches, models and checkpoints,
+//! exports, generated releases) goes through here.
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -21,23 +21,27 @@ pub fn write_with<T>(
     path: &Path,
     body: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
 ) -> Result<T> {
+    write_via(path, |tmp| {
+        let file = File::create(tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        let value = body(&mut w)?;
+        w.flush()
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        Ok(value)
+    })
+}
+
+/// Writes `path` through `make`, given the temporary file's path to write (for writers that
+/// only take a path, like a safetensors save); then syncs and renames it as the others do.
+pub fn write_via<T>(path: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let tmp = partial(path);
-    let written = File::create(&tmp)
-        .with_context(|| format!("cannot write {}", tmp.display()))
-        .and_then(|file| {
-            let mut w = BufWriter::with_capacity(1 << 20, file);
-            let value = body(&mut w)?;
-            w.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|file| file.sync_all())
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-            Ok(value)
-        })
-        .and_then(|value| {
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(value)
-        });
+    let written = make(&tmp).and_then(|value| {
+        File::open(&tmp)
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(value)
+    });
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -105,6 +109,13 @@ mod tests {
             anyhow::bail!("the source ran dry")
         });
         assert!(failed.unwrap_err().to_string().contains("ran dry"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(names(dir.path()), ["a.bin"]);
+        let failed = write_via(&path, |tmp| -> Result<()> {
+            std::fs::write(tmp, b"half")?;
+            anyhow::bail!("the library gave up")
+        });
+        assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert_eq!(names(dir.path()), ["a.bin"]);
         let missing = dir.path().join("no-such-folder").join("b.bin");

@@ -145,3 +145,71 @@ fn examples_are_the_training_rows_encoded() {
         "a long review fills the budget"
     );
 }
+
+/// `cinesense sentiment export`: the served folder whole (model, config, tokenizer, nothing
+/// half-written beside them); a missing checkpoint or base is exit 2 and writes nothing.
+#[test]
+fn export_writes_the_served_folder_whole_or_nothing() {
+    let served = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models/sentiment");
+    let dir = tempfile::tempdir().unwrap();
+    let export = |checkpoint: &std::path::Path, base: &std::path::Path, out: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_cinesense"))
+            .args(["sentiment", "export", "--checkpoint"])
+            .arg(checkpoint)
+            .arg("--base")
+            .arg(base)
+            .arg("--out")
+            .arg(out)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+
+    let refused = dir.path().join("refused");
+    for (checkpoint, base, missing) in [
+        (served.clone(), dir.path().join("no-base"), "config.json"),
+        (
+            dir.path().join("no-checkpoint"),
+            served.clone(),
+            "model.safetensors",
+        ),
+    ] {
+        let out = export(&checkpoint, &base, &refused);
+        assert_eq!(out.status.code(), Some(2));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains(missing) && said.contains("does not exist"),
+            "{said}"
+        );
+        assert!(!refused.exists());
+    }
+
+    let out_dir = dir.path().join("model");
+    let out = export(&served, &served, &out_dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["config.json", "model.safetensors", "tokenizer.json"]
+    );
+    for file in ["config.json", "tokenizer.json"] {
+        assert_eq!(
+            std::fs::read(out_dir.join(file)).unwrap(),
+            std::fs::read(served.join(file)).unwrap()
+        );
+    }
+    // The served weights are f16 already: written again, they are the same size.
+    let size = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().len();
+    assert_eq!(
+        size(out_dir.join("model.safetensors")),
+        size(served.join("model.safetensors"))
+    );
+}

@@ -1,5 +1,6 @@
 //! `cinesense sentiment train | examples | export | classify | eval`: the review classifier.
 
+use super::BadInput;
 use anyhow::Result;
 use cinesense::config::Settings;
 use cinesense::sentiment::{data, pick_device, Classifier, CpuEngine, Hardware};
@@ -73,6 +74,14 @@ pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
             base,
             out,
         } => {
+            let needed = [
+                checkpoint.join("model.safetensors"),
+                base.join("config.json"),
+                base.join("tokenizer.json"),
+            ];
+            if let Some(missing) = needed.iter().find(|path| !path.is_file()) {
+                return Err(BadInput(format!("{} does not exist", missing.display())).into());
+            }
             cinesense::sentiment::train::export(&checkpoint, &base, &out)?;
             eprintln!("model written to {}", out.display());
             Ok(())

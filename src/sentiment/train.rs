@@ -11,6 +11,7 @@
 use super::bert::{BertConfig, SentimentModel};
 use super::data;
 use super::tokenize::{self, Encoder};
+use crate::atomic_file;
 use anyhow::{Context, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{loss, AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
@@ -106,10 +107,9 @@ fn save_atomic(varmap: &VarMap, path: &Path, dtype: DType) -> Result<()> {
         .iter()
         .map(|(k, v)| Ok((k.clone(), v.as_tensor().to_dtype(dtype)?)))
         .collect::<Result<_>>()?;
-    let tmp = path.with_extension("tmp");
-    candle_core::safetensors::save(&tensors, &tmp)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    atomic_file::write_via(path, |tmp| {
+        Ok(candle_core::safetensors::save(&tensors, tmp)?)
+    })
 }
 
 /// One encoded training text: token ids and label (1 = positive).
@@ -148,7 +148,7 @@ pub fn write_examples(c: &CorpusArgs, path: &Path) -> Result<usize> {
     let rows = examples
         .iter()
         .map(|(ids, label)| serde_json::json!({"ids": ids, "label": label}));
-    crate::atomic_file::write_jsonl(path, rows)?;
+    atomic_file::write_jsonl(path, rows)?;
     Ok(examples.len())
 }
 
@@ -242,7 +242,7 @@ pub fn train(args: &TrainArgs, device: &Device) -> Result<()> {
             total_steps: total,
             args: args.clone(),
         };
-        std::fs::write(&ckpt_state, serde_json::to_string_pretty(&state)?)?;
+        atomic_file::write(&ckpt_state, &serde_json::to_vec_pretty(&state)?)?;
         Ok(())
     };
     for (step, batch) in plan.iter().enumerate().skip(start) {
@@ -301,11 +301,20 @@ pub fn export(checkpoint: &Path, base: &Path, out: &Path) -> Result<()> {
         .into_iter()
         .map(|(k, v)| Ok((k, v.to_dtype(DType::F16)?)))
         .collect::<Result<_>>()?;
-    std::fs::create_dir_all(out)?;
-    let tmp = out.join("model.safetensors.tmp");
-    candle_core::safetensors::save(&half, &tmp)?;
-    std::fs::rename(&tmp, out.join("model.safetensors"))?;
-    std::fs::copy(base.join("config.json"), out.join("config.json"))?;
-    std::fs::copy(base.join("tokenizer.json"), out.join("tokenizer.json"))?;
+    // The base's files are read before anything is written, so a wrong base writes nothing.
+    let mut copies = Vec::new();
+    for file in ["config.json", "tokenizer.json"] {
+        let from = base.join(file);
+        let bytes =
+            std::fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
+        copies.push((file, bytes));
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    atomic_file::write_via(&out.join("model.safetensors"), |tmp| {
+        Ok(candle_core::safetensors::save(&half, tmp)?)
+    })?;
+    for (file, bytes) in copies {
+        atomic_file::write(&out.join(file), &bytes)?;
+    }
     Ok(())
 }
