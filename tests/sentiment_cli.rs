@@ -206,6 +206,19 @@ fn export_writes_the_served_folder_whole_or_nothing() {
             std::fs::read(served.join(file)).unwrap()
         );
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out_dir.join("model.safetensors"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "readable by the server's user: {mode:o}"
+        );
+    }
     // The served weights are f16 already: written again, they are the same size.
     let size = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().len();
     assert_eq!(
