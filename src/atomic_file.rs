@@ -33,15 +33,22 @@ pub fn write_with<T>(
 
 /// Writes `path` through `make`, given the temporary file's path to write (for writers that
 /// only take a path, like a safetensors save); then syncs and renames it as the others do.
+/// The file gets the permissions a plain create gives, also where the writer replaced it with a
+/// private file of its own (safetensors does: 0600, unreadable to a server run as another user).
 pub fn write_via<T>(path: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let tmp = partial(path);
-    let written = make(&tmp).and_then(|value| {
-        File::open(&tmp)
-            .and_then(|file| file.sync_all())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(value)
-    });
+    let written = File::create(&tmp)
+        .and_then(|file| file.metadata())
+        .with_context(|| format!("cannot write {}", tmp.display()))
+        .and_then(|created| {
+            let value = make(&tmp)?;
+            std::fs::set_permissions(&tmp, created.permissions())
+                .and_then(|()| File::open(&tmp)?.sync_all())
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(value)
+        });
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -118,6 +125,23 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert_eq!(names(dir.path()), ["a.bin"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = dir.path().join("private.bin");
+            write_via(&private, |tmp| {
+                std::fs::write(tmp, b"weights")?;
+                Ok(std::fs::set_permissions(
+                    tmp,
+                    std::fs::Permissions::from_mode(0o600),
+                )?)
+            })
+            .unwrap();
+            let plain = std::fs::metadata(&path).unwrap().permissions().mode();
+            let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+            assert_eq!(mode, plain, "{mode:o} against {plain:o}");
+            std::fs::remove_file(&private).unwrap();
+        }
         let missing = dir.path().join("no-such-folder").join("b.bin");
         let err = write(&missing, b"x").unwrap_err().to_string();
         assert!(

@@ -311,14 +311,7 @@ pub fn export(checkpoint: &Path, base: &Path, out: &Path) -> Result<()> {
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     atomic_file::write_via(&out.join("model.safetensors"), |tmp| {
-        candle_core::safetensors::save(&half, tmp)?;
-        // The safetensors writer makes the file private (0600); a server may run as another user.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o644))?;
-        }
-        Ok(())
+        Ok(candle_core::safetensors::save(&half, tmp)?)
     })?;
     for (file, bytes) in copies {
         atomic_file::write(&out.join(file), &bytes)?;
