@@ -24,7 +24,13 @@ pub fn write_with<T>(
     write_via(path, |tmp| {
         let file = File::create(tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
-        let value = body(&mut w)?;
+        // A bare I/O error from the body (a full disk) says nothing of which file; name it.
+        let value = body(&mut w).map_err(|e| match e.downcast_ref::<std::io::Error>() {
+            Some(_) if e.chain().count() == 1 => {
+                e.context(format!("cannot write {}", path.display()))
+            }
+            _ => e,
+        })?;
         w.flush()
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         Ok(value)
@@ -104,6 +110,20 @@ mod tests {
         assert_eq!(n, 14);
         assert_eq!(std::fs::read(&path).unwrap(), b"new and longer");
         assert_eq!(names(dir.path()), ["a.bin"]);
+    }
+
+    #[test]
+    fn a_bare_io_error_names_the_file_and_a_message_stays_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ratings.csv");
+        let full = write_with(&path, |_| -> Result<()> {
+            Err(std::io::Error::from(std::io::ErrorKind::StorageFull).into())
+        })
+        .unwrap_err();
+        assert!(format!("{full:#}").starts_with(&format!("cannot write {}: ", path.display())));
+        let own = write_with(&path, |_| -> Result<()> { anyhow::bail!("no films") }).unwrap_err();
+        assert_eq!(format!("{own:#}"), "no films");
+        assert!(names(dir.path()).is_empty());
     }
 
     #[test]
