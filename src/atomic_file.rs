@@ -17,24 +17,48 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes `path` through `body`, which streams into a buffered temporary file; `path` appears
 /// only when `body` and the sync succeed. Returns what `body` returns (a checksum, a count).
-pub fn write_with<T>(
-    path: &Path,
-    body: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
-) -> Result<T> {
+pub fn write_with<T>(path: &Path, body: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
     write_via(path, |tmp| {
         let file = File::create(tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        // A bare I/O error from the body (a full disk) says nothing of which file; name it.
-        let value = body(&mut w).map_err(|e| match e.downcast_ref::<std::io::Error>() {
-            Some(_) if e.chain().count() == 1 => {
-                e.context(format!("cannot write {}", path.display()))
-            }
-            _ => e,
-        })?;
-        w.flush()
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = Writer {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            path: path.to_owned(),
+        };
+        let value = body(&mut w)?;
+        w.flush()?;
         Ok(value)
     })
+}
+
+/// The buffered file `write_with` hands its body. Its I/O errors name the file they are about
+/// (a full disk says "cannot write releases/ratings.csv: No space left on device"), however
+/// deep the body's own writers sit.
+pub struct Writer<W: Write = File> {
+    inner: BufWriter<W>,
+    path: PathBuf,
+}
+
+impl<W: Write> Writer<W> {
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot write {}: {e}", self.path.display()),
+        )
+    }
+}
+
+impl<W: Write> Write for Writer<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(bytes).map_err(|e| self.named(e))
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(bytes).map_err(|e| self.named(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().map_err(|e| self.named(e))
+    }
 }
 
 /// Writes `path` through `make`, given the temporary file's path to write (for writers that
@@ -112,15 +136,46 @@ mod tests {
         assert_eq!(names(dir.path()), ["a.bin"]);
     }
 
+    /// A disk that is always full.
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::StorageFull.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
-    fn a_bare_io_error_names_the_file_and_a_message_stays_as_it_is() {
+    fn an_io_error_names_the_file_and_a_message_stays_as_it_is() {
+        let full = || Writer {
+            inner: BufWriter::with_capacity(4, Full),
+            path: PathBuf::from("releases/ratings.csv"),
+        };
+        let named = |e: std::io::Error| {
+            let text = e.to_string();
+            assert!(
+                text.starts_with("cannot write releases/ratings.csv: "),
+                "{text}"
+            );
+        };
+        named(full().write_all(b"more than four bytes").unwrap_err());
+        named(writeln!(full(), "userId,movieId,rating,timestamp").unwrap_err());
+        let json = serde_json::to_writer(&mut full(), &["a row longer than the buffer"]);
+        let json = json.unwrap_err().to_string();
+        assert!(
+            json.starts_with("cannot write releases/ratings.csv: "),
+            "{json}"
+        );
+        let mut w = full();
+        w.write_all(b"abc").unwrap(); // buffered, not yet on the disk
+        named(w.flush().unwrap_err());
+
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ratings.csv");
-        let full = write_with(&path, |_| -> Result<()> {
-            Err(std::io::Error::from(std::io::ErrorKind::StorageFull).into())
-        })
-        .unwrap_err();
-        assert!(format!("{full:#}").starts_with(&format!("cannot write {}: ", path.display())));
         let own = write_with(&path, |_| -> Result<()> { anyhow::bail!("no films") }).unwrap_err();
         assert_eq!(format!("{own:#}"), "no films");
         assert!(names(dir.path()).is_empty());

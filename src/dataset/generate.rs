@@ -190,13 +190,10 @@ pub fn generate(
     let mut tags_written = 0u64;
     let ratings_path = out.join("ratings.csv");
     let tags_path = out.join("tags.csv");
-    // Each file whole or absent; tags.csv lands just before ratings.csv. Inside the inner
-    // write, a bare I/O error would be put down to tags.csv: ratings' own errors name their file.
-    let ratings_failed = || format!("cannot write {}", ratings_path.display());
+    // Each file whole or absent; tags.csv lands just before ratings.csv.
     atomic_file::write_with(&ratings_path, |ratings_file| {
         atomic_file::write_with(&tags_path, |tags_file| {
-            writeln!(ratings_file, "userId,movieId,rating,timestamp")
-                .with_context(ratings_failed)?;
+            writeln!(ratings_file, "userId,movieId,rating,timestamp")?;
             writeln!(tags_file, "userId,movieId,tag,timestamp")?;
             // A few blocks at once: in parallel, written in order.
             let blocks: Vec<usize> = (0..shape.users.div_ceil(BLOCK)).collect();
@@ -217,9 +214,7 @@ pub fn generate(
                     })
                     .collect();
                 for (ratings, tags, n, t) in texts {
-                    ratings_file
-                        .write_all(ratings.as_bytes())
-                        .with_context(ratings_failed)?;
+                    ratings_file.write_all(ratings.as_bytes())?;
                     tags_file.write_all(tags.as_bytes())?;
                     tags_written += t;
                     bar.inc(n);
