@@ -18,8 +18,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes `path` through `body`, which streams into a buffered temporary file; `path` appears
 /// only when `body` and the sync succeed. Returns what `body` returns (a checksum, a count).
 pub fn write_with<T>(path: &Path, body: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
-    write_via(path, |tmp| {
-        let file = File::create(tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    replace(path, |_, file| {
         let mut w = Writer {
             inner: BufWriter::with_capacity(1 << 20, file),
             path: path.to_owned(),
@@ -66,12 +65,21 @@ impl<W: Write> Write for Writer<W> {
 /// The file gets the permissions a plain create gives, also where the writer replaced it with a
 /// private file of its own (safetensors does: 0600, unreadable to a server run as another user).
 pub fn write_via<T>(path: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    replace(path, |tmp, file| {
+        drop(file); // closed before another writer takes the path
+        make(tmp)
+    })
+}
+
+/// The one place a file is replaced: `make` gets the temporary file's path and the file itself,
+/// created empty; then the file is synced and renamed over `path`, or removed on failure.
+fn replace<T>(path: &Path, make: impl FnOnce(&Path, File) -> Result<T>) -> Result<T> {
     let tmp = partial(path);
     let written = File::create(&tmp)
-        .and_then(|file| file.metadata())
+        .and_then(|file| Ok((file.metadata()?, file)))
         .with_context(|| format!("cannot write {}", tmp.display()))
-        .and_then(|created| {
-            let value = make(&tmp)?;
+        .and_then(|(created, file)| {
+            let value = make(&tmp, file)?;
             std::fs::set_permissions(&tmp, created.permissions())
                 .and_then(|()| File::open(&tmp)?.sync_all())
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -155,24 +163,20 @@ mod tests {
             inner: BufWriter::with_capacity(4, Full),
             path: PathBuf::from("releases/ratings.csv"),
         };
-        let named = |e: std::io::Error| {
+        let named = |e: &dyn std::error::Error| {
             let text = e.to_string();
             assert!(
                 text.starts_with("cannot write releases/ratings.csv: "),
                 "{text}"
             );
         };
-        named(full().write_all(b"more than four bytes").unwrap_err());
-        named(writeln!(full(), "userId,movieId,rating,timestamp").unwrap_err());
+        named(&full().write_all(b"more than four bytes").unwrap_err());
+        named(&writeln!(full(), "userId,movieId,rating,timestamp").unwrap_err());
         let json = serde_json::to_writer(&mut full(), &["a row longer than the buffer"]);
-        let json = json.unwrap_err().to_string();
-        assert!(
-            json.starts_with("cannot write releases/ratings.csv: "),
-            "{json}"
-        );
+        named(&json.unwrap_err());
         let mut w = full();
         w.write_all(b"abc").unwrap(); // buffered, not yet on the disk
-        named(w.flush().unwrap_err());
+        named(&w.flush().unwrap_err());
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ratings.csv");
