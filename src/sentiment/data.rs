@@ -1,5 +1,6 @@
 //! The labelled corpora under data/sentiment (see its PROVENANCE.md): SST-2, aclImdb train
-//! (with a fixed 10% held out), the UCI IMDb sentences and Pang & Lee's rt-polarity.
+//! (with a fixed 10% held out), GLUE's SST-2 dev sentences (a test set only), the UCI IMDb
+//! sentences and Pang & Lee's rt-polarity.
 
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -29,6 +30,12 @@ pub(crate) fn sst2_train(dir: &Path) -> Result<Labeled> {
 
 pub fn sst2_dev(dir: &Path) -> Result<Labeled> {
     tsv(&dir.join("sst2/dev.tsv"), true)
+}
+
+/// GLUE's SST-2 dev set: 872 sentences of SST's dev split, none of whose phrases SST-2 train
+/// holds. Evaluation only: nothing that trains or chooses a model reads it.
+pub fn glue_sst2_dev(dir: &Path) -> Result<Labeled> {
+    tsv(&dir.join("glue-sst2-dev/dev.tsv"), true)
 }
 
 /// Hashes of every run of words in `text` (lower-cased), with each run's length in words.
@@ -191,5 +198,27 @@ mod tests {
             unseen,
             ["the plot is so dull and so slow", "so dull it hurts"]
         );
+    }
+
+    /// The shipped GLUE dev file is GLUE's (872 sentences, 444 positive) and is held out: no
+    /// SST-2 training row is one of its sentences.
+    #[test]
+    fn the_glue_dev_set_is_whole_and_training_holds_none_of_its_sentences() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sentiment");
+        let glue = glue_sst2_dev(&dir).unwrap();
+        assert_eq!(glue.len(), 872);
+        assert_eq!(glue.iter().filter(|r| r.1 == 1).count(), 444);
+        let key = |t: &str| {
+            t.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        let train: HashSet<String> = sst2_train(&dir)
+            .unwrap()
+            .iter()
+            .map(|r| key(&r.0))
+            .collect();
+        assert!(glue.iter().all(|r| !train.contains(&key(&r.0))));
     }
 }
