@@ -253,7 +253,7 @@ fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<
     eprintln!("engine: {}", classifier.engine());
     let dir = &settings.data_dir.join("sentiment");
     let (_, held) = data::aclimdb(dir)?;
-    // (name, examples, whether to break the figure down by length and negation)
+    // (name, examples, whether they are sentences: then broken down by length and negation)
     let sets = [
         ("glue_sst2_dev", data::glue_sst2_dev(dir)?, true),
         ("sst2_dev_unseen", data::sst2_dev_unseen(dir)?, true),
@@ -263,7 +263,7 @@ fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<
         ("rt_polarity_unseen", data::rt_polarity_unseen(dir)?, true),
     ];
     let mut report = serde_json::Map::new();
-    for (name, mut set, by_kind) in sets {
+    for (name, mut set, sentences) in sets {
         if let Some(n) = limit {
             // A fixed, label-balanced-enough sample: every k-th example.
             let k = (set.len() / n.max(1)).max(1);
@@ -278,7 +278,7 @@ fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<
             started.elapsed().as_secs_f64()
         );
         let mut entry = json!({"accuracy": acc, "examples": set.len()});
-        if by_kind {
+        if sentences {
             entry["by_words"] = breakdown(&set, &right, |t| match words(t) {
                 0..=10 => "1-10",
                 11..=20 => "11-20",
