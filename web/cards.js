@@ -53,7 +53,7 @@ export function cardLink(movie, extra) {
       h('div', { class: 'title' }, splitTitle(movie.title).main),
       h('div', { class: 'sub' }, [movie.year, (movie.genres || []).slice(0, 2).join(' · ')].filter(Boolean).join(' · ')),
       markLine(movie.id),
-      movie.audience ? h('div', { class: 'audience' }, audienceWords(movie.audience)) : null,
+      movie.audience ? h('div', { class: audienceClass(movie.audience) }, audienceWords(movie.audience)) : null,
       extra || null));
 }
 
@@ -65,6 +65,12 @@ export function ratedLine(m) {
 // "82% of 25 reviews positive": what reviewers felt, in a line.
 export function audienceWords({ positive_percent, reviews }) {
   return `${positive_percent}% of ${reviews} reviews positive`;
+}
+
+// The line's colour says the same: green when most reviewers liked it, red when most did not.
+export function audienceClass({ positive_percent }) {
+  const tone = positive_percent >= 60 ? 'liked' : positive_percent <= 40 ? 'disliked' : 'mixed';
+  return `audience ${tone}`;
 }
 
 // "Seen it": a button that opens the stars under it; onChange(stars or null) once they settle.

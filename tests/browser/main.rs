@@ -417,14 +417,16 @@ async fn loved_by_reviewers(app: &TestApp, s: &Session) {
     );
     assert_ne!(loved, popular);
     let lines = s
-        .script("return [...document.querySelectorAll('#browse-results .card')].slice(0, 12).map(c => c.querySelector('.audience')?.textContent ?? '')")
+        .script("return [...document.querySelectorAll('#browse-results .card')].slice(0, 12).map(c => [c.querySelector('.audience')?.textContent ?? '', c.querySelector('.audience')?.className ?? ''])")
         .await;
-    for line in lines.as_array().unwrap() {
-        let line = line.as_str().unwrap();
+    for pair in lines.as_array().unwrap() {
+        let (line, class) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
         assert!(
             line.ends_with(" reviews positive") && !line.contains("score"),
             "every loved film says how reviewers felt: {line:?}"
         );
+        // The most liked films are in the colour of liking.
+        assert_eq!(class, "audience liked", "{line:?}");
     }
     shot(s, "browse-loved-by-reviewers").await;
     assert_text_contrast(s, "browse by reviewers").await;
@@ -845,6 +847,25 @@ async fn reviews_without_the_internet_on_se7en_and_amelie() {
             s.find_all("#sentiment li.review").await.len() == 30
         })
         .await;
+    }
+    // The share's colour follows it, a film most reviewers disliked included.
+    for (id, title) in [(47, "Seven"), (33493, "Revenge of the Sith")] {
+        s.goto(&format!("{}/#/movie/{id}", app.address)).await;
+        wait_until(&format!("{title}'s page"), async || {
+            s.text("h1").await.contains(title)
+        })
+        .await;
+        let line = s.text("#audience").await;
+        let percent: u32 = line.split('%').next().unwrap().parse().unwrap();
+        let tone = match percent {
+            60.. => "liked",
+            41..=59 => "mixed",
+            _ => "disliked",
+        };
+        let class = s
+            .script("return document.getElementById('audience').className")
+            .await;
+        assert_eq!(class, format!("audience {tone}"), "{title}: {line}");
     }
     assert_no_console_errors(&s, "reviews offline").await;
     s.quit().await;
@@ -1336,6 +1357,23 @@ async fn a_fans_second_visit() {
     .await;
     assert_no_sideways_scroll(&phone, "diary").await;
     phone.screenshot("diary-375px").await;
+    // "Remove" takes films off one by one, and the count keeps its words: "1 film", then
+    // what to do next.
+    for left in [
+        "4 films",
+        "3 films",
+        "2 films",
+        "1 film",
+        "No films here yet: rate films you have seen, or import your ratings below.",
+    ] {
+        let remove = phone
+            .wait_for("#diary [data-act=remove]", 1)
+            .await
+            .remove(0);
+        phone.click(&remove).await;
+        wait_until(left, async || phone.text("#diary-count").await == left).await;
+    }
+    assert!(phone.find_all("#diary .diary-entry").await.is_empty());
     // Browse's filters wait behind one button.
     phone.goto(&format!("{}/#/browse", app.address)).await;
     phone.wait_for("#browse-results .card", 4).await;

@@ -38,6 +38,9 @@ export async function diaryPage() {
   const more = h('button', { class: 'secondary', type: 'button', id: 'diary-more', hidden: true }, 'Show more');
   const exportLink = h('a', { class: 'button secondary', id: 'diary-export', href: `/api/me/diary.csv?${query}`, download: 'cinesense-diary.csv' }, 'Export as CSV');
   let offset = 0, total = 0;
+  const countWords = () => total ? `${total} film${total === 1 ? '' : 's'}` : (p.get('genre') || p.get('decade') ? 'No films you rated match. Try another genre or decade.' : 'No films here yet: rate films you have seen, or import your ratings below.');
+  // A rating taken back leaves the list.
+  const removed = (li) => { li.remove(); total -= 1; count.textContent = countWords(); };
 
   function entry(e) {
     const m = e.movie, title = splitTitle(m.title).main;
@@ -49,12 +52,12 @@ export async function diaryPage() {
         h('div', { class: 'muted when' }, `Rated ${dateWords(e.rated_at)}`)),
       starRating({ id: `diary-${m.id}`, label: `Your rating of ${title}`, value: e.rating, onChange: async (v) => {
         try {
-          if (v === null) { await rate(m.id, null); li.remove(); total -= 1; count.textContent = `${total} films`; return; }
+          if (v === null) { await rate(m.id, null); removed(li); return; }
           await rate(m.id, v); note.textContent = 'Saved.';
         } catch { note.textContent = "Couldn't save. Try again."; }
       } }),
       h('button', { type: 'button', class: 'act', 'data-act': 'remove', 'aria-label': `Remove your rating of ${title}`, onclick: async () => {
-        try { await rate(m.id, null); li.remove(); total -= 1; count.textContent = total ? `${total} films` : 'No films here yet.'; }
+        try { await rate(m.id, null); removed(li); }
         catch { note.textContent = "Couldn't remove it. Try again."; }
       } }, 'Remove'),
       note);
@@ -68,7 +71,7 @@ export async function diaryPage() {
       const body = await api(`/api/me/diary?${query}`);
       list.append(...body.entries.map(entry));
       total = body.total;
-      count.textContent = total ? `${total} film${total === 1 ? '' : 's'}` : (p.get('genre') || p.get('decade') ? 'No films you rated match. Try another genre or decade.' : 'No films here yet: rate films you have seen, or import your ratings below.');
+      count.textContent = countWords();
       offset = body.next_offset ?? offset;
       more.hidden = body.next_offset === null;
     } catch (e) { list.replaceChildren(errorBox(e, "Couldn't load your films right now.")); }

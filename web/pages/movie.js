@@ -1,7 +1,7 @@
 // A movie: details, your rating and watchlist, more like this, and what reviewers felt.
 import { api, ApiError } from '../api.js';
 import { h, pageShower, errorBox, poster, splitTitle } from '../dom.js';
-import { audienceWords, movieCard } from '../cards.js';
+import { audienceClass, audienceWords, movieCard } from '../cards.js';
 import { starRating } from '../stars.js';
 import { currentUser, myRating, onWatchlist, rate, setWatchlisted } from '../store.js';
 import { notFoundPage } from './not-found.js';
@@ -23,8 +23,9 @@ export async function moviePage(id) {
     throw e;
   }
   const { main: title, aka } = splitTitle(m.title);
+  // The year is in the heading already.
   const facts = [
-    m.year, m.runtime_minutes ? `${m.runtime_minutes} min` : null,
+    m.runtime_minutes ? `${m.runtime_minutes} min` : null,
     ratingFact(m),
   ].filter(Boolean);
   const similar = h('div', { class: 'row slide', id: 'similar' }, h('p', { class: 'loading' }, 'Finding similar movies…'));
@@ -44,7 +45,7 @@ export async function moviePage(id) {
         h('h1', {}, title, m.year ? h('span', { class: 'muted' }, ` (${m.year})`) : null),
         m.original_title || aka.length ? h('p', { class: 'muted aka' }, 'Also known as ', [m.original_title, ...aka].filter(Boolean).join(', ')) : null,
         h('div', { class: 'facts' }, ...facts.map(f => h('span', {}, f))),
-        m.audience ? h('p', { class: 'audience', id: 'audience' }, audienceWords(m.audience)) : null,
+        m.audience ? h('p', { class: audienceClass(m.audience), id: 'audience' }, audienceWords(m.audience)) : null,
         currentUser() ? personalControls(m) : null),
       h('div', { class: 'details' },
         h('div', { class: 'chips' }, ...m.genres.map(g => h('span', { class: 'chip' }, g))),
