@@ -11,7 +11,7 @@ export async function aboutPage() {
       h('li', {}, 'Ratings, tags and films: MovieLens, by GroupLens Research at the University of Minnesota.'),
       h('li', {}, 'Summaries, keywords, posters and cast: TMDB. This product uses the TMDB API but is not endorsed or certified by TMDB.'),
       h('li', {}, 'Where to watch: JustWatch, through TMDB.'),
-      h('li', {}, 'Reviews: IMDb users.')));
+      h('li', {}, 'Reviews: IMDb users. The 2011 collection is the Large Movie Review Dataset (Maas and others, Stanford, 2011).')));
 }
 
 export async function developersPage() {
