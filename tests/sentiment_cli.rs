@@ -226,3 +226,47 @@ fn export_writes_the_served_folder_whole_or_nothing() {
         size(served.join("model.safetensors"))
     );
 }
+
+/// `cinesense sentiment eval --sets`: only the named sets are scored and only their files
+/// read (here a data folder holding SST-2 alone), so a model can be chosen without looking at
+/// the test sets; an unknown set is a usage error naming the known ones.
+#[test]
+fn eval_scores_only_the_sets_asked_for() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = tempfile::tempdir().unwrap();
+    let sst2 = data.path().join("sentiment/sst2");
+    std::fs::create_dir_all(&sst2).unwrap();
+    for file in ["train.tsv", "dev.tsv"] {
+        std::fs::copy(root.join("data/sentiment/sst2").join(file), sst2.join(file)).unwrap();
+    }
+    let eval = |sets: &str| {
+        Command::new(env!("CARGO_BIN_EXE_cinesense"))
+            .args(["sentiment", "eval", "--limit", "40", "--sets", sets])
+            .current_dir(root)
+            .env("RUST_LOG", "warn")
+            .env("SENTIMENT_DEVICE", "cpu")
+            .env("CINESENSE_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    };
+    let out = eval("sst2_dev_unseen");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let sets: Vec<&String> = report.as_object().unwrap().keys().collect();
+    assert_eq!(sets, ["sst2_dev_unseen"]);
+    assert_eq!(report["sst2_dev_unseen"]["examples"], 40);
+    assert!(report["sst2_dev_unseen"]["accuracy"].as_f64().unwrap() >= 0.8);
+
+    let out = eval("sst2_dev_unseen,imdb");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("imdb") && stderr.contains("aclimdb_heldout"),
+        "{stderr}"
+    );
+}

@@ -40,6 +40,10 @@ pub enum SentimentCommand {
         /// On the CPU: `best` (the served engine) or `candle` (f32, for comparison).
         #[arg(long, value_enum, default_value = "best")]
         engine: CpuEngine,
+        /// Only these sets (comma-separated), e.g. the validation ones while choosing a model,
+        /// so that the test sets are not looked at. Only their files are read.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        sets: Vec<EvalSet>,
     },
     /// How the audience share agrees with reviewers' own 1-10 ratings, per movie, over the
     /// index's offline reviews (Pearson and Spearman; see `cinesense::eval::audience`).
@@ -87,7 +91,11 @@ pub fn run(command: SentimentCommand, settings: &Settings) -> Result<()> {
             Ok(())
         }
         SentimentCommand::Classify => classify(settings),
-        SentimentCommand::Eval { limit, engine } => eval(settings, limit, engine),
+        SentimentCommand::Eval {
+            limit,
+            engine,
+            sets,
+        } => eval(settings, limit, engine, &sets),
         SentimentCommand::Agreement { min, json } => agreement(settings, min as usize, json),
     }
 }
@@ -244,7 +252,70 @@ fn classify(settings: &Settings) -> Result<()> {
     flush(&mut pending, &mut out)
 }
 
-fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<()> {
+/// The sets `sentiment eval` scores; see the MODEL_CARD for how each was cut.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "snake_case")]
+pub enum EvalSet {
+    /// GLUE's SST-2 dev: the 872 sentences of SST's dev split (a test set).
+    GlueSst2Dev,
+    /// SST-2 train rows cut out as dev whose text training never held (484).
+    Sst2DevUnseen,
+    /// The 10% of aclImdb train that training never read, whole reviews.
+    AclimdbHeldout,
+    UciImdb,
+    RtPolarity,
+    /// rt-polarity snippets that SST-2 train does not hold.
+    RtPolarityUnseen,
+}
+
+impl EvalSet {
+    const ALL: [EvalSet; 6] = [
+        EvalSet::GlueSst2Dev,
+        EvalSet::Sst2DevUnseen,
+        EvalSet::AclimdbHeldout,
+        EvalSet::UciImdb,
+        EvalSet::RtPolarity,
+        EvalSet::RtPolarityUnseen,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            EvalSet::GlueSst2Dev => "glue_sst2_dev",
+            EvalSet::Sst2DevUnseen => "sst2_dev_unseen",
+            EvalSet::AclimdbHeldout => "aclimdb_heldout",
+            EvalSet::UciImdb => "uci_imdb",
+            EvalSet::RtPolarity => "rt_polarity",
+            EvalSet::RtPolarityUnseen => "rt_polarity_unseen",
+        }
+    }
+
+    /// Whether its examples are sentences (then broken down by length and negation).
+    fn sentences(self) -> bool {
+        matches!(
+            self,
+            EvalSet::GlueSst2Dev | EvalSet::Sst2DevUnseen | EvalSet::RtPolarityUnseen
+        )
+    }
+
+    fn load(self, dir: &std::path::Path) -> Result<Vec<(String, u8)>> {
+        match self {
+            EvalSet::GlueSst2Dev => data::glue_sst2_dev(dir),
+            EvalSet::Sst2DevUnseen => data::sst2_dev_unseen(dir),
+            EvalSet::AclimdbHeldout => Ok(data::aclimdb(dir)?.1),
+            EvalSet::UciImdb => data::uci_imdb(dir),
+            EvalSet::RtPolarity => data::rt_polarity(dir),
+            EvalSet::RtPolarityUnseen => data::rt_polarity_unseen(dir),
+        }
+    }
+}
+
+/// Accuracy on each of `sets` (all of them when empty), printed and as one JSON line.
+fn eval(
+    settings: &Settings,
+    limit: Option<usize>,
+    engine: CpuEngine,
+    sets: &[EvalSet],
+) -> Result<()> {
     let classifier = cinesense::sentiment::BertClassifier::load_with(
         &settings.sentiment_model_dir,
         pick_device(settings.sentiment_device)?,
@@ -252,18 +323,15 @@ fn eval(settings: &Settings, limit: Option<usize>, engine: CpuEngine) -> Result<
     )?;
     eprintln!("engine: {}", classifier.engine());
     let dir = &settings.data_dir.join("sentiment");
-    let (_, held) = data::aclimdb(dir)?;
-    // (name, examples, whether they are sentences: then broken down by length and negation)
-    let sets = [
-        ("glue_sst2_dev", data::glue_sst2_dev(dir)?, true),
-        ("sst2_dev_unseen", data::sst2_dev_unseen(dir)?, true),
-        ("aclimdb_heldout", held, false),
-        ("uci_imdb", data::uci_imdb(dir)?, false),
-        ("rt_polarity", data::rt_polarity(dir)?, false),
-        ("rt_polarity_unseen", data::rt_polarity_unseen(dir)?, true),
-    ];
+    let sets = if sets.is_empty() {
+        &EvalSet::ALL[..]
+    } else {
+        sets
+    };
     let mut report = serde_json::Map::new();
-    for (name, mut set, sentences) in sets {
+    for &which in EvalSet::ALL.iter().filter(|s| sets.contains(s)) {
+        let (name, sentences) = (which.name(), which.sentences());
+        let mut set = which.load(dir)?;
         if let Some(n) = limit {
             // A fixed, label-balanced-enough sample: every k-th example.
             let k = (set.len() / n.max(1)).max(1);

@@ -1,5 +1,5 @@
 //! Review sentiment: a BERT classifier (all-MiniLM-L6-v2 fine-tuned by `cinesense sentiment
-//! train`). On a CPU with AVX-512 VNNI the project's 8-bit kernels run it (`cpu`); elsewhere candle does
+//! train`). On a CPU with AVX-512 VNNI or AVX2 the project's 8-bit kernels run it (`cpu`); elsewhere candle does
 //! (`bert`), CPU or CUDA when built with `--features cuda`. Training: `train` on candle (CUDA,
 //! where the GPU machine has nothing but cargo), or scripts/train_sentiment.py (PyTorch, several
 //! times faster on a CPU) on the examples `train::write_examples` encodes; both write the same
@@ -141,13 +141,13 @@ pub struct BertClassifier {
 
 /// What runs the model's forward pass.
 enum Engine {
-    /// candle's tensors: CUDA, or a CPU without AVX-512 VNNI.
+    /// candle's tensors: CUDA, or a CPU with neither AVX-512 VNNI nor AVX2.
     Candle {
         model: SentimentModel,
         device: Device,
         batch_size: usize,
     },
-    /// The project's 8-bit AVX-512 VNNI kernels (`cpu`): several times faster on a CPU that has them.
+    /// The project's 8-bit kernels (`cpu`, AVX-512 VNNI or AVX2): several times faster than candle.
     #[cfg(target_arch = "x86_64")]
     Kernels(cpu::Model),
 }
@@ -156,7 +156,7 @@ enum Engine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CpuEngine {
-    /// Whichever is faster here: the kernels where the CPU has AVX-512 VNNI, else candle.
+    /// Whichever is faster here: the kernels where the CPU has AVX-512 VNNI or AVX2, else candle.
     Best,
     Candle,
 }
@@ -180,14 +180,15 @@ impl BertClassifier {
         #[cfg(target_arch = "x86_64")]
         if device.is_cpu()
             && cpu_engine == CpuEngine::Best
-            && cpu::supported()
+            && cpu::Isa::detect().is_some()
             && cpu::fits(&config)
         {
             let model = cpu::Model::load(&config, &weights)
                 .with_context(|| format!("loading {}", weights.display()))?;
             log::info!(
-                "sentiment model loaded from {} on the CPU's AVX-512 VNNI (8-bit)",
-                dir.display()
+                "sentiment model loaded from {} on the CPU's {} (8-bit)",
+                dir.display(),
+                model.isa().name()
             );
             return Ok(BertClassifier {
                 engine: Engine::Kernels(model),
@@ -299,7 +300,9 @@ mod tests {
         let dir = root.join("data/models/sentiment");
         let fast = BertClassifier::load(&dir, Device::Cpu).unwrap();
         if fast.engine() == "candle" {
-            eprintln!("SKIPPED: this CPU has no AVX-512 VNNI, so both engines are candle");
+            eprintln!(
+                "SKIPPED: this CPU has neither AVX-512 VNNI nor AVX2, so both engines are candle"
+            );
             return;
         }
         let (_, held) = data::aclimdb(&root.join("data/sentiment")).unwrap();

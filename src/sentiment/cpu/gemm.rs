@@ -55,17 +55,13 @@ impl Linear {
         let mut panels = vec![0i8; n_panels * groups * NR * KG];
         let (mut scale, mut sum) = (vec![0f32; n_panels * NR], vec![0f32; n_panels * NR]);
         for (col, w) in weight.chunks_exact(k).enumerate() {
-            let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let s = if max > 0.0 { max / 127.0 } else { 1.0 };
+            let (s, q) = quantize_column(w);
             let (panel, c) = (col / NR, col % NR);
-            let mut total = 0i32;
-            for (p, v) in w.iter().enumerate() {
-                let q = (v / s).round().clamp(-127.0, 127.0) as i8;
-                total += q as i32;
+            for (p, &q) in q.iter().enumerate() {
                 panels[((panel * groups + p / KG) * NR + c) * KG + p % KG] = q;
             }
             scale[col] = s;
-            sum[col] = total as f32;
+            sum[col] = q.iter().map(|&q| q as i32).sum::<i32>() as f32;
         }
         let mut padded_bias = bias.to_vec();
         padded_bias.resize(n_panels * NR, 0.0);
@@ -162,6 +158,18 @@ impl Linear {
     }
 }
 
+/// One output column's weights in −127..127, and the scale that takes them back
+/// (`w ≈ scale × q`). Shared with `gemm_avx2`, so both compute the same sums.
+pub(super) fn quantize_column(w: &[f32]) -> (f32, Vec<i8>) {
+    let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let s = if max > 0.0 { max / 127.0 } else { 1.0 };
+    let q = w
+        .iter()
+        .map(|v| (v / s).round().clamp(-127.0, 127.0) as i8)
+        .collect();
+    (s, q)
+}
+
 /// Bytes `0..=255` for a row with `x ≈ scale × (byte − zero)`; the range always holds 0.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -194,17 +202,17 @@ unsafe fn quantize_row(x: &[f32], bytes: &mut [u8]) -> (f32, f32) {
 }
 
 /// Where one tile's results go and what turns its integer sums back into floats.
-struct Tile {
-    c: *mut f32,
-    ldc: usize,
-    rows: usize,
-    cols: usize,
-    row_scale: *const f32,
-    row_zero: *const f32,
-    col_scale: *const f32,
-    col_sum: *const f32,
-    bias: *const f32,
-    gelu: bool,
+pub(super) struct Tile {
+    pub(super) c: *mut f32,
+    pub(super) ldc: usize,
+    pub(super) rows: usize,
+    pub(super) cols: usize,
+    pub(super) row_scale: *const f32,
+    pub(super) row_zero: *const f32,
+    pub(super) col_scale: *const f32,
+    pub(super) col_sum: *const f32,
+    pub(super) bias: *const f32,
+    pub(super) gelu: bool,
 }
 
 /// One tile: integer sums of A (12 rows, four bytes per row per group) by B (32 columns),
@@ -257,16 +265,15 @@ unsafe fn kernel(a: *const u8, groups: usize, b: *const i8, t: &Tile) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    #[test]
-    fn matches_plain_arithmetic_to_within_the_rounding() {
-        if !super::super::supported() {
-            return;
-        }
-        // Odd sizes: a partial tile of rows, a partial panel of columns, k not a multiple of 4
-        // or 16; a row that is all negative and one all zero.
+    /// A layer built by `build` (weights, bias, n, k) against plain f32 arithmetic, on odd
+    /// sizes: a partial tile of rows, a partial panel of columns, k not a multiple of 4 or 16;
+    /// a row that is all negative and one all zero. Returns the outputs.
+    pub(in super::super) fn check_against_plain_arithmetic<L: Fn(&[f32], &mut [f32])>(
+        build: impl Fn(&[f32], &[f32], usize, usize) -> L,
+    ) -> Vec<f32> {
         let (m, n, k) = (29, 45, 37);
         let w: Vec<f32> = (0..n * k)
             .map(|i| ((i * 37 % 101) as f32 - 50.0) / 64.0)
@@ -277,9 +284,9 @@ mod tests {
             .collect();
         x[3 * k..4 * k].iter_mut().for_each(|v| *v = -v.abs() - 0.5);
         x[5 * k..6 * k].iter_mut().for_each(|v| *v = 0.0);
-        let lin = Linear::new(&w, &bias, n, k);
+        let forward = build(&w, &bias, n, k);
         let mut out = vec![f32::NAN; m * n];
-        lin.forward(&x, &mut out);
+        forward(&x, &mut out);
         for r in 0..m {
             let row = &x[r * k..(r + 1) * k];
             let range =
@@ -307,5 +314,37 @@ mod tests {
             .iter()
             .zip(&bias)
             .all(|(o, b)| (o - b).abs() < 1e-6));
+        out
+    }
+
+    #[test]
+    fn matches_plain_arithmetic_to_within_the_rounding() {
+        if !super::super::Isa::Avx512Vnni.available() {
+            return;
+        }
+        check_against_plain_arithmetic(|w, b, n, k| {
+            let lin = Linear::new(w, b, n, k);
+            move |x: &[f32], out: &mut [f32]| lin.forward(x, out)
+        });
+    }
+
+    #[test]
+    fn the_avx2_layers_give_the_same_bits() {
+        use super::super::{gemm_avx2, Isa};
+        if !(Isa::Avx512Vnni.available() && Isa::Avx2.available()) {
+            return;
+        }
+        let vnni = check_against_plain_arithmetic(|w, b, n, k| {
+            let lin = Linear::new(w, b, n, k);
+            move |x: &[f32], out: &mut [f32]| lin.forward(x, out)
+        });
+        let avx2 = check_against_plain_arithmetic(|w, b, n, k| {
+            let lin = gemm_avx2::Linear::new(w, b, n, k);
+            move |x: &[f32], out: &mut [f32]| lin.run(x, out, false)
+        });
+        assert!(vnni
+            .iter()
+            .zip(&avx2)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 }

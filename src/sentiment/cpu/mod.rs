@@ -12,11 +12,15 @@
 //!   pass over a row, on the same threads, with no tensor allocated per op; attention takes
 //!   four queries at a time.
 //!
-//! It needs AVX-512 with VNNI (`supported`) and a head size it knows (`fits`); elsewhere the
-//! classifier runs on candle.
+//! CPUs without AVX-512 (most laptops and desktops) run the same model in AVX2 (`gemm_avx2`,
+//! `ops_avx2`): the same 8-bit sums, exactly, in 16-bit multiplies, and the row kernels in
+//! eight lanes. It needs one of the two (`Isa`) and a head size it knows (`fits`); elsewhere
+//! the classifier runs on candle.
 
 mod gemm;
+mod gemm_avx2;
 mod ops;
+mod ops_avx2;
 
 use super::bert::BertConfig;
 use anyhow::{bail, Context, Result};
@@ -27,9 +31,68 @@ use std::arch::x86_64::*;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Whether this CPU runs the kernels here.
-pub(crate) fn supported() -> bool {
-    is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni")
+/// The instruction sets the kernels are written for, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Isa {
+    Avx512Vnni,
+    Avx2,
+}
+
+impl Isa {
+    /// The best this CPU runs, if any.
+    pub(crate) fn detect() -> Option<Isa> {
+        [Isa::Avx512Vnni, Isa::Avx2]
+            .into_iter()
+            .find(|isa| isa.available())
+    }
+
+    fn available(self) -> bool {
+        match self {
+            Isa::Avx512Vnni => {
+                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni")
+            }
+            Isa::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+        }
+    }
+
+    /// In words, for logs and benchmarks.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Isa::Avx512Vnni => "AVX-512 VNNI",
+            Isa::Avx2 => "AVX2",
+        }
+    }
+}
+
+/// A linear layer packed for one instruction set's kernel.
+enum Dense {
+    Vnni(Linear),
+    Avx2(gemm_avx2::Linear),
+}
+
+impl Dense {
+    fn outputs(&self) -> usize {
+        match self {
+            Dense::Vnni(l) => l.outputs(),
+            Dense::Avx2(l) => l.outputs(),
+        }
+    }
+
+    /// `out = x · Wᵀ + b`.
+    fn forward(&self, x: &[f32], out: &mut [f32]) {
+        match self {
+            Dense::Vnni(l) => l.forward(x, out),
+            Dense::Avx2(l) => l.run(x, out, false),
+        }
+    }
+
+    /// `out = gelu(x · Wᵀ + b)`.
+    fn forward_gelu(&self, x: &[f32], out: &mut [f32]) {
+        match self {
+            Dense::Vnni(l) => l.forward_gelu(x, out),
+            Dense::Avx2(l) => l.run(x, out, true),
+        }
+    }
 }
 
 /// Whether the kernels handle this model's shape (attention heads of 16, 32 or 64).
@@ -50,16 +113,17 @@ struct Norm {
 
 struct Layer {
     /// Query, key and value as one layer: `hidden → 3 × hidden`.
-    qkv: Linear,
-    attn_out: Linear,
+    qkv: Dense,
+    attn_out: Dense,
     attn_norm: Norm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     out_norm: Norm,
 }
 
 /// The fine-tuned encoder and its head, packed for the kernels.
 pub(crate) struct Model {
+    isa: Isa,
     hidden: usize,
     heads: usize,
     eps: f32,
@@ -94,7 +158,7 @@ impl Weights {
     }
 
     /// Linear layers sharing an input, stacked into one (their outputs side by side).
-    fn linear(&self, prefixes: &[String], k: usize) -> Result<Linear> {
+    fn linear(&self, prefixes: &[String], k: usize, isa: Isa) -> Result<Dense> {
         let (mut w, mut b) = (Vec::new(), Vec::new());
         for p in prefixes {
             w.extend(self.get(&format!("{p}.weight"))?);
@@ -103,15 +167,18 @@ impl Weights {
         if w.len() != b.len() * k {
             bail!("{} is not {} × {k}", prefixes.join("+"), b.len());
         }
-        Ok(Linear::new(&w, &b, b.len(), k))
+        Ok(match isa {
+            Isa::Avx512Vnni => Dense::Vnni(Linear::new(&w, &b, b.len(), k)),
+            Isa::Avx2 => Dense::Avx2(gemm_avx2::Linear::new(&w, &b, b.len(), k)),
+        })
     }
 }
 
 impl Model {
     pub(crate) fn load(config: &BertConfig, weights: &Path) -> Result<Self> {
-        if !supported() || !fits(config) {
-            bail!("the CPU kernels need AVX-512 VNNI and attention heads of 16, 32 or 64");
-        }
+        let Some(isa) = Isa::detect().filter(|_| fits(config)) else {
+            bail!("the CPU kernels need AVX-512 VNNI or AVX2, and attention heads of 16, 32 or 64");
+        };
         let w = Weights(candle_core::safetensors::load(weights, &Device::Cpu)?);
         let h = config.hidden_size;
         let layers = (0..config.num_hidden_layers)
@@ -119,16 +186,21 @@ impl Model {
                 let p = format!("encoder.layer.{i}");
                 let qkv = ["query", "key", "value"].map(|n| format!("{p}.attention.self.{n}"));
                 Ok(Layer {
-                    qkv: w.linear(&qkv, h)?,
-                    attn_out: w.linear(&[format!("{p}.attention.output.dense")], h)?,
+                    qkv: w.linear(&qkv, h, isa)?,
+                    attn_out: w.linear(&[format!("{p}.attention.output.dense")], h, isa)?,
                     attn_norm: w.norm(&format!("{p}.attention.output.LayerNorm"))?,
-                    intermediate: w.linear(&[format!("{p}.intermediate.dense")], h)?,
-                    output: w.linear(&[format!("{p}.output.dense")], config.intermediate_size)?,
+                    intermediate: w.linear(&[format!("{p}.intermediate.dense")], h, isa)?,
+                    output: w.linear(
+                        &[format!("{p}.output.dense")],
+                        config.intermediate_size,
+                        isa,
+                    )?,
                     out_norm: w.norm(&format!("{p}.output.LayerNorm"))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         let model = Model {
+            isa,
             hidden: h,
             heads: config.num_attention_heads,
             eps: config.layer_norm_eps as f32,
@@ -145,6 +217,11 @@ impl Model {
             bail!("the model's head does not fit its hidden size {h}");
         }
         Ok(model)
+    }
+
+    /// The instruction set the model runs on.
+    pub(crate) fn isa(&self) -> Isa {
+        self.isa
     }
 
     /// P(positive) for each token sequence (`[CLS] … [SEP]`, at most `max_positions` long).
@@ -246,8 +323,17 @@ impl Model {
                             *v += r;
                         }
                     }
-                    // SAFETY: a `Model` exists only where `supported()` held.
-                    unsafe { ops::layer_norm(row, &norm.weight, &norm.bias, self.eps) };
+                    // SAFETY: a `Model` exists only where `Isa::detect` found `self.isa`.
+                    unsafe {
+                        match self.isa {
+                            Isa::Avx512Vnni => {
+                                ops::layer_norm(row, &norm.weight, &norm.bias, self.eps)
+                            }
+                            Isa::Avx2 => {
+                                ops_avx2::layer_norm(row, &norm.weight, &norm.bias, self.eps)
+                            }
+                        }
+                    };
                 }
             });
     }
@@ -272,13 +358,16 @@ impl Model {
                 let (start, len) = (starts[s], lens[s]);
                 let rows = &qkv[start * 3 * h..(start + len) * 3 * h];
                 let mut out = vec![0f32; len * d];
-                // SAFETY: a `Model` exists only where `supported()` held, and its head size is
-                // one `Model::load` accepted.
+                // SAFETY: a `Model` exists only where `Isa::detect` found `self.isa`, and its
+                // head size is one `Model::load` accepted.
                 unsafe {
-                    match d {
-                        16 => attend::<1>(rows, len, h, head, &mut out),
-                        32 => attend::<2>(rows, len, h, head, &mut out),
-                        _ => attend::<4>(rows, len, h, head, &mut out),
+                    match (self.isa, d) {
+                        (Isa::Avx512Vnni, 16) => attend::<1>(rows, len, h, head, &mut out),
+                        (Isa::Avx512Vnni, 32) => attend::<2>(rows, len, h, head, &mut out),
+                        (Isa::Avx512Vnni, _) => attend::<4>(rows, len, h, head, &mut out),
+                        (Isa::Avx2, 16) => ops_avx2::attend::<2>(rows, len, h, head, &mut out),
+                        (Isa::Avx2, 32) => ops_avx2::attend::<4>(rows, len, h, head, &mut out),
+                        (Isa::Avx2, _) => ops_avx2::attend::<8>(rows, len, h, head, &mut out),
                     }
                 }
                 out

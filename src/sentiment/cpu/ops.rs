@@ -4,6 +4,27 @@
 
 use std::arch::x86_64::*;
 
+/// Cephes' e^x: x - n ln 2 in two parts (high, low), then the polynomial's coefficients,
+/// highest power first. Shared with `ops_avx2`, which must give the same bits.
+pub(super) const LN2_PARTS: [f32; 2] = [0.693_359_4, -2.121_944_4e-4];
+pub(super) const EXP_POLY: [f32; 6] = [
+    1.987_569_1e-4,
+    1.398_199_9e-3,
+    8.333_452e-3,
+    4.166_579_6e-2,
+    0.166_666_65,
+    0.5,
+];
+/// Abramowitz & Stegun 7.1.26: p, then the coefficients of t, highest power first.
+pub(super) const ERF_P: f32 = 0.327_591_1;
+pub(super) const ERF_POLY: [f32; 5] = [
+    1.061_405_4,
+    -1.453_152_1,
+    1.421_413_7,
+    -0.284_496_72,
+    0.254_829_6,
+];
+
 /// e^x for 16 lanes (Cephes' polynomial on x - n ln 2, then scaled by 2^n; relative error
 /// ~1e-7, same as `f32::exp` to within a rounding or two).
 #[inline]
@@ -16,17 +37,11 @@ pub(super) fn exp16(x: __m512) -> __m512 {
     let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
         _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
     );
-    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_359_4), x);
-    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm512_set1_ps(1.987_569_1e-4);
-    for c in [
-        1.398_199_9e-3,
-        8.333_452e-3,
-        4.166_579_6e-2,
-        0.166_666_65,
-        0.5,
-    ] {
-        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_PARTS[0]), x);
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_PARTS[1]), r);
+    let mut p = _mm512_set1_ps(EXP_POLY[0]);
+    for c in &EXP_POLY[1..] {
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(*c));
     }
     let y = _mm512_fmadd_ps(
         _mm512_mul_ps(p, r),
@@ -43,11 +58,11 @@ fn erf16(x: __m512) -> __m512 {
     let a = _mm512_abs_ps(x);
     let t = _mm512_div_ps(
         _mm512_set1_ps(1.0),
-        _mm512_fmadd_ps(a, _mm512_set1_ps(0.327_591_1), _mm512_set1_ps(1.0)),
+        _mm512_fmadd_ps(a, _mm512_set1_ps(ERF_P), _mm512_set1_ps(1.0)),
     );
-    let mut p = _mm512_set1_ps(1.061_405_4);
-    for c in [-1.453_152_1, 1.421_413_7, -0.284_496_72, 0.254_829_6] {
-        p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(c));
+    let mut p = _mm512_set1_ps(ERF_POLY[0]);
+    for c in &ERF_POLY[1..] {
+        p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(*c));
     }
     p = _mm512_mul_ps(p, t);
     let e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(a, a)));
@@ -165,6 +180,26 @@ pub(super) fn softmax(row: &mut [f32]) {
 }
 
 #[cfg(test)]
+/// erf in double precision, the tests' reference: its Taylor series below 3, and beyond that
+/// the asymptotic series of erfc (both far more precise than the f32 under test).
+pub(super) fn reference_erf(x: f64) -> f64 {
+    let a = x.abs();
+    if a >= 3.0 {
+        let a2 = a * a;
+        let erfc = (-a2).exp() / (a * std::f64::consts::PI.sqrt())
+            * (1.0 - 1.0 / (2.0 * a2) + 3.0 / (4.0 * a2 * a2) - 15.0 / (8.0 * a2 * a2 * a2));
+        return x.signum() * (1.0 - erfc);
+    }
+    let mut term = x;
+    let mut total = x;
+    for n in 1..200 {
+        term *= -x * x / n as f64;
+        total += term / (2 * n + 1) as f64;
+    }
+    total * 2.0 / std::f64::consts::PI.sqrt()
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -205,31 +240,13 @@ mod tests {
             c.copy_from_slice(&buf[..n]);
         }
         for (x, got) in xs.iter().zip(g) {
-            let want = 0.5 * *x as f64 * (1.0 + libm_erf(*x as f64 / std::f64::consts::SQRT_2));
+            let want =
+                0.5 * *x as f64 * (1.0 + reference_erf(*x as f64 / std::f64::consts::SQRT_2));
             assert!(
                 (got as f64 - want).abs() < 1e-5,
                 "gelu({x}) = {got}, want {want}"
             );
         }
-    }
-
-    /// erf in double precision for a reference: its Taylor series below 3, and beyond that
-    /// the asymptotic series of erfc (both far more precise than the f32 under test).
-    fn libm_erf(x: f64) -> f64 {
-        let a = x.abs();
-        if a >= 3.0 {
-            let a2 = a * a;
-            let erfc = (-a2).exp() / (a * std::f64::consts::PI.sqrt())
-                * (1.0 - 1.0 / (2.0 * a2) + 3.0 / (4.0 * a2 * a2) - 15.0 / (8.0 * a2 * a2 * a2));
-            return x.signum() * (1.0 - erfc);
-        }
-        let mut term = x;
-        let mut total = x;
-        for n in 1..200 {
-            term *= -x * x / n as f64;
-            total += term / (2 * n + 1) as f64;
-        }
-        total * 2.0 / std::f64::consts::PI.sqrt()
     }
 
     #[test]
