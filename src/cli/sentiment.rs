@@ -321,7 +321,10 @@ fn eval(
         pick_device(settings.sentiment_device)?,
         engine,
     )?;
-    eprintln!("engine: {}", classifier.engine());
+    match classifier.instruction_set() {
+        Some(isa) => eprintln!("engine: {} ({isa})", classifier.engine()),
+        None => eprintln!("engine: {}", classifier.engine()),
+    }
     let dir = &settings.data_dir.join("sentiment");
     let sets = if sets.is_empty() {
         &EvalSet::ALL[..]

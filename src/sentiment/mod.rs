@@ -223,6 +223,15 @@ impl BertClassifier {
             Engine::Kernels(_) => "kernels",
         }
     }
+
+    /// The instruction set the kernels run on (`AVX-512 VNNI` or `AVX2`); none on candle.
+    pub fn instruction_set(&self) -> Option<&'static str> {
+        match &self.engine {
+            Engine::Candle { .. } => None,
+            #[cfg(target_arch = "x86_64")]
+            Engine::Kernels(model) => Some(model.isa().name()),
+        }
+    }
 }
 
 impl Classifier for BertClassifier {

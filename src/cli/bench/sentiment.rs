@@ -36,7 +36,7 @@ fn time(classifier: &BertClassifier, texts: &[String]) -> Result<Value> {
     let seconds = started.elapsed().as_secs_f64();
     let positive = labels.iter().filter(|s| s.score >= 0.5).count();
     Ok(
-        json!({"engine": classifier.engine(), "seconds": round3(seconds),
+        json!({"engine": classifier.engine(), "instructions": classifier.instruction_set(), "seconds": round3(seconds),
               "reviews_per_second": round3(texts.len() as f64 / seconds), "labelled_positive": positive}),
     )
 }
