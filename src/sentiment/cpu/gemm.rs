@@ -97,8 +97,8 @@ impl Linear {
         out.par_chunks_mut(ROWS_PER_TASK * self.n)
             .zip(x.par_chunks(ROWS_PER_TASK * self.k))
             .for_each(|(out, x)| {
-                // SAFETY: `cpu::supported` checked avx512f and avx512vnni before any model was
-                // built, and a `Linear` is only reachable through a model.
+                // SAFETY: `Isa::detect` found avx512f and avx512vnni before any model was
+                // built, and a `Linear` of this module is only built for that instruction set.
                 unsafe { self.rows(x, out, gelu) }
             });
     }
