@@ -269,24 +269,13 @@ pub enum EvalSet {
 }
 
 impl EvalSet {
-    const ALL: [EvalSet; 6] = [
-        EvalSet::GlueSst2Dev,
-        EvalSet::Sst2DevUnseen,
-        EvalSet::AclimdbHeldout,
-        EvalSet::UciImdb,
-        EvalSet::RtPolarity,
-        EvalSet::RtPolarityUnseen,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            EvalSet::GlueSst2Dev => "glue_sst2_dev",
-            EvalSet::Sst2DevUnseen => "sst2_dev_unseen",
-            EvalSet::AclimdbHeldout => "aclimdb_heldout",
-            EvalSet::UciImdb => "uci_imdb",
-            EvalSet::RtPolarity => "rt_polarity",
-            EvalSet::RtPolarityUnseen => "rt_polarity_unseen",
-        }
+    /// Its name on the command line and in the report.
+    fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .expect("no set is hidden")
+            .get_name()
+            .to_string()
     }
 
     /// Whether its examples are sentences (then broken down by length and negation).
@@ -326,13 +315,11 @@ fn eval(
         None => eprintln!("engine: {}", classifier.engine()),
     }
     let dir = &settings.data_dir.join("sentiment");
-    let sets = if sets.is_empty() {
-        &EvalSet::ALL[..]
-    } else {
-        sets
-    };
+    use clap::ValueEnum;
+    let all = EvalSet::value_variants();
+    let sets = if sets.is_empty() { all } else { sets };
     let mut report = serde_json::Map::new();
-    for &which in EvalSet::ALL.iter().filter(|s| sets.contains(s)) {
+    for &which in all.iter().filter(|s| sets.contains(s)) {
         let (name, sentences) = (which.name(), which.sentences());
         let mut set = which.load(dir)?;
         if let Some(n) = limit {

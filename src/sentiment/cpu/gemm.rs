@@ -55,13 +55,13 @@ impl Linear {
         let mut panels = vec![0i8; n_panels * groups * NR * KG];
         let (mut scale, mut sum) = (vec![0f32; n_panels * NR], vec![0f32; n_panels * NR]);
         for (col, w) in weight.chunks_exact(k).enumerate() {
-            let (s, q) = quantize_column(w);
+            let (s, q, total) = quantize_column(w);
             let (panel, c) = (col / NR, col % NR);
             for (p, &q) in q.iter().enumerate() {
                 panels[((panel * groups + p / KG) * NR + c) * KG + p % KG] = q;
             }
             scale[col] = s;
-            sum[col] = q.iter().map(|&q| q as i32).sum::<i32>() as f32;
+            sum[col] = total;
         }
         let mut padded_bias = bias.to_vec();
         padded_bias.resize(n_panels * NR, 0.0);
@@ -158,16 +158,18 @@ impl Linear {
     }
 }
 
-/// One output column's weights in −127..127, and the scale that takes them back
-/// (`w ≈ scale × q`). Shared with `gemm_avx2`, so both compute the same sums.
-pub(super) fn quantize_column(w: &[f32]) -> (f32, Vec<i8>) {
+/// One output column's weights in −127..127, the scale that takes them back
+/// (`w ≈ scale × q`), and their sum (to take the inputs' zero point back out). Shared with
+/// `gemm_avx2`, so both compute the same sums.
+pub(super) fn quantize_column(w: &[f32]) -> (f32, Vec<i8>, f32) {
     let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
     let s = if max > 0.0 { max / 127.0 } else { 1.0 };
-    let q = w
+    let q: Vec<i8> = w
         .iter()
         .map(|v| (v / s).round().clamp(-127.0, 127.0) as i8)
         .collect();
-    (s, q)
+    let total = q.iter().map(|&q| q as i32).sum::<i32>() as f32;
+    (s, q, total)
 }
 
 /// Bytes `0..=255` for a row with `x ≈ scale × (byte − zero)`; the range always holds 0.

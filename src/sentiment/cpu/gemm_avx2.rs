@@ -56,13 +56,13 @@ impl Linear {
         let mut panels = vec![0i16; n_panels * groups * NR * KG];
         let (mut scale, mut sum) = (vec![0f32; n_panels * NR], vec![0f32; n_panels * NR]);
         for (col, w) in weight.chunks_exact(k).enumerate() {
-            let (s, q) = quantize_column(w);
+            let (s, q, total) = quantize_column(w);
             let (panel, c) = (col / NR, col % NR);
             for (p, &q) in q.iter().enumerate() {
                 panels[((panel * groups + p / KG) * NR + c) * KG + p % KG] = q as i16;
             }
             scale[col] = s;
-            sum[col] = q.iter().map(|&q| q as i32).sum::<i32>() as f32;
+            sum[col] = total;
         }
         let mut padded_bias = bias.to_vec();
         padded_bias.resize(n_panels * NR, 0.0);
