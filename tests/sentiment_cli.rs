@@ -227,11 +227,8 @@ fn export_writes_the_served_folder_whole_or_nothing() {
     );
 }
 
-/// `cinesense sentiment eval --sets`: only the named sets are scored and only their files
-/// read (here a data folder holding SST-2 alone), so a model can be chosen without looking at
-/// the test sets; an unknown set is a usage error naming the known ones.
-#[test]
-fn eval_scores_only_the_sets_asked_for() {
+/// A data folder holding SST-2 alone.
+fn sst2_only() -> tempfile::TempDir {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = tempfile::tempdir().unwrap();
     let sst2 = data.path().join("sentiment/sst2");
@@ -239,34 +236,85 @@ fn eval_scores_only_the_sets_asked_for() {
     for file in ["train.tsv", "dev.tsv"] {
         std::fs::copy(root.join("data/sentiment/sst2").join(file), sst2.join(file)).unwrap();
     }
-    let eval = |sets: &str| {
-        Command::new(env!("CARGO_BIN_EXE_cinesense"))
-            .args(["sentiment", "eval", "--limit", "40", "--sets", sets])
-            .current_dir(root)
-            .env("RUST_LOG", "warn")
-            .env("SENTIMENT_DEVICE", "cpu")
-            .env("CINESENSE_DATA_DIR", data.path())
-            .output()
-            .unwrap()
-    };
-    let out = eval("sst2_dev_unseen");
+    data
+}
+
+/// `cinesense sentiment eval` on the first 40 examples, with the data in `data`.
+fn eval(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cinesense"))
+        .args(["sentiment", "eval", "--limit", "40"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .env("SENTIMENT_DEVICE", "cpu")
+        .env("CINESENSE_DATA_DIR", data)
+        .output()
+        .unwrap()
+}
+
+/// The JSON report, the last line of a successful run's stdout.
+fn report(out: &std::process::Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
+/// `cinesense sentiment eval --sets`: only the named sets are scored and only their files
+/// read (here a data folder holding SST-2 alone), so a model can be chosen without looking at
+/// the test sets; an unknown set is a usage error naming the known ones.
+#[test]
+fn eval_scores_only_the_sets_asked_for() {
+    let data = sst2_only();
+    let report = report(&eval(data.path(), &["--sets", "sst2_dev_unseen"]));
     let sets: Vec<&String> = report.as_object().unwrap().keys().collect();
     assert_eq!(sets, ["sst2_dev_unseen"]);
     assert_eq!(report["sst2_dev_unseen"]["examples"], 40);
     assert!(report["sst2_dev_unseen"]["accuracy"].as_f64().unwrap() >= 0.8);
 
-    let out = eval("sst2_dev_unseen,imdb");
+    let out = eval(data.path(), &["--sets", "sst2_dev_unseen,imdb"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("imdb") && stderr.contains("aclimdb_heldout"),
         "{stderr}"
     );
+}
+
+/// `--engine avx512` and `--engine avx2` run the kernels in that instruction set where the
+/// CPU has it (the engine line says which ran) and give the served engine's answers to within
+/// one of 40 (the layers' sums are the same; layer norm and softmax add in a different order);
+/// where the CPU lacks it, a usage error that says so.
+#[test]
+fn eval_runs_the_instruction_set_asked_for_or_says_it_cannot() {
+    let data = sst2_only();
+    let args = |engine| ["--sets", "sst2_dev_unseen", "--engine", engine];
+    let served = report(&eval(data.path(), &args("best")))["sst2_dev_unseen"]["accuracy"]
+        .as_f64()
+        .unwrap();
+    for (engine, words) in [("avx512", "AVX-512 VNNI"), ("avx2", "AVX2")] {
+        let out = eval(data.path(), &args(engine));
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        if out.status.code() == Some(2) {
+            assert!(
+                stderr.contains(&format!("this CPU cannot run --engine {engine}")),
+                "{stderr}"
+            );
+            continue;
+        }
+        assert!(
+            stderr.contains(&format!("engine: kernels ({words})")),
+            "{stderr}"
+        );
+        let accuracy = report(&out)["sst2_dev_unseen"]["accuracy"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (accuracy - served).abs() <= 1.0 / 40.0 + 1e-9,
+            "{engine}: {accuracy} vs {served}"
+        );
+    }
 }

@@ -37,7 +37,8 @@ pub enum SentimentCommand {
         /// Only the first N of each set.
         #[arg(long)]
         limit: Option<usize>,
-        /// On the CPU: `best` (the served engine) or `candle` (f32, for comparison).
+        /// On the CPU: `best` (the served engine), `avx512` or `avx2` (the kernels in that
+        /// instruction set, where the CPU has it), or `candle` (f32, for comparison).
         #[arg(long, value_enum, default_value = "best")]
         engine: CpuEngine,
         /// Only these sets (comma-separated), e.g. the validation ones while choosing a model,
@@ -305,6 +306,15 @@ fn eval(
     engine: CpuEngine,
     sets: &[EvalSet],
 ) -> Result<()> {
+    if !engine.runs_here() {
+        use clap::ValueEnum;
+        let name = engine.to_possible_value().map(|v| v.get_name().to_string());
+        return Err(BadInput(format!(
+            "this CPU cannot run --engine {}; --engine best picks what it can",
+            name.unwrap_or_default()
+        ))
+        .into());
+    }
     let classifier = cinesense::sentiment::BertClassifier::load_with(
         &settings.sentiment_model_dir,
         pick_device(settings.sentiment_device)?,

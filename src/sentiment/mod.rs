@@ -152,13 +152,43 @@ enum Engine {
     Kernels(cpu::Model),
 }
 
-/// The engines a CPU classifier can run on; `bench sentiment` times both.
+/// The engines a CPU classifier can run on; `bench sentiment` times each one this CPU runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CpuEngine {
-    /// Whichever is faster here: the kernels where the CPU has AVX-512 VNNI or AVX2, else candle.
+    /// Whichever is fastest here: the kernels where the CPU has AVX-512 VNNI or AVX2, else candle.
     Best,
+    /// The kernels in AVX-512 VNNI (an error where the CPU lacks it).
+    Avx512,
+    /// The kernels in AVX2, also on a CPU with AVX-512: what most laptops and desktops run.
+    Avx2,
+    /// candle's f32 forward pass, which the kernels replaced.
     Candle,
+}
+
+impl CpuEngine {
+    /// Whether this CPU runs the engine (`Best` and `Candle` run anywhere).
+    pub fn runs_here(self) -> bool {
+        match self {
+            CpuEngine::Best | CpuEngine::Candle => true,
+            #[cfg(target_arch = "x86_64")]
+            CpuEngine::Avx512 | CpuEngine::Avx2 => self.isa().is_some_and(|isa| isa.available()),
+            #[cfg(not(target_arch = "x86_64"))]
+            CpuEngine::Avx512 | CpuEngine::Avx2 => false,
+        }
+    }
+
+    /// The kernels' instruction set this engine asks for: `None` for candle, and for `Best`
+    /// on a CPU with neither.
+    #[cfg(target_arch = "x86_64")]
+    fn isa(self) -> Option<cpu::Isa> {
+        match self {
+            CpuEngine::Best => cpu::Isa::detect(),
+            CpuEngine::Avx512 => Some(cpu::Isa::Avx512Vnni),
+            CpuEngine::Avx2 => Some(cpu::Isa::Avx2),
+            CpuEngine::Candle => None,
+        }
+    }
 }
 
 /// Longest input in tokens; longer reviews keep their head and tail.
@@ -178,24 +208,32 @@ impl BertClassifier {
         let weights = dir.join("model.safetensors");
         let encoder = Encoder::load(&dir.join("tokenizer.json"), MAX_TOKENS)?;
         #[cfg(target_arch = "x86_64")]
-        if device.is_cpu()
-            && cpu_engine == CpuEngine::Best
-            && cpu::Isa::detect().is_some()
-            && cpu::fits(&config)
-        {
-            let model = cpu::Model::load(&config, &weights)
-                .with_context(|| format!("loading {}", weights.display()))?;
-            log::info!(
-                "sentiment model loaded from {} on the CPU's {} (8-bit)",
-                dir.display(),
-                model.isa().name()
-            );
-            return Ok(BertClassifier {
-                engine: Engine::Kernels(model),
-                encoder,
-            });
+        if let Some(isa) = cpu_engine.isa().filter(|_| device.is_cpu()) {
+            let forced = cpu_engine != CpuEngine::Best;
+            if !cpu_engine.runs_here() {
+                bail!("this CPU has no {}", isa.name());
+            }
+            if forced && !cpu::fits(&config) {
+                bail!("the kernels need attention heads of 16, 32 or 64");
+            }
+            if cpu::fits(&config) {
+                let model = cpu::Model::load(&config, &weights, isa)
+                    .with_context(|| format!("loading {}", weights.display()))?;
+                log::info!(
+                    "sentiment model loaded from {} on the CPU's {} (8-bit)",
+                    dir.display(),
+                    isa.name()
+                );
+                return Ok(BertClassifier {
+                    engine: Engine::Kernels(model),
+                    encoder,
+                });
+            }
         }
-        let _ = cpu_engine;
+        #[cfg(not(target_arch = "x86_64"))]
+        if matches!(cpu_engine, CpuEngine::Avx512 | CpuEngine::Avx2) {
+            bail!("the kernels need an x86-64 CPU");
+        }
         // SAFETY: the file is memory-mapped read-only and not modified while the model lives.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device)? };
         let model = SentimentModel::load(&config, vb)

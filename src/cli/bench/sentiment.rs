@@ -1,6 +1,7 @@
 //! `bench sentiment`: reviews per second of the sentiment classifier on held-out aclImdb
-//! reviews, with the engine the server uses and, on the same reviews, candle's CPU path that
-//! it replaced (where the two differ).
+//! reviews, with the engine the server uses and, on the same reviews, every other CPU engine
+//! this machine runs: the AVX2 kernels where the served ones are AVX-512, and candle's f32
+//! path that the kernels replaced.
 
 use super::round3;
 use anyhow::Result;
@@ -16,11 +17,20 @@ pub(super) fn run(settings: &Settings, n: usize) -> Result<()> {
     let (_, held) = cinesense::sentiment::data::aclimdb(&settings.data_dir.join("sentiment"))?;
     let texts: Vec<String> = held.into_iter().take(n).map(|r| r.0).collect();
     let mut runs = vec![time(&served, &texts)?];
-    if served.engine() != "candle" {
-        runs.push(time(
-            &BertClassifier::load_with(dir, device, CpuEngine::Candle)?,
-            &texts,
-        )?);
+    // On the same reviews, each other engine this CPU runs: the AVX2 kernels where the served
+    // ones are AVX-512 (what most laptops and desktops get), and candle, which they replaced.
+    if device.is_cpu() {
+        for engine in [CpuEngine::Avx2, CpuEngine::Candle]
+            .into_iter()
+            .filter(|e| e.runs_here())
+        {
+            let other = BertClassifier::load_with(dir, device.clone(), engine)?;
+            if (other.engine(), other.instruction_set())
+                != (served.engine(), served.instruction_set())
+            {
+                runs.push(time(&other, &texts)?);
+            }
+        }
     }
     println!(
         "{}",

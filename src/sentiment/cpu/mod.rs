@@ -6,19 +6,20 @@
 //!   layers; attention runs per review at its own length.
 //! - **8-bit linear layers** (`gemm`): weights quantized per output column and packed once at
 //!   load, each input row quantized as the layer runs, a 12 × 32 tile kernel on AVX-512 VNNI
-//!   (four multiply-adds per lane per instruction). Everything else (embeddings, attention,
+//!   (`gemm_vnni`: four multiply-adds per lane per instruction). Everything else (embeddings, attention,
 //!   layer norm, GELU, softmax) stays in f32.
 //! - **Fused row kernels** (`ops`): residual add, layer norm, GELU and softmax each run in one
 //!   pass over a row, on the same threads, with no tensor allocated per op; attention takes
 //!   four queries at a time.
 //!
-//! CPUs without AVX-512 (most laptops and desktops) run the same model in AVX2 (`gemm_avx2`,
-//! `ops_avx2`): the same 8-bit sums, exactly, in 16-bit multiplies, and the row kernels in
+//! CPUs without AVX-512 (most laptops and desktops) run the same model in AVX2 (`gemm_avx2`'s
+//! tile kernel in `gemm`'s shared driver, `ops_avx2`): the same 8-bit sums, exactly, in 16-bit multiplies, and the row kernels in
 //! eight lanes. It needs one of the two (`Isa`) and a head size it knows (`fits`); elsewhere
 //! the classifier runs on candle.
 
 mod gemm;
 mod gemm_avx2;
+mod gemm_vnni;
 mod ops;
 mod ops_avx2;
 
@@ -26,6 +27,8 @@ use super::bert::BertConfig;
 use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor};
 use gemm::Linear;
+use gemm_avx2::Avx2;
+use gemm_vnni::Vnni;
 use rayon::prelude::*;
 use std::arch::x86_64::*;
 use std::collections::HashMap;
@@ -46,12 +49,12 @@ impl Isa {
             .find(|isa| isa.available())
     }
 
-    fn available(self) -> bool {
+    /// Whether this CPU runs it.
+    pub(crate) fn available(self) -> bool {
+        use gemm::Kernel;
         match self {
-            Isa::Avx512Vnni => {
-                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni")
-            }
-            Isa::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            Isa::Avx512Vnni => Vnni::available(),
+            Isa::Avx2 => Avx2::available(),
         }
     }
 
@@ -66,8 +69,8 @@ impl Isa {
 
 /// A linear layer packed for one instruction set's kernel.
 enum Dense {
-    Vnni(Linear),
-    Avx2(gemm_avx2::Linear),
+    Vnni(Linear<Vnni>),
+    Avx2(Linear<Avx2>),
 }
 
 impl Dense {
@@ -81,16 +84,16 @@ impl Dense {
     /// `out = x · Wᵀ + b`.
     fn forward(&self, x: &[f32], out: &mut [f32]) {
         match self {
-            Dense::Vnni(l) => l.forward(x, out),
-            Dense::Avx2(l) => l.run(x, out, false),
+            Dense::Vnni(l) => l.forward(x, out, false),
+            Dense::Avx2(l) => l.forward(x, out, false),
         }
     }
 
     /// `out = gelu(x · Wᵀ + b)`.
     fn forward_gelu(&self, x: &[f32], out: &mut [f32]) {
         match self {
-            Dense::Vnni(l) => l.forward_gelu(x, out),
-            Dense::Avx2(l) => l.run(x, out, true),
+            Dense::Vnni(l) => l.forward(x, out, true),
+            Dense::Avx2(l) => l.forward(x, out, true),
         }
     }
 }
@@ -167,18 +170,24 @@ impl Weights {
         if w.len() != b.len() * k {
             bail!("{} is not {} × {k}", prefixes.join("+"), b.len());
         }
-        Ok(match isa {
-            Isa::Avx512Vnni => Dense::Vnni(Linear::new(&w, &b, b.len(), k)),
-            Isa::Avx2 => Dense::Avx2(gemm_avx2::Linear::new(&w, &b, b.len(), k)),
-        })
+        let n = b.len();
+        match isa {
+            Isa::Avx512Vnni => Linear::new(&w, &b, n, k).map(Dense::Vnni),
+            Isa::Avx2 => Linear::new(&w, &b, n, k).map(Dense::Avx2),
+        }
+        .with_context(|| format!("this CPU has no {}", isa.name()))
     }
 }
 
 impl Model {
-    pub(crate) fn load(config: &BertConfig, weights: &Path) -> Result<Self> {
-        let Some(isa) = Isa::detect().filter(|_| fits(config)) else {
-            bail!("the CPU kernels need AVX-512 VNNI or AVX2, and attention heads of 16, 32 or 64");
-        };
+    /// The model in `weights`, packed for `isa`'s kernels.
+    pub(crate) fn load(config: &BertConfig, weights: &Path, isa: Isa) -> Result<Self> {
+        if !isa.available() {
+            bail!("this CPU has no {}", isa.name());
+        }
+        if !fits(config) {
+            bail!("the CPU kernels need attention heads of 16, 32 or 64");
+        }
         let w = Weights(candle_core::safetensors::load(weights, &Device::Cpu)?);
         let h = config.hidden_size;
         let layers = (0..config.num_hidden_layers)
@@ -323,7 +332,7 @@ impl Model {
                             *v += r;
                         }
                     }
-                    // SAFETY: a `Model` exists only where `Isa::detect` found `self.isa`.
+                    // SAFETY: a `Model` exists only where `Isa::available` found `self.isa`.
                     unsafe {
                         match self.isa {
                             Isa::Avx512Vnni => {
@@ -358,7 +367,7 @@ impl Model {
                 let (start, len) = (starts[s], lens[s]);
                 let rows = &qkv[start * 3 * h..(start + len) * 3 * h];
                 let mut out = vec![0f32; len * d];
-                // SAFETY: a `Model` exists only where `Isa::detect` found `self.isa`, and its
+                // SAFETY: a `Model` exists only where `Isa::available` found `self.isa`, and its
                 // head size is one `Model::load` accepted.
                 unsafe {
                     match (self.isa, d) {

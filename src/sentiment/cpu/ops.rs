@@ -1,5 +1,5 @@
 //! Row-wise kernels of the encoder in AVX-512: layer norm, erf GELU, softmax and the vector
-//! `exp` they share. Every function here needs `avx512f`; `Isa::detect` checks it once
+//! `exp` they share. Every function here needs `avx512f`; `Isa::available` checks it once
 //! before a model is built, which is what makes the `unsafe` calls sound. `ops_avx2` is the
 //! same in AVX2.
 

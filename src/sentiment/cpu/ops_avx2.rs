@@ -2,7 +2,7 @@
 //! AVX-512 (most laptops and desktops, AMD's EPYC before Zen 4). The same arithmetic in eight
 //! lanes instead of sixteen: exp, erf and GELU give the same bits; sums are added in another
 //! order, so layer norm and softmax differ in the last place. Every function here needs
-//! `avx2` and `fma`; `Isa::detect` checks them once before a model is built.
+//! `avx2` and `fma`; `Isa::available` checks them once before a model is built.
 
 use super::ops::{ERF_P, ERF_POLY, EXP_POLY, LN2_PARTS};
 use std::arch::x86_64::*;
