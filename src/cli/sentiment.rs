@@ -5,6 +5,7 @@ use anyhow::Result;
 use cinesense::config::Settings;
 use cinesense::sentiment::{data, pick_device, Classifier, CpuEngine, Hardware};
 use clap::Subcommand;
+use clap::ValueEnum;
 use serde_json::json;
 use std::io::{BufRead, Write};
 
@@ -270,15 +271,6 @@ pub enum EvalSet {
 }
 
 impl EvalSet {
-    /// Its name on the command line and in the report.
-    fn name(self) -> String {
-        use clap::ValueEnum;
-        self.to_possible_value()
-            .expect("no set is hidden")
-            .get_name()
-            .to_string()
-    }
-
     /// Whether its examples are sentences (then broken down by length and negation).
     fn sentences(self) -> bool {
         matches!(
@@ -299,6 +291,16 @@ impl EvalSet {
     }
 }
 
+/// A value's name on the command line, as clap derives it (a set's name is also its key in
+/// the report).
+fn cli_name(value: impl ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .expect("no value is hidden")
+        .get_name()
+        .to_string()
+}
+
 /// Accuracy on each of `sets` (all of them when empty), printed and as one JSON line.
 fn eval(
     settings: &Settings,
@@ -307,11 +309,9 @@ fn eval(
     sets: &[EvalSet],
 ) -> Result<()> {
     if !engine.runs_here() {
-        use clap::ValueEnum;
-        let name = engine.to_possible_value().map(|v| v.get_name().to_string());
         return Err(BadInput(format!(
             "this CPU cannot run --engine {}; --engine best picks what it can",
-            name.unwrap_or_default()
+            cli_name(engine)
         ))
         .into());
     }
@@ -325,12 +325,11 @@ fn eval(
         None => eprintln!("engine: {}", classifier.engine()),
     }
     let dir = &settings.data_dir.join("sentiment");
-    use clap::ValueEnum;
     let all = EvalSet::value_variants();
     let sets = if sets.is_empty() { all } else { sets };
     let mut report = serde_json::Map::new();
     for &which in all.iter().filter(|s| sets.contains(s)) {
-        let (name, sentences) = (which.name(), which.sentences());
+        let (name, sentences) = (cli_name(which), which.sentences());
         let mut set = which.load(dir)?;
         if let Some(n) = limit {
             // A fixed, label-balanced-enough sample: every k-th example.

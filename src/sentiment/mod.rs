@@ -257,6 +257,18 @@ impl BertClassifier {
         }
     }
 
+    /// The engine this classifier runs, by the name `load_with` takes (`Candle` on a GPU too).
+    pub fn cpu_engine(&self) -> CpuEngine {
+        match &self.engine {
+            Engine::Candle { .. } => CpuEngine::Candle,
+            #[cfg(target_arch = "x86_64")]
+            Engine::Kernels(model) => match model.isa() {
+                cpu::Isa::Avx512Vnni => CpuEngine::Avx512,
+                cpu::Isa::Avx2 => CpuEngine::Avx2,
+            },
+        }
+    }
+
     /// The instruction set the kernels run on (`AVX-512 VNNI` or `AVX2`); none on candle.
     pub fn instruction_set(&self) -> Option<&'static str> {
         match &self.engine {
