@@ -8,6 +8,9 @@ Why a second trainer: on the 2-core CPU machine `cinesense sentiment train` (can
 four hours for one epoch over every aclImdb review; PyTorch's CPU kernels do it in under an
 hour. The served model is still loaded, checked and run by the Rust code only.
 
+--base is the pretrained encoder (a new head is added) or a model trained here (its head is
+kept and training goes on from it).
+
 Resumable: a checkpoint is written every few minutes and on Ctrl-C; the same command goes on
 from it. At the end of each epoch it writes DIR/epoch-N/model.safetensors (f32, the layout
 `cinesense sentiment export --checkpoint DIR/epoch-N` turns into the served model).
@@ -175,7 +178,8 @@ def main():
     missing = model.load_state_dict(
         {k: base[v].float() for k, v in names.items() if v in base}, strict=False
     ).missing_keys
-    if sorted(missing) != ["head.bias", "head.weight"]:
+    # A base with a head (a model trained here) goes on from it; an encoder gets a new head.
+    if missing and sorted(missing) != ["head.bias", "head.weight"]:
         sys.exit(f"the base model lacks {missing}")
     model.word.weight.requires_grad_(False)
 

@@ -268,6 +268,8 @@ pub enum EvalSet {
     RtPolarity,
     /// rt-polarity snippets that SST-2 train does not hold.
     RtPolarityUnseen,
+    /// Those without GLUE's dev sentences: a validation set of sentences (4,731).
+    RtPolarityValidation,
 }
 
 impl EvalSet {
@@ -275,7 +277,10 @@ impl EvalSet {
     fn sentences(self) -> bool {
         matches!(
             self,
-            EvalSet::GlueSst2Dev | EvalSet::Sst2DevUnseen | EvalSet::RtPolarityUnseen
+            EvalSet::GlueSst2Dev
+                | EvalSet::Sst2DevUnseen
+                | EvalSet::RtPolarityUnseen
+                | EvalSet::RtPolarityValidation
         )
     }
 
@@ -287,6 +292,7 @@ impl EvalSet {
             EvalSet::UciImdb => data::uci_imdb(dir),
             EvalSet::RtPolarity => data::rt_polarity(dir),
             EvalSet::RtPolarityUnseen => data::rt_polarity_unseen(dir),
+            EvalSet::RtPolarityValidation => data::rt_polarity_validation(dir),
         }
     }
 }

@@ -93,6 +93,40 @@ pub fn rt_polarity_unseen(dir: &Path) -> Result<Labeled> {
     ))
 }
 
+/// A validation set of sentences no model here trained on and GLUE's dev does not hold:
+/// `rt_polarity_unseen` (SST's dev and test sentences and its neutral ones, with rt-polarity's
+/// review-level label) without any snippet that shares a run of 25 letters with one of GLUE's
+/// SST-2 dev sentences (letters and digits only, so "ca n't" and "can't" read alike; a snippet
+/// can hold two sentences). GLUE's file is read only to leave its sentences out.
+pub fn rt_polarity_validation(dir: &Path) -> Result<Labeled> {
+    const RUN: usize = 25;
+    let glue: Vec<String> = glue_sst2_dev(dir)?
+        .iter()
+        .map(|(text, _)| letters(text))
+        .collect();
+    let (short, long): (Vec<&String>, Vec<&String>) = glue.iter().partition(|g| g.len() < RUN);
+    let runs: HashSet<&[u8]> = long
+        .iter()
+        .flat_map(|g| g.as_bytes().windows(RUN))
+        .collect();
+    Ok(rt_polarity_unseen(dir)?
+        .into_iter()
+        .filter(|(text, _)| {
+            let l = letters(text);
+            !l.as_bytes().windows(RUN).any(|w| runs.contains(w))
+                && !short.iter().any(|g| l.contains(g.as_str()))
+        })
+        .collect())
+}
+
+/// Lower-case ASCII letters and digits of `text`, nothing else.
+fn letters(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 /// The rows of `rows` whose text `train` does not hold: not inside a training row, and no
 /// training row covering 90% or more of its words inside it (words as `runs` cuts them).
 fn unseen(train: &Labeled, rows: Labeled, runs: fn(&str) -> Vec<(u64, usize)>) -> Labeled {
@@ -216,5 +250,32 @@ mod tests {
             .map(|r| text(&r.0))
             .collect();
         assert!(glue.iter().all(|r| !train.contains(&text(&r.0))));
+    }
+
+    /// The external sentence validation set shares no run of 25 letters with any of GLUE's dev
+    /// sentences, and is most of rt-polarity's unseen snippets (GLUE's are about 900 of them).
+    #[test]
+    fn the_rt_polarity_validation_set_holds_nothing_of_glue_dev() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sentiment");
+        let validation = rt_polarity_validation(&dir).unwrap();
+        let unseen = rt_polarity_unseen(&dir).unwrap();
+        assert!(
+            validation.len() > 4_000 && unseen.len() - validation.len() >= 872,
+            "{} of {}",
+            validation.len(),
+            unseen.len()
+        );
+        let glue: Vec<String> = glue_sst2_dev(&dir)
+            .unwrap()
+            .iter()
+            .map(|r| letters(&r.0))
+            .collect();
+        // Every GLUE sentence is among the unseen snippets (it is SST's), none among these.
+        let holds = |set: &Labeled, g: &str| {
+            let start = &g[..g.len().min(25)];
+            set.iter().any(|r| letters(&r.0).contains(start))
+        };
+        assert!(glue.iter().filter(|g| holds(&unseen, g)).count() >= 860);
+        assert!(glue.iter().all(|g| !holds(&validation, g)));
     }
 }
