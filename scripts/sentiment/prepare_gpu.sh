@@ -53,7 +53,11 @@ Ready. The device call (carry target/gpu; about 6 minutes on an H200):
     --base target/gpu/base --out $OUT/pieces 2>&1 | tee $OUT/log
 Then here, with PIECES the folder the call's files came back in:
   python3 scripts/sentiment/join_pieces.py --base target/minilm-base --pieces PIECES --out target/sentiment-gpu
-  target/release/cinesense sentiment export --checkpoint target/sentiment-gpu --base target/minilm-base
+  target/release/cinesense sentiment export --checkpoint target/sentiment-gpu --base target/minilm-base --out target/sentiment-candidate
+  SENTIMENT_MODEL_DIR=target/sentiment-candidate target/release/cinesense sentiment eval \
+    --sets rt_polarity_validation,sst2_dev_unseen,aclimdb_heldout
+Only if it beats the served model on those (compare with the same command without the
+variable), serve it (the export again without --out), then score everything once:
   target/release/cinesense sentiment eval
   target/release/cinesense bench sentiment
 and add every run's figures (PIECES/results.json) to data/models/sentiment/MODEL_CARD.md.
