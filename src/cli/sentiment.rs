@@ -268,7 +268,7 @@ pub enum EvalSet {
     RtPolarity,
     /// rt-polarity snippets that SST-2 train does not hold.
     RtPolarityUnseen,
-    /// Those without GLUE's dev sentences: a validation set of sentences (4,731).
+    /// Those without GLUE's dev sentences: a validation set of sentences (3,385).
     RtPolarityValidation,
 }
 

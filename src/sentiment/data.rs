@@ -43,16 +43,6 @@ fn word_runs(text: &str) -> Vec<(u64, usize)> {
     runs_of(text.split_whitespace().map(str::to_lowercase).collect())
 }
 
-/// The same over letters and digits only: "it's" and SST's "it 's" read alike.
-fn alphanumeric_runs(text: &str) -> Vec<(u64, usize)> {
-    runs_of(
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect(),
-    )
-}
-
 fn runs_of(w: Vec<String>) -> Vec<(u64, usize)> {
     let mut out = Vec::with_capacity(w.len() * (w.len() + 1) / 2);
     for i in 0..w.len() {
@@ -78,45 +68,64 @@ fn whole(runs: &[(u64, usize)]) -> Option<(u64, usize)> {
 /// case-blind). What is left (484 of 6,735) are full sentences whose text the training data
 /// does not hold.
 pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
-    Ok(unseen(&sst2_train(dir)?, sst2_dev(dir)?, word_runs))
+    Ok(unseen(&sst2_train(dir)?, sst2_dev(dir)?))
 }
 
-/// The rt-polarity snippets SST-2 train does not hold, by the rule of `sst2_dev_unseen` over
-/// letters and digits. SST's sentences are rt-polarity's snippets, so these are the sentences of
-/// SST's dev and test splits (GLUE's SST-2 dev is among them) and its neutral ones, with
-/// rt-polarity's label (the review's, a little noisier than SST's).
+/// The rt-polarity snippets SST-2 train does not hold: `sharing_nothing` with any training row.
+/// SST's sentences are rt-polarity's snippets, so these are the sentences of SST's dev and test
+/// splits (GLUE's SST-2 dev is among them) and its neutral ones, with rt-polarity's label (the
+/// review's, a little noisier than SST's). By the same rule GLUE's 872 dev sentences keep 857
+/// (twelve share a phrase of 25 letters with training, three are nearly a training row). A
+/// word-by-word rule let through about 1,400 snippets holding a training sentence (SST writes
+/// "ca n't" where rt-polarity writes "can't", and a snippet can hold two sentences).
 pub fn rt_polarity_unseen(dir: &Path) -> Result<Labeled> {
-    Ok(unseen(
-        &sst2_train(dir)?,
-        rt_polarity(dir)?,
-        alphanumeric_runs,
-    ))
+    Ok(sharing_nothing(&sst2_train(dir)?, rt_polarity(dir)?))
 }
 
 /// A validation set of sentences no model here trained on and GLUE's dev does not hold:
-/// `rt_polarity_unseen` (SST's dev and test sentences and its neutral ones, with rt-polarity's
-/// review-level label) without any snippet that shares a run of 25 letters with one of GLUE's
-/// SST-2 dev sentences (letters and digits only, so "ca n't" and "can't" read alike; a snippet
-/// can hold two sentences). GLUE's file is read only to leave its sentences out.
+/// `rt_polarity_unseen` without the snippets that share anything with one of GLUE's SST-2 dev
+/// sentences or hold a short one whole. GLUE's file is read only to leave its sentences out.
 pub fn rt_polarity_validation(dir: &Path) -> Result<Labeled> {
-    const RUN: usize = 25;
-    let glue: Vec<String> = glue_sst2_dev(dir)?
+    let glue = glue_sst2_dev(dir)?;
+    let short: Vec<String> = glue
         .iter()
         .map(|(text, _)| letters(text))
+        .filter(|g| g.len() < SHARED_RUN)
         .collect();
-    let (short, long): (Vec<&String>, Vec<&String>) = glue.iter().partition(|g| g.len() < RUN);
-    let runs: HashSet<&[u8]> = long
-        .iter()
-        .flat_map(|g| g.as_bytes().windows(RUN))
-        .collect();
-    Ok(rt_polarity_unseen(dir)?
+    Ok(sharing_nothing(&glue, rt_polarity_unseen(dir)?)
         .into_iter()
         .filter(|(text, _)| {
             let l = letters(text);
-            !l.as_bytes().windows(RUN).any(|w| runs.contains(w))
-                && !short.iter().any(|g| l.contains(g.as_str()))
+            !short.iter().any(|g| l.contains(g.as_str()))
         })
         .collect())
+}
+
+/// Letters in a run two texts may share by chance ("one of the best films of the year").
+const SHARED_RUN: usize = 25;
+
+/// The rows of `rows` that share no run of `SHARED_RUN` letters with a row of `others`; a row
+/// shorter than that is dropped when it lies inside one of `others`, or one of 90% of its
+/// letters lies inside it. Letters are `letters`: SST's "ca n't" meets "can't".
+fn sharing_nothing(others: &Labeled, rows: Labeled) -> Labeled {
+    let others: Vec<String> = others.iter().map(|(text, _)| letters(text)).collect();
+    let runs: HashSet<&[u8]> = others
+        .iter()
+        .flat_map(|o| o.as_bytes().windows(SHARED_RUN))
+        .collect();
+    rows.into_iter()
+        .filter(|(text, _)| {
+            let l = letters(text);
+            if l.len() >= SHARED_RUN {
+                return !l.as_bytes().windows(SHARED_RUN).any(|w| runs.contains(w));
+            }
+            !l.is_empty()
+                && !others.iter().any(|o| {
+                    o.contains(l.as_str())
+                        || (10 * o.len() >= 9 * l.len() && l.contains(o.as_str()))
+                })
+        })
+        .collect()
 }
 
 /// Lower-case ASCII letters and digits of `text`, nothing else.
@@ -128,17 +137,17 @@ fn letters(text: &str) -> String {
 }
 
 /// The rows of `rows` whose text `train` does not hold: not inside a training row, and no
-/// training row covering 90% or more of its words inside it (words as `runs` cuts them).
-fn unseen(train: &Labeled, rows: Labeled, runs: fn(&str) -> Vec<(u64, usize)>) -> Labeled {
+/// training row covering 90% or more of its words inside it (`word_runs`: whole words, case-blind).
+fn unseen(train: &Labeled, rows: Labeled) -> Labeled {
     let (mut train_rows, mut inside_train) = (HashSet::new(), HashSet::new());
     for (text, _) in train {
-        let r = runs(text);
+        let r = word_runs(text);
         train_rows.extend(whole(&r).map(|p| p.0));
         inside_train.extend(r.iter().map(|p| p.0));
     }
     rows.into_iter()
         .filter(|(text, _)| {
-            let r = runs(text);
+            let r = word_runs(text);
             let Some((all, n)) = whole(&r) else {
                 return false;
             };
@@ -252,30 +261,59 @@ mod tests {
         assert!(glue.iter().all(|r| !train.contains(&text(&r.0))));
     }
 
-    /// The external sentence validation set shares no run of 25 letters with any of GLUE's dev
-    /// sentences, and is most of rt-polarity's unseen snippets (GLUE's are about 900 of them).
+    /// A snippet holding a training sentence is seen, whether SST splits "ca n't" or it comes
+    /// with a second sentence; a short one is seen when it is nearly a training row; a
+    /// snippet sharing only a few words is not.
     #[test]
-    fn the_rt_polarity_validation_set_holds_nothing_of_glue_dev() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sentiment");
-        let validation = rt_polarity_validation(&dir).unwrap();
-        let unseen = rt_polarity_unseen(&dir).unwrap();
-        assert!(
-            validation.len() > 4_000 && unseen.len() - validation.len() >= 872,
-            "{} of {}",
-            validation.len(),
-            unseen.len()
-        );
-        let glue: Vec<String> = glue_sst2_dev(&dir)
+    fn rt_polarity_unseen_drops_snippets_holding_a_training_row() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["sst2", "rt-polarity"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let train = "sentence\tlabel\n\
+                     a great cast ca n't lift this heartfelt enterprise out of the familiar\t0\n\
+                     so dull\t0\nthe film\t1\n";
+        std::fs::write(dir.path().join("sst2/train.tsv"), train).unwrap();
+        let neg = "a great cast can't lift this heartfelt enterprise out of the familiar .\n\
+                   no tension . a great cast can't lift this heartfelt enterprise out of the familiar .\n\
+                   so dull .\n\
+                   so dull it hurts , and the film knows it\n";
+        let pos = "a film unlike anything in training at all .\n";
+        std::fs::write(dir.path().join("rt-polarity/rt-polarity.neg"), neg).unwrap();
+        std::fs::write(dir.path().join("rt-polarity/rt-polarity.pos"), pos).unwrap();
+        let unseen: Vec<String> = rt_polarity_unseen(dir.path())
             .unwrap()
-            .iter()
-            .map(|r| letters(&r.0))
+            .into_iter()
+            .map(|r| r.0)
             .collect();
-        // Every GLUE sentence is among the unseen snippets (it is SST's), none among these.
-        let holds = |set: &Labeled, g: &str| {
-            let start = &g[..g.len().min(25)];
-            set.iter().any(|r| letters(&r.0).contains(start))
-        };
-        assert!(glue.iter().filter(|g| holds(&unseen, g)).count() >= 860);
-        assert!(glue.iter().all(|g| !holds(&validation, g)));
+        assert_eq!(
+            unseen,
+            [
+                "a film unlike anything in training at all .",
+                "so dull it hurts , and the film knows it"
+            ]
+        );
+    }
+
+    /// On the shipped data: GLUE's dev sentences pass the rule that makes `rt_polarity_unseen`
+    /// (they are held out), nearly all of them are among its snippets, and none of them is in
+    /// the validation set.
+    #[test]
+    fn the_rt_polarity_validation_set_holds_nothing_of_glue_dev_or_training() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sentiment");
+        let glue = glue_sst2_dev(&dir).unwrap();
+        let held_out = sharing_nothing(&sst2_train(&dir).unwrap(), glue.clone()).len();
+        assert!(held_out >= 850, "{held_out} of GLUE's 872 pass");
+        let unseen = rt_polarity_unseen(&dir).unwrap();
+        let validation = rt_polarity_validation(&dir).unwrap();
+        let start = |t: &str| letters(t).chars().take(SHARED_RUN).collect::<String>();
+        let holds = |set: &Labeled, t: &str| set.iter().any(|r| letters(&r.0).contains(&start(t)));
+        let in_unseen = glue.iter().filter(|g| holds(&unseen, &g.0)).count();
+        assert!(
+            in_unseen >= 830,
+            "{in_unseen} of GLUE's sentences among the unseen snippets"
+        );
+        assert!(glue.iter().all(|g| !holds(&validation, &g.0)));
+        assert!(validation.len() > 3_000, "{}", validation.len());
     }
 }
