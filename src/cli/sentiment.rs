@@ -268,7 +268,8 @@ pub enum EvalSet {
     RtPolarity,
     /// rt-polarity snippets that SST-2 train does not hold.
     RtPolarityUnseen,
-    /// Those without GLUE's dev sentences: a validation set of sentences (3,385).
+    /// Those without GLUE's dev sentences: a validation set of sentences (3,385; GLUE's file is
+    /// read only to leave its sentences out).
     RtPolarityValidation,
 }
 
