@@ -79,43 +79,56 @@ pub fn sst2_dev_unseen(dir: &Path) -> Result<Labeled> {
 /// word-by-word rule let through about 1,400 snippets holding a training sentence (SST writes
 /// "ca n't" where rt-polarity writes "can't", and a snippet can hold two sentences).
 pub fn rt_polarity_unseen(dir: &Path) -> Result<Labeled> {
-    Ok(sharing_nothing(&sst2_train(dir)?, rt_polarity(dir)?))
+    Ok(sharing_nothing(
+        &sst2_train(dir)?,
+        Others::Phrases,
+        rt_polarity(dir)?,
+    ))
 }
 
 /// A validation set of sentences no model here trained on and GLUE's dev does not hold:
-/// `rt_polarity_unseen` without the snippets that share anything with one of GLUE's SST-2 dev
-/// sentences or hold a short one whole. GLUE's file is read only to leave its sentences out.
+/// `rt_polarity_unseen` `sharing_nothing` with GLUE's SST-2 dev sentences. GLUE's file is read
+/// only to leave its sentences out.
 pub fn rt_polarity_validation(dir: &Path) -> Result<Labeled> {
-    let glue = glue_sst2_dev(dir)?;
-    let short: Vec<String> = glue
-        .iter()
-        .map(|(text, _)| letters(text))
-        .filter(|g| g.len() < SHARED_RUN)
-        .collect();
-    Ok(sharing_nothing(&glue, rt_polarity_unseen(dir)?)
-        .into_iter()
-        .filter(|(text, _)| {
-            let l = letters(text);
-            !short.iter().any(|g| l.contains(g.as_str()))
-        })
-        .collect())
+    Ok(sharing_nothing(
+        &glue_sst2_dev(dir)?,
+        Others::Sentences,
+        rt_polarity_unseen(dir)?,
+    ))
 }
 
 /// Letters in a run two texts may share by chance ("one of the best films of the year").
 const SHARED_RUN: usize = 25;
 
-/// The rows of `rows` that share no run of `SHARED_RUN` letters with a row of `others`; a row
-/// shorter than that is dropped when it lies inside one of `others`, or one of 90% of its
-/// letters lies inside it. Letters are `letters`: SST's "ca n't" meets "can't".
-fn sharing_nothing(others: &Labeled, rows: Labeled) -> Labeled {
+/// What the rows `sharing_nothing` compares with are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Others {
+    /// Phrases as well as sentences (SST-2 train): a short one inside a row is chance.
+    Phrases,
+    /// Whole sentences (GLUE's dev): a row holding one, however short, holds that sentence.
+    Sentences,
+}
+
+/// The rows of `rows` that share no run of `SHARED_RUN` letters with a row of `others`, nor,
+/// for `Others::Sentences`, hold a shorter one whole; a row shorter than that is dropped when
+/// it lies inside one of `others`, or one of 90% of its letters lies inside it. Letters are
+/// `letters`: SST's "ca n't" meets "can't".
+fn sharing_nothing(others: &Labeled, kind: Others, rows: Labeled) -> Labeled {
     let others: Vec<String> = others.iter().map(|(text, _)| letters(text)).collect();
     let runs: HashSet<&[u8]> = others
         .iter()
         .flat_map(|o| o.as_bytes().windows(SHARED_RUN))
         .collect();
+    let short_sentences: Vec<&String> = match kind {
+        Others::Phrases => Vec::new(),
+        Others::Sentences => others.iter().filter(|o| o.len() < SHARED_RUN).collect(),
+    };
     rows.into_iter()
         .filter(|(text, _)| {
             let l = letters(text);
+            if short_sentences.iter().any(|o| l.contains(o.as_str())) {
+                return false;
+            }
             if l.len() >= SHARED_RUN {
                 return !l.as_bytes().windows(SHARED_RUN).any(|w| runs.contains(w));
             }
@@ -217,6 +230,10 @@ pub fn aclimdb(dir: &Path) -> Result<(Labeled, Labeled)> {
 mod tests {
     use super::*;
 
+    fn texts(rows: Labeled) -> Vec<String> {
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
     /// A dev row inside a training row, or holding a training row of 90% of its words or more,
     /// has been seen; a new sentence sharing only phrases with training has not.
     #[test]
@@ -230,11 +247,7 @@ mod tests {
                    a gripping , funny film about grief and love .\t1\n";
         std::fs::write(dir.path().join("sst2/train.tsv"), train).unwrap();
         std::fs::write(dir.path().join("sst2/dev.tsv"), dev).unwrap();
-        let unseen: Vec<String> = sst2_dev_unseen(dir.path())
-            .unwrap()
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
+        let unseen = texts(sst2_dev_unseen(dir.path()).unwrap());
         // "Funny film about grief" is inside a training row; the last row is a training row and
         // a full stop. "so dull it hurts" only shares a phrase.
         assert_eq!(
@@ -281,11 +294,7 @@ mod tests {
         let pos = "a film unlike anything in training at all .\n";
         std::fs::write(dir.path().join("rt-polarity/rt-polarity.neg"), neg).unwrap();
         std::fs::write(dir.path().join("rt-polarity/rt-polarity.pos"), pos).unwrap();
-        let unseen: Vec<String> = rt_polarity_unseen(dir.path())
-            .unwrap()
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
+        let unseen = texts(rt_polarity_unseen(dir.path()).unwrap());
         assert_eq!(
             unseen,
             [
@@ -302,12 +311,15 @@ mod tests {
     fn the_rt_polarity_validation_set_holds_nothing_of_glue_dev_or_training() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sentiment");
         let glue = glue_sst2_dev(&dir).unwrap();
-        let held_out = sharing_nothing(&sst2_train(&dir).unwrap(), glue.clone()).len();
+        let held_out =
+            sharing_nothing(&sst2_train(&dir).unwrap(), Others::Phrases, glue.clone()).len();
         assert!(held_out >= 850, "{held_out} of GLUE's 872 pass");
         let unseen = rt_polarity_unseen(&dir).unwrap();
         let validation = rt_polarity_validation(&dir).unwrap();
         let start = |t: &str| letters(t).chars().take(SHARED_RUN).collect::<String>();
-        let holds = |set: &Labeled, t: &str| set.iter().any(|r| letters(&r.0).contains(&start(t)));
+        let in_letters = |set: &Labeled| set.iter().map(|r| letters(&r.0)).collect::<Vec<_>>();
+        let (unseen, validation) = (in_letters(&unseen), in_letters(&validation));
+        let holds = |set: &[String], t: &str| set.iter().any(|l| l.contains(&start(t)));
         let in_unseen = glue.iter().filter(|g| holds(&unseen, &g.0)).count();
         assert!(
             in_unseen >= 830,
