@@ -1,6 +1,7 @@
 //! Files written whole or not at all: the bytes go to `PATH.PID.partial` beside the target (this
-//! process's own, so two writers never share one), are synced, then renamed into place. A reader
-//! sees the old file or the new one, never half of one, and a failed write leaves nothing behind.
+//! process's own, so two writers never share one), are synced, then renamed into place, and the
+//! folder is synced so that the rename itself survives a power cut. A reader sees the old file
+//! or the new one, never half of one, and a failed write leaves nothing behind.
 //! Every file the project writes for later (index files, caches, models and checkpoints,
 //! exports, generated releases) goes through here.
 
@@ -85,6 +86,7 @@ fn replace<T>(path: &Path, make: impl FnOnce(&Path, File) -> Result<T>) -> Resul
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
             std::fs::rename(&tmp, path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            sync_folder_of(path)?;
             Ok(value)
         });
     if written.is_err() {
@@ -110,6 +112,32 @@ pub(crate) fn write_jsonl<T: Serialize>(
     })
 }
 
+/// Syncs the folder holding `path`, so that a rename or a new name in it is on the disk (a
+/// file's own sync does not cover its name). Where folders cannot be opened (Windows), nothing.
+pub fn sync_folder_of(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if cfg!(unix) {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("cannot sync the folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The names in a folder, sorted: what tests of files written whole expect to find.
+#[cfg(test)]
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn partial(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".{}.partial", std::process::id()));
@@ -120,14 +148,7 @@ fn partial(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use names_in as names;
 
     #[test]
     fn a_whole_file_replaces_the_old_one() {

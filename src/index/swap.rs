@@ -39,6 +39,7 @@ pub(super) fn replace_dir<T>(
     write: impl FnOnce(&Path) -> Result<T>,
 ) -> Result<T> {
     let name = format!(".building-{key}");
+    restore_moved_aside(index_dir, current)?;
     remove_leftovers(index_dir, &name);
     let partial = index_dir.join(&name);
     std::fs::create_dir_all(&partial).with_context(|| {
@@ -57,8 +58,38 @@ pub(super) fn replace_dir<T>(
         std::fs::rename(current, &old).context("cannot move the old index aside")?;
     }
     std::fs::rename(&partial, current).context("cannot move the new index in place")?;
+    crate::atomic_file::sync_folder_of(current)?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(value)
+}
+
+/// A build killed between its two renames left no `current`, and the old index aside as
+/// `.old-N`: it goes back in place (the newest, should there be several), before anything
+/// clears leftovers.
+fn restore_moved_aside(index_dir: &Path, current: &Path) -> Result<()> {
+    if current.exists() {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(index_dir) else {
+        return Ok(());
+    };
+    let newest = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let stamp: u128 = name.strip_prefix(".old-")?.parse().ok()?;
+            Some((stamp, e.path()))
+        })
+        .max();
+    if let Some((_, old)) = newest {
+        log::warn!(
+            "an earlier build stopped while swapping indexes; putting the old index back in {}",
+            current.display()
+        );
+        std::fs::rename(&old, current).context("cannot put the old index back")?;
+        crate::atomic_file::sync_folder_of(current)?;
+    }
+    Ok(())
 }
 
 /// Old indexes moved aside, and the folders of builds of other inputs (under the lock, no
@@ -77,5 +108,59 @@ fn remove_leftovers(index_dir: &Path, keep: &str) {
         .collect();
     for path in leftovers {
         let _ = std::fs::remove_dir_all(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atomic_file::names_in as names;
+
+    fn build(index: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+        let lock = lock(index)?;
+        replace_dir(&lock, index, &index.join("current"), "k", write)
+    }
+
+    #[test]
+    fn a_finished_build_replaces_the_index_and_a_failed_one_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path();
+        build(index, |d| Ok(std::fs::write(d.join("manifest"), "one")?)).unwrap();
+        build(index, |d| Ok(std::fs::write(d.join("manifest"), "two")?)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(index.join("current/manifest")).unwrap(),
+            "two"
+        );
+        assert_eq!(names(index), ["current"]);
+        let failed = build(index, |d| {
+            std::fs::write(d.join("manifest"), "half")?;
+            anyhow::bail!("killed")
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            std::fs::read_to_string(index.join("current/manifest")).unwrap(),
+            "two"
+        );
+    }
+
+    #[test]
+    fn an_index_left_aside_by_a_killed_swap_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path();
+        // Killed between the renames: the old index aside (two of them, the newest wins), the new
+        // one still in its build folder, no `current`.
+        for (stamp, text) in [(100, "older"), (200, "old")] {
+            let aside = index.join(format!(".old-{stamp}"));
+            std::fs::create_dir_all(&aside).unwrap();
+            std::fs::write(aside.join("manifest"), text).unwrap();
+        }
+        std::fs::create_dir_all(index.join(".building-k")).unwrap();
+        let failed = build(index, |_| anyhow::bail!("the source is gone"));
+        assert!(failed.is_err());
+        assert_eq!(
+            std::fs::read_to_string(index.join("current/manifest")).unwrap(),
+            "old"
+        );
+        assert_eq!(names(index), [".building-k", "current"]);
     }
 }
