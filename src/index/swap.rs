@@ -7,6 +7,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Names in an index folder: an old index moved aside (`.old-` and the time in nanoseconds,
+/// so the newest sorts last by number) and a build's folder (`.building-` and its key).
+const ASIDE: &str = ".old-";
+const BUILDING: &str = ".building-";
+
 /// Held while a build writes into an index folder (an advisory lock on the folder itself,
 /// so nothing is left beside it); released on drop.
 pub(super) struct BuildLock(#[allow(dead_code)] File);
@@ -38,7 +43,7 @@ pub(super) fn replace_dir<T>(
     key: &str,
     write: impl FnOnce(&Path) -> Result<T>,
 ) -> Result<T> {
-    let name = format!(".building-{key}");
+    let name = format!("{BUILDING}{key}");
     restore_moved_aside(index_dir, current)?;
     remove_leftovers(index_dir, &name);
     let partial = index_dir.join(&name);
@@ -53,7 +58,7 @@ pub(super) fn replace_dir<T>(
     let stamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let old = index_dir.join(format!(".old-{}", stamp.as_nanos()));
+    let old = index_dir.join(format!("{ASIDE}{}", stamp.as_nanos()));
     if current.exists() {
         std::fs::rename(current, &old).context("cannot move the old index aside")?;
     }
@@ -77,7 +82,7 @@ fn restore_moved_aside(index_dir: &Path, current: &Path) -> Result<()> {
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().to_string();
-            let stamp: u128 = name.strip_prefix(".old-")?.parse().ok()?;
+            let stamp: u128 = name.strip_prefix(ASIDE)?.parse().ok()?;
             Some((stamp, e.path()))
         })
         .max();
@@ -102,7 +107,7 @@ fn remove_leftovers(index_dir: &Path, keep: &str) {
         .flatten()
         .filter(|e| {
             let name = e.file_name().to_string_lossy().to_string();
-            name != keep && (name.starts_with(".old-") || name.starts_with(".building-"))
+            name != keep && (name.starts_with(ASIDE) || name.starts_with(BUILDING))
         })
         .map(|e| e.path())
         .collect();
