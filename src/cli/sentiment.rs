@@ -48,7 +48,8 @@ pub enum SentimentCommand {
         sets: Vec<EvalSet>,
     },
     /// How the audience share agrees with reviewers' own 1-10 ratings, per movie, over the
-    /// index's offline reviews (Pearson and Spearman; see `cinesense::eval::audience`).
+    /// index's offline reviews, and with the catalog members' and TMDB voters' means
+    /// (Pearson and Spearman; see `cinesense::eval::audience`).
     Agreement {
         /// Reviews a movie needs on each side to count.
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -151,13 +152,14 @@ fn breakdown(
 }
 
 fn agreement(settings: &Settings, min: usize, json: bool) -> Result<()> {
-    use cinesense::eval::audience::{agreement, ReviewReading};
+    use cinesense::eval::audience::{agreement, MovieReading, ReviewReading};
     let artifacts = cinesense::index::load_or_build(settings, json)?;
-    let movies: Vec<Vec<ReviewReading>> = artifacts
+    let movies: Vec<(u32, Vec<ReviewReading>)> = artifacts
         .reviews
-        .values()
-        .map(|list| {
-            list.iter()
+        .iter()
+        .map(|(&id, list)| {
+            let readings = list
+                .iter()
                 .filter_map(|c| {
                     let r = &c.review;
                     let id = format!("{}_{}", r.split.name(), r.number);
@@ -169,16 +171,35 @@ fn agreement(settings: &Settings, min: usize, json: bool) -> Result<()> {
                         trained_on: r.rating.is_some() && !data::held_out(&id),
                     })
                 })
-                .collect()
+                .collect();
+            (id, readings)
         })
         .collect();
-    if movies.iter().all(Vec::is_empty) {
+    if movies.iter().all(|(_, readings)| readings.is_empty()) {
         anyhow::bail!(
             "the index holds no classified offline reviews (REVIEWS_FILE {}, and a sentiment model)",
             settings.reviews_file.display()
         );
     }
-    let a = agreement(movies.iter().map(Vec::as_slice), min);
+    // Means of fewer ratings or votes than these move too much to compare.
+    const MEMBER_RATINGS: u32 = 10;
+    const TMDB_VOTES: u32 = 100;
+    let a = agreement(
+        movies.iter().map(|(id, reviews)| {
+            let movie = artifacts.catalog.get(*id);
+            MovieReading {
+                reviews,
+                members: movie
+                    .filter(|m| m.rating_count >= MEMBER_RATINGS)
+                    .map(|m| f64::from(m.rating_mean)),
+                tmdb: movie
+                    .filter(|m| m.tmdb_vote_count >= Some(TMDB_VOTES))
+                    .and_then(|m| m.tmdb_vote_average)
+                    .map(f64::from),
+            }
+        }),
+        min,
+    );
     if json {
         println!("{}", serde_json::to_string(&a)?);
         return Ok(());
@@ -208,6 +229,24 @@ fn agreement(settings: &Settings, min: usize, json: bool) -> Result<()> {
             c.movies, c.pearson, c.spearman
         );
     }
+    println!();
+    println!("the share a card shows (all of a movie's {min}+ classified reviews) against how others rate the film");
+    for (what, c) in [
+        (
+            format!("catalog members' mean stars ({MEMBER_RATINGS}+ ratings)"),
+            a.members,
+        ),
+        (format!("TMDB voters' mean ({TMDB_VOTES}+ votes)"), a.tmdb),
+    ] {
+        println!(
+            "{what:<58} {:>7} {:>8.3} {:>9.3}",
+            c.movies, c.pearson, c.spearman
+        );
+    }
+    println!(
+        "{} of {} shares are 10% or less or 90% or more",
+        a.one_sided, a.shown
+    );
     Ok(())
 }
 

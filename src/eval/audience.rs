@@ -6,6 +6,11 @@
 //! Over the labeled reviews training never read (the fixed held-out 10% of aclImdb train),
 //! fewer per movie. The share rated 7 or more, against the same mean, is the ceiling a perfect
 //! classifier would reach on each.
+//!
+//! Then whether the share says how a film is liked at all: the share a card shows (all of a
+//! movie's classified reviews) against the catalog members' mean star rating and TMDB voters'
+//! mean. A collection that sampled each film's reviews from one end of the scale agrees with
+//! its own ratings and not with anyone else's.
 
 use serde::Serialize;
 
@@ -18,6 +23,16 @@ pub struct ReviewReading {
     pub positive: bool,
     /// Whether the classifier trained on this text.
     pub trained_on: bool,
+}
+
+/// A movie's classified reviews and how others rate it, where enough of them did.
+#[derive(Debug, Clone, Copy)]
+pub struct MovieReading<'a> {
+    pub reviews: &'a [ReviewReading],
+    /// The catalog members' mean star rating (None: too few ratings).
+    pub members: Option<f64>,
+    /// TMDB voters' mean (None: too few votes, or no TMDB data).
+    pub tmdb: Option<f64>,
 }
 
 /// One comparison: how many movies, and the two coefficients.
@@ -40,18 +55,33 @@ pub struct Agreement {
     pub held_out: Correlation,
     /// The same movies: the share rated 7+ against the mean rating (the ceiling).
     pub held_out_truth: Correlation,
+    /// Movies with at least `min` reviews: the classifier's share of all of them (what a
+    /// card shows) against the members' mean star rating.
+    pub members: Correlation,
+    /// The same share against TMDB voters' mean.
+    pub tmdb: Correlation,
+    /// Movies with at least `min` reviews (those a card shows a share for).
+    pub shown: usize,
+    /// Of those, the ones whose share is 10% or less or 90% or more.
+    pub one_sided: usize,
     /// Reviews per movie required on each side.
     pub min: usize,
 }
 
-/// Compares, over `movies` (each one's classified reviews), with at least `min` reviews on
-/// each side.
-pub fn agreement<'a>(
-    movies: impl IntoIterator<Item = &'a [ReviewReading]>,
-    min: usize,
-) -> Agreement {
+/// Compares, over `movies`, with at least `min` reviews on each side.
+pub fn agreement<'a>(movies: impl IntoIterator<Item = MovieReading<'a>>, min: usize) -> Agreement {
     let (mut all, mut held) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
-    for reviews in movies {
+    let (mut members, mut tmdb) = (Vec::new(), Vec::new());
+    let (mut shown, mut one_sided) = (0, 0);
+    for movie in movies {
+        let reviews = movie.reviews;
+        if reviews.len() >= min.max(1) {
+            let share = reviews.iter().filter(|r| r.positive).count() as f64 / reviews.len() as f64;
+            shown += 1;
+            one_sided += usize::from(share <= 0.1 || share >= 0.9);
+            members.extend(movie.members.map(|mean| (share, mean)));
+            tmdb.extend(movie.tmdb.map(|mean| (share, mean)));
+        }
         let rated = reviews.iter().filter(|r| r.rating.is_some());
         push(&mut all, &rated.clone().collect::<Vec<_>>(), min);
         push(
@@ -65,6 +95,10 @@ pub fn agreement<'a>(
         labeled_truth: correlation(&all.1),
         held_out: correlation(&held.0),
         held_out_truth: correlation(&held.1),
+        members: correlation(&members),
+        tmdb: correlation(&tmdb),
+        shown,
+        one_sided,
         min,
     }
 }
@@ -173,14 +207,14 @@ mod tests {
         let shapes = [(1, 14), (5, 10), (8, 7), (12, 3), (15, 1)];
         let following: Vec<Vec<ReviewReading>> =
             shapes.iter().map(|&(g, b)| movie(g, b, true)).collect();
-        let a = agreement(following.iter().map(Vec::as_slice), 5);
+        let a = agreement(readings(&following), 5);
         assert_eq!((a.labeled.movies, a.held_out.movies), (5, 5), "{a:?}");
         assert!((a.labeled.spearman - 1.0).abs() < 1e-9, "{a:?}");
         assert!(a.held_out.spearman > 0.9, "{a:?}");
         assert!((a.labeled_truth.pearson - 1.0).abs() < 1e-9);
         let blind: Vec<Vec<ReviewReading>> =
             shapes.iter().map(|&(g, b)| movie(g, b, false)).collect();
-        let b = agreement(blind.iter().map(Vec::as_slice), 5);
+        let b = agreement(readings(&blind), 5);
         // Reading every review as positive says nothing about the ratings.
         assert_eq!(
             (b.labeled.spearman, b.held_out.pearson),
@@ -189,9 +223,54 @@ mod tests {
         );
         // Too few reviews: left out.
         let few = [movie(1, 1, true)];
-        assert_eq!(
-            agreement(few.iter().map(Vec::as_slice), 5).labeled.movies,
-            0
+        assert_eq!(agreement(readings(&few), 5).labeled.movies, 0);
+    }
+
+    fn readings(movies: &[Vec<ReviewReading>]) -> impl Iterator<Item = MovieReading<'_>> {
+        movies.iter().map(|reviews| MovieReading {
+            reviews,
+            members: None,
+            tmdb: None,
+        })
+    }
+
+    #[test]
+    fn a_share_sampled_from_one_end_of_the_scale_disagrees_with_the_members() {
+        let unrated = |positive: usize, negative: usize| -> Vec<ReviewReading> {
+            (0..positive + negative)
+                .map(|k| ReviewReading {
+                    rating: None,
+                    positive: k < positive,
+                    trained_on: false,
+                })
+                .collect()
+        };
+        // Shares 10%, 30%, 60%, 100% and 0% (too few reviews: not shown, not compared).
+        let movies = [
+            unrated(1, 9),
+            unrated(3, 7),
+            unrated(6, 4),
+            unrated(10, 0),
+            unrated(0, 4),
+        ];
+        let liked = [2.0, 3.0, 3.5, 4.5, 1.0];
+        let a = agreement(
+            movies
+                .iter()
+                .zip(liked)
+                .map(|(reviews, mean)| MovieReading {
+                    reviews,
+                    members: Some(mean),
+                    tmdb: (mean > 2.0).then_some(10.0 - 2.0 * mean),
+                }),
+            5,
         );
+        assert_eq!((a.shown, a.one_sided), (4, 2), "{a:?}");
+        assert_eq!(a.members.movies, 4);
+        assert!((a.members.spearman - 1.0).abs() < 1e-9, "{a:?}");
+        assert_eq!(a.tmdb.movies, 3);
+        assert!((a.tmdb.spearman + 1.0).abs() < 1e-9, "{a:?}");
+        // No labeled reviews: the ratings' readings are empty.
+        assert_eq!(a.labeled.movies, 0);
     }
 }

@@ -463,7 +463,8 @@ fn reviews_top_classifies_the_most_rated_and_resumes() {
 
 /// `cinesense sentiment agreement --json`: over the shipped offline reviews, the classifier's
 /// audience share follows the reviewers' own ratings film by film, nearly as well as the share
-/// they rated 7+; bad input exits 2.
+/// they rated 7+, and others' ratings of the films only weakly (the collection sampled each
+/// film's reviews from one end of the scale: most shares are one-sided); bad input exits 2.
 #[test]
 fn the_audience_share_agrees_with_the_reviewers_ratings() {
     let dir = tempfile::tempdir().unwrap();
@@ -492,6 +493,16 @@ fn the_audience_share_agrees_with_the_reviewers_ratings() {
         a["labeled_truth"]["spearman"].as_f64().unwrap(),
     );
     assert!(model > 0.85 && model <= ceiling + 0.02, "{a}");
+    for others in ["members", "tmdb"] {
+        assert!(a[others]["movies"].as_u64().unwrap() >= 300, "{a}");
+        let r = a[others]["spearman"].as_f64().unwrap();
+        assert!(r > 0.0 && r < model - 0.3, "{a}");
+    }
+    let (shown, one_sided) = (
+        a["shown"].as_u64().unwrap(),
+        a["one_sided"].as_u64().unwrap(),
+    );
+    assert!(shown >= 1_000 && one_sided * 2 > shown, "{a}");
     let held = run(&["--json", "--min", "3"]);
     let h: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
     assert!(h["held_out"]["movies"].as_u64().unwrap() >= 100, "{h}");
