@@ -184,11 +184,16 @@ fn agreement(settings: &Settings, min: usize, json: bool) -> Result<()> {
     // Means of fewer ratings or votes than these move too much to compare.
     const MEMBER_RATINGS: u32 = 10;
     const TMDB_VOTES: u32 = 100;
+    let audiences = cinesense::index::offline_audiences(&artifacts.reviews);
     let a = agreement(
         movies.iter().map(|(id, reviews)| {
             let movie = artifacts.catalog.get(*id);
             MovieReading {
                 reviews,
+                shown: audiences
+                    .get(id)
+                    .filter(|a| a.is_telling())
+                    .map(|a| a.share()),
                 members: movie
                     .filter(|m| m.rating_count >= MEMBER_RATINGS)
                     .map(|m| f64::from(m.rating_mean)),
@@ -230,7 +235,10 @@ fn agreement(settings: &Settings, min: usize, json: bool) -> Result<()> {
         );
     }
     println!();
-    println!("the share a card shows (all of a movie's {min}+ classified reviews) against how others rate the film");
+    println!(
+        "the share a card shows (a movie's {}+ classified reviews) against how others rate the film",
+        cinesense::records::Audience::TELLING
+    );
     for (what, c) in [
         (
             format!("catalog members' mean stars ({MEMBER_RATINGS}+ ratings)"),

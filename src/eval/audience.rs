@@ -25,10 +25,13 @@ pub struct ReviewReading {
     pub trained_on: bool,
 }
 
-/// A movie's classified reviews and how others rate it, where enough of them did.
+/// A movie's classified reviews, the share its card shows, and how others rate it, where
+/// enough of them did.
 #[derive(Debug, Clone, Copy)]
 pub struct MovieReading<'a> {
     pub reviews: &'a [ReviewReading],
+    /// The positive share a card shows (None: too few reviews to show one).
+    pub shown: Option<f64>,
     /// The catalog members' mean star rating (None: too few ratings).
     pub members: Option<f64>,
     /// TMDB voters' mean (None: too few votes, or no TMDB data).
@@ -55,12 +58,11 @@ pub struct Agreement {
     pub held_out: Correlation,
     /// The same movies: the share rated 7+ against the mean rating (the ceiling).
     pub held_out_truth: Correlation,
-    /// Movies with at least `min` reviews: the classifier's share of all of them (what a
-    /// card shows) against the members' mean star rating.
+    /// Movies whose card shows a share: that share against the members' mean star rating.
     pub members: Correlation,
     /// The same share against TMDB voters' mean.
     pub tmdb: Correlation,
-    /// Movies with at least `min` reviews (those a card shows a share for).
+    /// Movies whose card shows a share.
     pub shown: usize,
     /// Of those, the ones whose share is 10% or less or 90% or more.
     pub one_sided: usize,
@@ -68,15 +70,15 @@ pub struct Agreement {
     pub min: usize,
 }
 
-/// Compares, over `movies`, with at least `min` reviews on each side.
+/// Compares, over `movies`: against reviewers' ratings with at least `min` rated reviews on
+/// each side; the shown shares as they are.
 pub fn agreement<'a>(movies: impl IntoIterator<Item = MovieReading<'a>>, min: usize) -> Agreement {
     let (mut all, mut held) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
     let (mut members, mut tmdb) = (Vec::new(), Vec::new());
     let (mut shown, mut one_sided) = (0, 0);
     for movie in movies {
         let reviews = movie.reviews;
-        if reviews.len() >= min.max(1) {
-            let share = reviews.iter().filter(|r| r.positive).count() as f64 / reviews.len() as f64;
+        if let Some(share) = movie.shown {
             shown += 1;
             one_sided += usize::from(share <= 0.1 || share >= 0.9);
             members.extend(movie.members.map(|mean| (share, mean)));
@@ -229,6 +231,7 @@ mod tests {
     fn readings(movies: &[Vec<ReviewReading>]) -> impl Iterator<Item = MovieReading<'_>> {
         movies.iter().map(|reviews| MovieReading {
             reviews,
+            shown: None,
             members: None,
             tmdb: None,
         })
@@ -253,16 +256,15 @@ mod tests {
             unrated(10, 0),
             unrated(0, 4),
         ];
+        let shown = [Some(0.1), Some(0.3), Some(0.6), Some(1.0), None];
         let liked = [2.0, 3.0, 3.5, 4.5, 1.0];
         let a = agreement(
-            movies
-                .iter()
-                .zip(liked)
-                .map(|(reviews, mean)| MovieReading {
-                    reviews,
-                    members: Some(mean),
-                    tmdb: (mean > 2.0).then_some(10.0 - 2.0 * mean),
-                }),
+            (movies.iter().zip(shown).zip(liked)).map(|((reviews, shown), mean)| MovieReading {
+                reviews,
+                shown,
+                members: Some(mean),
+                tmdb: (mean > 2.0).then_some(10.0 - 2.0 * mean),
+            }),
             5,
         );
         assert_eq!((a.shown, a.one_sided), (4, 2), "{a:?}");
